@@ -1,0 +1,216 @@
+"""Countersign settings: one module, driven by the environment (see README "Configuration").
+
+`DJANGO_DEBUG` is the switch: with it on, every variable has a development default; with it
+off (production, the default), the secrets must be given or the process refuses to start.
+"""
+
+import base64
+import hashlib
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.FileAwareEnv()
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env", overwrite=False)  # the real environment wins
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+
+def _required_in_production(name: str, how: str) -> str:
+    value: str = env.str(name, default="")
+    if not value and not DEBUG:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Production mode (DJANGO_DEBUG off) needs it: {how} "
+            f"Set {name} (or {name}_FILE pointing at a file holding it), "
+            "or set DJANGO_DEBUG=true for local development."
+        )
+    return value
+
+
+# --- Core -------------------------------------------------------------------------------
+SECRET_KEY = (
+    _required_in_production(
+        "DJANGO_SECRET_KEY",
+        'make one with: python -c "import secrets; print(secrets.token_urlsafe(50))".',
+    )
+    or "django-insecure-dev-" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()
+)
+
+ALLOWED_HOSTS: list[str] = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []
+)
+SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "connections",
+    "envelopes",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Countersign <countersign@localhost>")
+
+# --- Encryption at rest -----------------------------------------------------------------
+# Newest key first; older keys still decrypt until `manage.py rotate_encryption_key` has run.
+FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_ENCRYPTION_KEYS_DERIVED = not FIELD_ENCRYPTION_KEYS
+if FIELD_ENCRYPTION_KEYS_DERIVED:
+    _required_in_production(
+        "FIELD_ENCRYPTION_KEYS",
+        "it encrypts private keys and webhook secrets at rest. Make one with: python -c "
+        '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())".',
+    )
+    # Development only (a system check warns): stable across restarts, useless elsewhere.
+    FIELD_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(b"countersign-field-encryption:" + SECRET_KEY.encode()).digest()
+        ).decode()
+    ]
+
+# --- Cache, Celery ----------------------------------------------------------------------
+REDIS_URL: str = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "countersign",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # no broker: run tasks inline
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_TIME_LIMIT = 5 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# --- DocuSign ---------------------------------------------------------------------------
+DOCUSIGN_SIMULATOR = env.bool("DOCUSIGN_SIMULATOR", default=False)
+DOCUSIGN_DEMO_AUTH_SERVER: str = env.str(
+    "DOCUSIGN_DEMO_AUTH_SERVER",
+    default=f"{SITE_URL}/simulator" if DOCUSIGN_SIMULATOR else "https://account-d.docusign.com",
+).rstrip("/")
+DOCUSIGN_PRODUCTION_AUTH_SERVER: str = env.str(
+    "DOCUSIGN_PRODUCTION_AUTH_SERVER", default="https://account.docusign.com"
+).rstrip("/")
+DOCUSIGN_ALLOWED_API_HOSTS: list[str] = env.list(
+    "DOCUSIGN_ALLOWED_API_HOSTS", default=[".docusign.net", ".docusign.com"]
+)
+if DOCUSIGN_SIMULATOR:
+    INSTALLED_APPS.append("simulator")
+    # The simulator answers on this site's own host.
+    DOCUSIGN_ALLOWED_API_HOSTS += [urlsplit(SITE_URL).hostname or "", "127.0.0.1", "localhost"]
+# Plain http is only ever accepted for loopback hosts, and only in development.
+DOCUSIGN_ALLOW_HTTP_LOOPBACK = DEBUG
+DOCUSIGN_SCOPES: list[str] = env.list("DOCUSIGN_EXTRA_SCOPES", default=[])
+DOCUSIGN_TOKEN_REFRESH_MARGIN = env.int("DOCUSIGN_TOKEN_REFRESH_MARGIN", default=600)  # seconds
+DOCUSIGN_CONNECT_TIMEOUT = env.float("DOCUSIGN_CONNECT_TIMEOUT", default=5.0)
+DOCUSIGN_READ_TIMEOUT = env.float("DOCUSIGN_READ_TIMEOUT", default=30.0)
+# TLS trust for DocuSign calls: True (certifi / system bundle) or a CA bundle path.
+DOCUSIGN_CA_BUNDLE: str = env.str("DOCUSIGN_CA_BUNDLE", default="")
+
+# --- Production hardening ---------------------------------------------------------------
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

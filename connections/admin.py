@@ -1,0 +1,118 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from connections import services
+from connections.forms import ConnectionAdminForm
+from connections.models import ApiCall, Connection
+
+STATUS_COLOURS = {
+    Connection.Status.NEW: "#6b7280",
+    Connection.Status.AWAITING_CONSENT: "#b45309",
+    Connection.Status.CONNECTED: "#15803d",
+    Connection.Status.FAILING: "#b91c1c",
+}
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = ConnectionAdminForm
+    list_display = [
+        "name",
+        "environment",
+        "status_badge",
+        "account_id",
+        "is_default",
+        "last_checked_at",
+        "last_error_code",
+    ]
+    list_filter = ["environment", "status", "is_default"]
+    search_fields = ["name", "integration_key", "user_id", "user_email", "account_id"]
+    readonly_fields = [
+        "key_fingerprint",
+        "status",
+        "last_checked_at",
+        "last_error_code",
+        "last_error_detail",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "environment", "is_default"]}),
+        (
+            "DocuSign app and user",
+            {"fields": ["integration_key", "user_id", "user_email", "account_id", "base_uri"]},
+        ),
+        ("RSA keypair", {"fields": ["key_fingerprint", "new_private_key", "generate_keypair"]}),
+        (
+            "Health",
+            {
+                "fields": [
+                    "status",
+                    "last_checked_at",
+                    "last_error_code",
+                    "last_error_detail",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Connection) -> SafeString:
+        return format_html(
+            '<span style="color:#fff;background:{};padding:2px 8px;border-radius:9px">{}</span>',
+            STATUS_COLOURS.get(Connection.Status(obj.status), "#6b7280"),
+            obj.get_status_display(),
+        )
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Connection,
+        form: ModelForm,  # type: ignore[type-arg]
+        change: bool,
+    ) -> None:
+        public_pem = services.save_connection(
+            connection=obj,
+            private_key_pem=form.cleaned_data.get("new_private_key", ""),
+            generate_keypair=form.cleaned_data.get("generate_keypair", False),
+        )
+        if public_pem:
+            messages.success(
+                request,
+                format_html(
+                    "New keypair generated ({}). Upload this public key on DocuSign's Apps and "
+                    "Keys page (Add RSA Keypair → Upload public key):<pre>{}</pre>",
+                    obj.key_fingerprint,
+                    public_pem,
+                ),
+            )
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = [
+        "created_at",
+        "connection",
+        "method",
+        "path",
+        "status_code",
+        "duration_ms",
+        "error_code",
+    ]
+    list_filter = ["method", "status_code", "connection"]
+    list_select_related = ["connection"]
+    search_fields = ["path", "error_code"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,1 @@
+"""A plain-Python DocuSign client: no Django imports, settings are passed in."""

@@ -1,0 +1,84 @@
+"""Forms: they validate (through connections.keys and the model) and hand over to services."""
+
+from typing import Any
+
+from django import forms
+from django.forms.renderers import BaseRenderer
+from django.utils.safestring import SafeString
+
+from connections import keys
+from connections.models import Connection
+
+
+class WriteOnlyTextarea(forms.Textarea):
+    """Renders empty, always: a secret typed here is never sent back to the browser."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        return super().render(name, None, attrs, renderer)
+
+
+class PrivateKeyField(forms.CharField):
+    widget = WriteOnlyTextarea(
+        attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false", "class": "mono"}
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("strip", False)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        if not value or not value.strip():
+            return ""
+        return keys.private_key_to_pem(keys.load_private_key(value))
+
+
+class ConnectionAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    new_private_key = PrivateKeyField(
+        label="RSA private key",
+        help_text="Paste the private key DocuSign showed when you added the RSA keypair. It is "
+        "stored encrypted and never shown again; leave blank to keep the current key. If the "
+        "form shows an error, paste the key again: it is not sent back to your browser.",
+    )
+    generate_keypair = forms.BooleanField(
+        required=False,
+        label="Generate a new keypair here",
+        help_text="Countersign creates the keypair and shows you the public key to upload on "
+        "DocuSign's Apps and Keys page; the private key never leaves the server.",
+    )
+
+    class Meta:
+        model = Connection
+        fields = [
+            "name",
+            "environment",
+            "integration_key",
+            "user_id",
+            "user_email",
+            "account_id",
+            "base_uri",
+            "is_default",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_private_key") and data.get("generate_keypair"):
+            self.add_error(
+                "generate_keypair", "Either paste a private key or generate one, not both."
+            )
+        elif not self.instance.has_key and not (
+            data.get("new_private_key") or data.get("generate_keypair")
+        ):
+            self.add_error(
+                "new_private_key",
+                "A connection needs an RSA private key: paste DocuSign's, or tick "
+                "'Generate a new keypair here'.",
+            )
+        return data

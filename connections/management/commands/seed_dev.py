@@ -1,0 +1,38 @@
+"""`make run`'s seed: a staff login (and, with the simulator, a demo connection to it)."""
+
+import secrets
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Development only: create or reset the staff login, seed the simulator, print both."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--username", default="admin")
+
+    def handle(self, *args: Any, username: str, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("seed_dev only runs with DJANGO_DEBUG=true (it sets a password).")
+        password = secrets.token_urlsafe(9)
+        user_model = get_user_model()
+        user, _ = user_model.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.com"}
+        )
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        if apps.is_installed("simulator"):
+            from simulator.seed import seed_simulator  # only when the simulator is mounted
+
+            for line in seed_simulator(site_url=settings.SITE_URL):
+                self.stdout.write(line)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Staff login: {username} / {password}  (admin: {settings.SITE_URL}/admin/)"
+            )
+        )

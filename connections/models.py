@@ -1,0 +1,193 @@
+"""DocuSign connections: credentials for one impersonated user, and the audit log of calls."""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from connections import keys
+from connections.docusign.hosts import BaseUriError, normalize_base_uri
+from connections.fields import EncryptedTextField
+
+
+def normalize_guid(value: str) -> str:
+    """'{1A2B…}' or ' 1a2b… ' → canonical lower-case 8-4-4-4-12; '' stays ''."""
+    value = (value or "").strip().strip("{}").strip()
+    if not value:
+        return ""
+    return str(uuid.UUID(value))
+
+
+class GuidField(models.CharField):  # type: ignore[type-arg]
+    """A DocuSign GUID, normalised on clean (case, braces, whitespace)."""
+
+    def __init__(self, *args: Any, what: str = "", **kwargs: Any) -> None:
+        self.what = what
+        kwargs.setdefault("max_length", 36)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.what:
+            kwargs["what"] = self.what
+        return name, path, args, kwargs
+
+    def _where(self) -> str:
+        return f" ({self.what})" if self.what else ""
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        if value is None:
+            return value
+        try:
+            return normalize_guid(value)
+        except ValueError:
+            raise ValidationError(
+                "%(value)s is not a GUID. It should look like "
+                "1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718%(where)s.",
+                code="invalid_guid",
+                params={
+                    "value": repr(str(value)[:60]),
+                    "where": f" ({self.what})" * bool(self.what),
+                },
+            ) from None
+
+
+class Connection(models.Model):
+    """One DocuSign service integration: an integration key impersonating one user."""
+
+    class Environment(models.TextChoices):
+        DEMO = "demo", "Demo (developer account)"
+        PRODUCTION = "production", "Production"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        AWAITING_CONSENT = "awaiting_consent", "Awaiting consent"
+        CONNECTED = "connected", "Connected"
+        FAILING = "failing", "Failing"
+
+    name = models.CharField(max_length=100, unique=True)
+    environment = models.CharField(
+        max_length=20, choices=Environment.choices, default=Environment.DEMO
+    )
+    integration_key = GuidField(
+        what="the Integration Key on DocuSign's Apps and Keys page",
+        help_text="The app's Integration Key (a GUID) from DocuSign's Apps and Keys page.",
+    )
+    user_id = GuidField(
+        "impersonated user ID",
+        what="the User ID on DocuSign's Apps and Keys page",
+        help_text="The API User ID (a GUID) of the DocuSign user Countersign acts as.",
+    )
+    user_email = models.EmailField(
+        "impersonated user's email", blank=True, help_text="Where the consent link is sent."
+    )
+    account_id = GuidField(
+        "account ID",
+        blank=True,
+        what="the API Account ID on DocuSign's Apps and Keys page",
+        help_text="Left blank, it is discovered from the user's default account.",
+    )
+    base_uri = models.CharField(
+        "base URI",
+        max_length=255,
+        blank=True,
+        help_text="The account's base URI, e.g. https://demo.docusign.net. Left blank, it is "
+        "discovered.",
+    )
+    private_key = EncryptedTextField(blank=True)
+    key_fingerprint = models.CharField(max_length=60, blank=True, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    is_default = models.BooleanField(
+        "default for its environment",
+        default=False,
+        help_text="Used when a sender does not choose a connection.",
+    )
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error_code = models.CharField(max_length=100, blank=True, editable=False)
+    last_error_detail = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment"],
+                condition=Q(is_default=True),
+                name="one_default_connection_per_environment",
+                violation_error_message=(
+                    "Another connection is already the default for this environment. Untick "
+                    "'default' here, or untick it on the other connection first."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_environment_display()})"
+
+    def clean(self) -> None:
+        if self.base_uri:
+            try:
+                self.base_uri = normalize_base_uri(
+                    self.base_uri,
+                    allowed_hosts=settings.DOCUSIGN_ALLOWED_API_HOSTS,
+                    allow_http_loopback=settings.DOCUSIGN_ALLOW_HTTP_LOOPBACK,
+                )
+            except BaseUriError as exc:
+                raise ValidationError({"base_uri": str(exc)}) from None
+
+    def set_private_key(self, pem: str) -> None:
+        """Store a validated key (canonical PKCS#8) and its fingerprint."""
+        key = keys.load_private_key(pem)
+        self.private_key = keys.private_key_to_pem(key)
+        self.key_fingerprint = keys.fingerprint(key)
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.key_fingerprint)
+
+    @property
+    def auth_server(self) -> str:
+        if self.environment == self.Environment.PRODUCTION:
+            return str(settings.DOCUSIGN_PRODUCTION_AUTH_SERVER)
+        return str(settings.DOCUSIGN_DEMO_AUTH_SERVER)
+
+    @property
+    def is_ready(self) -> bool:
+        """Everything needed to call the eSignature API is filled in."""
+        return bool(self.has_key and self.account_id and self.base_uri)
+
+
+class ApiCall(models.Model):
+    """One call to DocuSign: the audit trail, Go-Live readiness and rate budgets read this.
+
+    Never holds a token, a key or a document body: the path is a template with IDs replaced.
+    """
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="api_calls", null=True, blank=True
+    )
+    integration_key = models.CharField(max_length=36, blank=True)
+    account_id = models.CharField(max_length=36, blank=True)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=255, help_text="Path template, IDs replaced.")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    error_code = models.CharField(max_length=100, blank=True)
+    rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["connection", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} → {self.status_code}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

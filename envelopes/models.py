@@ -1,0 +1,1 @@
+"""Envelopes, recipients, documents and their history (built in the envelopes issue)."""

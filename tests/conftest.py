@@ -1,0 +1,61 @@
+"""Shared fixtures: personas, connections, and test-only settings tweaks."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.test import Client
+
+from config.celery_app import app as celery_app
+from tests.factories import ConnectionFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings: object) -> Iterator[None]:
+    """Fast hashing, inline Celery tasks (tests that need a real worker opt out), clean cache."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    cache.clear()
+    yield
+    celery_app.conf.task_always_eager = eager
+    cache.clear()
+
+
+@pytest.fixture
+def connection(db: None) -> object:
+    return ConnectionFactory()
+
+
+@pytest.fixture
+def superuser(db: None) -> object:
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_with_connection_perms(db: None) -> object:
+    """Alice: staff who may manage connections."""
+    user = UserFactory(username="alice", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="connections")
+    )
+    return user
+
+
+@pytest.fixture
+def staff_without_perms(db: None) -> object:
+    """Bob: staff, but not allowed near connections."""
+    return UserFactory(username="bob", is_staff=True)
+
+
+@pytest.fixture
+def app_user(db: None) -> object:
+    """Carol: an app user, not staff."""
+    return UserFactory(username="carol")
+
+
+@pytest.fixture
+def staff_client(client: Client, staff_with_connection_perms: object) -> Client:
+    client.force_login(staff_with_connection_perms)  # type: ignore[arg-type]
+    return client
