@@ -17,12 +17,12 @@ run: install
 	scripts/run-dev
 
 test: install
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	DOCUSIGN_SIMULATOR=true $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy .
+	DOCUSIGN_SIMULATOR=true $(VENV)/bin/mypy .
 
 format: install
 	$(VENV)/bin/ruff check --fix .

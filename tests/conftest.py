@@ -37,9 +37,7 @@ def superuser(db: None) -> object:
 def staff_with_connection_perms(db: None) -> object:
     """Alice: staff who may manage connections."""
     user = UserFactory(username="alice", is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="connections")
-    )
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="connections"))
     return user
 
 
