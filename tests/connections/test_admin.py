@@ -1,0 +1,147 @@
+"""The admin manages connections without ever sending a secret back to the browser."""
+
+import pytest
+from django.db import connection as db
+from django.urls import reverse
+
+from connections.models import Connection
+from tests.factories import ConnectionFactory
+from tests.keys import private_pem, public_pem
+
+pytestmark = pytest.mark.django_db
+
+
+def _secret_fragments(conn: Connection) -> list[str]:
+    """The PEM body, each of its base64 lines, and the stored ciphertext."""
+    with db.cursor() as cursor:
+        cursor.execute("SELECT private_key FROM connections_connection WHERE id = %s", [conn.pk])
+        ciphertext = cursor.fetchone()[0]
+    lines = conn.private_key.strip().splitlines()[1:-1]
+    return ["".join(lines), *lines, ciphertext, ciphertext[:40]]
+
+
+def _form_data(**overrides):
+    data = {
+        "name": "Acme demo",
+        "environment": "demo",
+        "integration_key": "1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718",
+        "user_id": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+        "user_email": "ops@example.com",
+        "account_id": "",
+        "base_uri": "",
+        "new_private_key": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_change_page_shows_the_fingerprint_and_never_the_key(staff_client):
+    conn = ConnectionFactory()
+    page = staff_client.get(reverse("admin:connections_connection_change", args=[conn.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert conn.key_fingerprint in html
+    assert "PRIVATE KEY" not in html
+    for fragment in _secret_fragments(conn):
+        assert fragment not in html
+
+
+def test_list_page_shows_status_and_never_the_key(staff_client):
+    conn = ConnectionFactory(status=Connection.Status.FAILING, last_error_code="consent_required")
+    html = staff_client.get(reverse("admin:connections_connection_changelist")).content.decode()
+    assert "Failing" in html
+    assert "consent_required" in html
+    for fragment in _secret_fragments(conn):
+        assert fragment not in html
+
+
+def test_leaving_the_key_blank_keeps_the_current_key(staff_client):
+    conn = ConnectionFactory(name="Acme demo")
+    before = (conn.private_key, conn.key_fingerprint)
+    response = staff_client.post(
+        reverse("admin:connections_connection_change", args=[conn.pk]),
+        _form_data(user_email="new@example.com"),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    conn.refresh_from_db()
+    assert conn.user_email == "new@example.com"
+    assert (conn.private_key, conn.key_fingerprint) == before
+
+
+def test_pasting_a_key_stores_it_encrypted_and_shows_only_its_fingerprint(staff_client):
+    response = staff_client.post(
+        reverse("admin:connections_connection_add"),
+        _form_data(new_private_key=private_pem(1, fmt="pkcs1")),
+        follow=True,
+    )
+    conn = Connection.objects.get(name="Acme demo")
+    assert conn.private_key.startswith("-----BEGIN PRIVATE KEY-----")  # canonical PKCS#8
+    html = response.content.decode()
+    for fragment in _secret_fragments(conn):
+        assert fragment not in html
+
+
+def test_a_pasted_key_is_not_echoed_when_another_field_is_wrong(staff_client):
+    pem = private_pem(1)
+    response = staff_client.post(
+        reverse("admin:connections_connection_add"), _form_data(user_id="nope", new_private_key=pem)
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "is not a GUID" in html
+    assert "Acme demo" in html  # the rest of what was typed comes back
+    for line in pem.strip().splitlines()[1:-1]:
+        assert line not in html
+
+
+def test_a_bad_key_gets_its_specific_message(staff_client):
+    response = staff_client.post(
+        reverse("admin:connections_connection_add"), _form_data(new_private_key=public_pem())
+    )
+    assert "This is a public key" in response.content.decode()
+    assert not Connection.objects.exists()
+
+
+def test_a_new_connection_needs_a_key(staff_client):
+    response = staff_client.post(reverse("admin:connections_connection_add"), _form_data())
+    assert "needs an RSA private key" in response.content.decode()
+
+
+def test_generating_a_keypair_shows_the_public_key_once(staff_client):
+    response = staff_client.post(
+        reverse("admin:connections_connection_add"),
+        _form_data(generate_keypair="on"),
+        follow=True,
+    )
+    conn = Connection.objects.get(name="Acme demo")
+    html = response.content.decode()
+    assert "-----BEGIN PUBLIC KEY-----" in html
+    assert conn.key_fingerprint in html
+    for fragment in _secret_fragments(conn):
+        assert fragment not in html
+    again = staff_client.get(reverse("admin:connections_connection_change", args=[conn.pk]))
+    assert "BEGIN PUBLIC KEY" not in again.content.decode()
+
+
+def test_pasting_and_generating_at_once_is_refused(staff_client):
+    response = staff_client.post(
+        reverse("admin:connections_connection_add"),
+        _form_data(generate_keypair="on", new_private_key=private_pem()),
+    )
+    assert "not both" in response.content.decode()
+
+
+def test_staff_without_model_permissions_cannot_see_connections(client, staff_without_perms):
+    conn = ConnectionFactory()
+    client.force_login(staff_without_perms)
+    assert client.get(reverse("admin:connections_connection_changelist")).status_code == 403
+    change_url = reverse("admin:connections_connection_change", args=[conn.pk])
+    assert client.get(change_url).status_code in (302, 403)
+    assert "connections" not in client.get(reverse("admin:index")).content.decode().lower()
+
+
+def test_app_users_are_sent_to_the_admin_login(client, app_user):
+    client.force_login(app_user)
+    response = client.get(reverse("admin:connections_connection_changelist"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
