@@ -145,3 +145,15 @@ def test_app_users_are_sent_to_the_admin_login(client, app_user):
     response = client.get(reverse("admin:connections_connection_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_a_pasted_guid_with_braces_and_spaces_fits_the_form_and_is_normalised(staff_client):
+    pasted = " {1F2E3D4C-5B6A-7980-A1B2-C3D4E5F60718} "
+    form_html = staff_client.get(reverse("admin:connections_connection_add")).content.decode()
+    assert 'maxlength="36"' not in form_html
+    staff_client.post(
+        reverse("admin:connections_connection_add"),
+        _form_data(integration_key=pasted, generate_keypair="on"),
+    )
+    conn = Connection.objects.get(name="Acme demo")
+    assert conn.integration_key == "1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718"
