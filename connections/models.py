@@ -35,10 +35,10 @@ class GuidField(models.CharField):  # type: ignore[type-arg]
             kwargs["what"] = self.what
         return name, path, args, kwargs
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(self, *args: Any, **kwargs: Any) -> Any:
         # Room for what people paste ("{GUID}", stray spaces): normalised before it is stored.
         kwargs["max_length"] = 64
-        return super().formfield(**kwargs)
+        return super().formfield(*args, **kwargs)
 
     def _where(self) -> str:
         return f" ({self.what})" if self.what else ""
