@@ -6,6 +6,7 @@ off (production, the default), the secrets must be given or the process refuses 
 
 import base64
 import hashlib
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,8 +16,9 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.FileAwareEnv()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env", overwrite=False)  # the real environment wins
+ENV_FILE = Path(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env"))
+if ENV_FILE.is_file():
+    env.read_env(ENV_FILE, overwrite=False)  # the real environment wins
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
@@ -212,5 +214,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django attaches its own console handler; keep one copy of each line.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

@@ -15,6 +15,7 @@ SECRET = "x" * 20 + "-production-secret-key-that-is-long-enough-0123456789"
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DOCUSIGN_"))}
     clean.pop("FIELD_ENCRYPTION_KEYS", None)
+    clean["DJANGO_ENV_FILE"] = os.devnull  # a developer's .env must not leak in
     clean.update(env)
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
