@@ -1,9 +1,15 @@
 """Connection use cases, called by the admin, the wizard, commands and tasks alike."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from connections import keys
+from connections.clients import ConnectionNotReady, build_client
+from connections.docusign.client import DocuSignClient
+from connections.docusign.errors import ConsentRequired
+from connections.health import CheckResult, run_check
 from connections.models import Connection
+from connections.tokens import ConnectionTokenProvider
 
 
 @transaction.atomic
@@ -26,3 +32,30 @@ def save_connection(
     connection.full_clean()
     connection.save()
     return public_pem
+
+
+def check_connection(*, connection: Connection) -> CheckResult:
+    """Run every step of the connection check and record the outcome on the connection."""
+    result = run_check(connection)
+    connection.last_checked_at = timezone.now()
+    error = result.error
+    if error is None:
+        connection.status = Connection.Status.CONNECTED
+        connection.last_error_code = connection.last_error_detail = ""
+    else:
+        connection.status = (
+            Connection.Status.AWAITING_CONSENT
+            if isinstance(error, ConsentRequired)
+            else Connection.Status.FAILING
+        )
+        connection.last_error_code = error.error_code[:100]
+        connection.last_error_detail = f"{error}\n\n{error.advice}"
+    connection.save()
+    return result
+
+
+def get_client(connection: Connection) -> DocuSignClient:
+    """The eSignature client for `connection`, with cached tokens and an ApiCall audit trail."""
+    if not connection.is_ready:
+        raise ConnectionNotReady(f"connection {connection.name!r} is not ready")
+    return build_client(connection, ConnectionTokenProvider(connection))

@@ -1,6 +1,7 @@
 """Which hosts a DocuSign base URI may point at, and how a base URI is normalised."""
 
 import ipaddress
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 
@@ -17,7 +18,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def is_allowed_host(host: str, allowed: list[str] | tuple[str, ...]) -> bool:
+def is_allowed_host(host: str, allowed: Sequence[str]) -> bool:
     """`allowed` entries starting with a dot are suffixes (".docusign.net"); others are exact."""
     host = host.lower().rstrip(".")
     for entry in allowed:
@@ -33,7 +34,7 @@ def is_allowed_host(host: str, allowed: list[str] | tuple[str, ...]) -> bool:
 
 
 def normalize_base_uri(
-    value: str, *, allowed_hosts: list[str] | tuple[str, ...], allow_http_loopback: bool
+    value: str, *, allowed_hosts: Sequence[str], allow_http_loopback: bool
 ) -> str:
     """Return `value` as `scheme://host[:port][/path]` without a trailing slash or `/restapi`.
 
