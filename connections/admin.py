@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.forms import ModelForm
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -62,6 +63,17 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             },
         ),
     ]
+
+    actions = ["run_check"]
+
+    @admin.action(description="Run the connection check", permissions=["change"])
+    def run_check(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        names = services.enqueue_checks(connections=list(queryset))
+        messages.info(
+            request,
+            f"Checking {', '.join(names)} in the background; the status column shows the "
+            "result when you reload (errors come with how to fix them).",
+        )
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Connection) -> SafeString:

@@ -59,3 +59,13 @@ def get_client(connection: Connection) -> DocuSignClient:
     if not connection.is_ready:
         raise ConnectionNotReady(f"connection {connection.name!r} is not ready")
     return build_client(connection, ConnectionTokenProvider(connection))
+
+
+def enqueue_checks(*, connections: list[Connection]) -> list[str]:
+    """Check connections in a worker (web requests never wait on DocuSign)."""
+    from connections.tasks import check_connection as check_connection_task
+
+    for connection in connections:
+        pk = connection.pk
+        transaction.on_commit(lambda pk=pk: check_connection_task.delay(pk))
+    return [c.name for c in connections]

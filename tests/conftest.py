@@ -57,3 +57,14 @@ def app_user(db: None) -> object:
 def staff_client(client: Client, staff_with_connection_perms: object) -> Client:
     client.force_login(staff_with_connection_perms)  # type: ignore[arg-type]
     return client
+
+
+DEMO_AUTH = "https://account-d.docusign.com"
+
+
+@pytest.fixture
+def docusign_hosts(settings: object) -> None:
+    """Point the demo environment at DocuSign's real hosts (for `responses` stubs)."""
+    settings.DOCUSIGN_DEMO_AUTH_SERVER = DEMO_AUTH  # type: ignore[attr-defined]
+    settings.DOCUSIGN_ALLOWED_API_HOSTS = [".docusign.net", ".docusign.com"]  # type: ignore[attr-defined]
+    settings.SITE_URL = "https://countersign.example.com"  # type: ignore[attr-defined]

@@ -130,7 +130,7 @@ class AuthServer:
             path_template="/oauth/token",
             data={"grant_type": JWT_GRANT_TYPE, "assertion": assertion},
         )
-        if not response.ok:
+        if not 200 <= response.status_code < 300:
             raise error_from_response(response, consent_url=consent_link)
         body = _json_object(response)
         token = body.get("access_token")
@@ -151,7 +151,7 @@ class AuthServer:
             path_template="/oauth/userinfo",
             headers={"Authorization": f"Bearer {access_token}"},
         )
-        if not response.ok:
+        if not 200 <= response.status_code < 300:
             raise error_from_response(response)
         body = _json_object(response)
         accounts = [

@@ -134,7 +134,7 @@ class DocuSignClient:
                     continue
                 raise
             self._remember_budget(response)
-            if response.ok:
+            if 200 <= response.status_code < 300:
                 return response
             if response.status_code == 401 and not refreshed:
                 # The token was revoked or expired early; nothing was done: mint and retry once.

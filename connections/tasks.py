@@ -1,0 +1,14 @@
+"""Celery tasks for connections: thin wrappers that call services."""
+
+from celery import shared_task
+
+
+@shared_task
+def check_connection(connection_id: int) -> bool:
+    from connections.models import Connection
+    from connections.services import check_connection as run
+
+    connection = Connection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        return False
+    return run(connection=connection).ok
