@@ -1,8 +1,8 @@
 from typing import Any
 
 from django.contrib import admin, messages
-from django.forms import ModelForm
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString

@@ -1,5 +1,7 @@
 """Connection use cases, called by the admin, the wizard, commands and tasks alike."""
 
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -66,6 +68,5 @@ def enqueue_checks(*, connections: list[Connection]) -> list[str]:
     from connections.tasks import check_connection as check_connection_task
 
     for connection in connections:
-        pk = connection.pk
-        transaction.on_commit(lambda pk=pk: check_connection_task.delay(pk))
+        transaction.on_commit(partial(check_connection_task.delay, connection.pk))
     return [c.name for c in connections]

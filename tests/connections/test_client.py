@@ -36,15 +36,15 @@ def make_client(**kwargs):
     sleeps = []
     tokens = FakeTokens()
     records = []
-    defaults = dict(
-        base_uri="https://demo.docusign.net",
-        account_id=ACCOUNT,
-        token_provider=tokens,
-        allowed_hosts=[".docusign.net"],
-        on_call=records.append,
-        sleep=sleeps.append,
-        jitter=lambda: 1.0,
-    )
+    defaults = {
+        "base_uri": "https://demo.docusign.net",
+        "account_id": ACCOUNT,
+        "token_provider": tokens,
+        "allowed_hosts": [".docusign.net"],
+        "on_call": records.append,
+        "sleep": sleeps.append,
+        "jitter": lambda: 1.0,
+    }
     defaults.update(kwargs)
     return DocuSignClient(**defaults), sleeps, tokens, records
 
@@ -115,7 +115,7 @@ def test_post_is_never_blindly_retried():
 def test_post_is_not_retried_after_a_timeout_either():
     with responses.RequestsMock() as mock:
         mock.post(f"{BASE}/envelopes", body=requests.ConnectTimeout("slow"))
-        client, sleeps, *_ = make_client()
+        client, _sleeps, *_ = make_client()
         with pytest.raises(errors.DocuSignUnreachable):
             client.post_json("/envelopes", json={})
         assert len(mock.calls) == 1
