@@ -1,14 +1,18 @@
 """Builds DocuSign clients for a connection from settings, with the ApiCall audit hook."""
 
+import logging
 from functools import partial
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from connections.docusign.auth import AuthServer, consent_url, scope_string
 from connections.docusign.client import DocuSignClient, TokenProvider
 from connections.docusign.errors import DocuSignError
 from connections.docusign.transport import CallRecord, Transport
 from connections.models import ApiCall, Connection
+
+logger = logging.getLogger("countersign.docusign")
 
 
 class ConnectionNotReady(DocuSignError):
@@ -63,7 +67,20 @@ def build_client(connection: Connection, token_provider: TokenProvider) -> DocuS
 
 
 def record_api_call(record: CallRecord, *, connection: Connection) -> None:
-    """The audit row for one DocuSign call: a path template, never a token or a body."""
+    """The audit row for one DocuSign call: a path template, never a token or a body.
+
+    A failure to write it is logged, never raised: the DocuSign call has already happened,
+    and losing its answer (say, a new envelope's ID) would be worse than a missing row.
+    """
+    try:
+        _create_api_call(record, connection)
+    except DatabaseError:
+        logger.exception(
+            "Could not record DocuSign call %s %s", record.method, record.path_template
+        )
+
+
+def _create_api_call(record: CallRecord, connection: Connection) -> None:
     ApiCall.objects.create(
         connection=connection if connection.pk else None,
         integration_key=connection.integration_key,
