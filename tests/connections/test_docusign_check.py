@@ -36,6 +36,6 @@ def test_a_failing_connection_prints_the_fix_and_exits_one(docusign_hosts, capsy
 def test_an_unknown_name_lists_the_connections_there_are():
     ConnectionFactory(name="acme")
     with pytest.raises(
-        CommandError, match="No connection named 'acne'. Existing connections: acme"
+        CommandError, match=r"No connection named 'acne'\. Existing connections: acme"
     ):
         call_command("docusign_check", "acne")

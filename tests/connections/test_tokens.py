@@ -6,7 +6,6 @@ import time
 
 import pytest
 import responses
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connections as db_connections
 
@@ -16,6 +15,7 @@ from tests.conftest import DEMO_AUTH
 from tests.factories import ConnectionFactory
 from tests.keys import private_pem
 from tests.support.token_server import TokenServer
+from tests.support.token_worker import ask_for_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -129,48 +129,29 @@ def test_threads_in_one_process_share_one_mint(docusign_hosts, settings):
     assert set(results) == {"token-1"}
 
 
-def _ask_for_tokens(connection_pk: int, auth_url: str, threads: int, asks: int, out) -> None:
-    """Child process: several threads each asking for the connection's token `asks` times."""
-    settings.DOCUSIGN_DEMO_AUTH_SERVER = auth_url
-    from connections.models import Connection
-
-    conn = Connection.objects.get(pk=connection_pk)
-    seen: set[str] = set()
-
-    def work() -> None:
-        try:
-            for _ in range(asks):
-                seen.add(tokens.get_access_token(conn))
-        finally:
-            db_connections.close_all()
-
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    db_connections.close_all()
-    out.put(sorted(seen))
-
-
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_single_flight_across_processes_mints_once_per_expiry(docusign_hosts, settings):
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL: the cross-process lock lives in Redis")
     conn = ConnectionFactory()
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")
+    db_name = db_connections["default"].settings_dict["NAME"]
     with TokenServer() as server:
         settings.DOCUSIGN_DEMO_AUTH_SERVER = server.url
         for expiry in range(3):  # the first token, then two forced expiries
             if expiry:
                 tokens.drop_cached_token(conn)
             out = ctx.Queue()
-            db_connections.close_all()  # children must not inherit (and close) our socket
-            procs = [
-                ctx.Process(target=_ask_for_tokens, args=(conn.pk, server.url, 2, 20, out))
-                for _ in range(4)
-            ]
+            args = {
+                "db_name": db_name,
+                "connection_pk": conn.pk,
+                "auth_url": server.url,
+                "threads": 2,
+                "asks": 20,
+                "out": out,
+            }
+            procs = [ctx.Process(target=ask_for_tokens, kwargs=args) for _ in range(4)]
             for p in procs:
                 p.start()
             seen = [out.get(timeout=60) for _ in procs]
