@@ -11,8 +11,16 @@ from typing import Any
 
 
 def ask_for_tokens(
-    *, db_name: str, connection_pk: int, auth_url: str, threads: int, asks: int, out: "Queue[Any]"
+    *,
+    db_name: str,
+    connection_pk: int,
+    auth_url: str,
+    threads: int,
+    asks: int,
+    out: "Queue[Any]",
+    naive: bool = False,
 ) -> None:
+    """`naive=True` is the baseline: a cache per process (what each worker would do alone)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
     from django.conf import settings
@@ -27,11 +35,19 @@ def ask_for_tokens(
 
     conn = Connection.objects.get(pk=connection_pk)
     seen: set[str] = set()
+    local: dict[str, str] = {}
+    local_lock = threading.Lock()
+
+    def naive_token() -> str:
+        with local_lock:
+            if "token" not in local:
+                local["token"] = tokens.mint_token(conn).access_token
+            return local["token"]
 
     def work() -> None:
         try:
             for _ in range(asks):
-                seen.add(tokens.get_access_token(conn))
+                seen.add(naive_token() if naive else tokens.get_access_token(conn))
         finally:
             connections.close_all()
 
