@@ -19,19 +19,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connections as db_connections  # noqa: E402
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections as db_connections
 
-from connections import keys, tokens  # noqa: E402
-from connections.docusign.auth import build_assertion  # noqa: E402
-from connections.models import Connection  # noqa: E402
-from tests.support.token_server import TokenServer  # noqa: E402
-from tests.support.token_worker import ask_for_tokens  # noqa: E402
+from connections import keys, tokens
+from connections.docusign.auth import build_assertion
+from connections.models import Connection
+from tests.support.token_server import TokenServer
+from tests.support.token_worker import ask_for_tokens
 
 PROCESSES, THREADS, ASKS, EXPIRIES = 8, 4, 500, 2
 
