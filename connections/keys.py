@@ -103,6 +103,20 @@ def load_private_key(text: str) -> rsa.RSAPrivateKey:
     return key
 
 
+def load_public_key(text: str) -> rsa.RSAPublicKey:
+    """Parse a PEM public key (SubjectPublicKeyInfo or PKCS#1); raise ValidationError."""
+    try:
+        key = serialization.load_pem_public_key(_clean_text(text).encode())
+    except ValueError:
+        raise ValidationError(
+            "This is not a PEM public key: it should start with -----BEGIN PUBLIC KEY-----.",
+            code="not_pem",
+        ) from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValidationError("This public key is not an RSA key.", code="not_rsa")
+    return key
+
+
 def private_key_to_pem(key: rsa.RSAPrivateKey) -> str:
     """Canonical storage form: unencrypted PKCS#8 PEM."""
     return key.private_bytes(

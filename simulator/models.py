@@ -127,3 +127,29 @@ class SimAccessToken(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+
+from simulator.esign.models import (  # noqa: E402  (Django finds models here)
+    SimDocument,
+    SimEnvelope,
+    SimFault,
+    SimRecipient,
+    SimSigningSession,
+    SimTemplate,
+)
+
+__all__ = [
+    "SimAccessToken",
+    "SimAccount",
+    "SimApp",
+    "SimConsent",
+    "SimDocument",
+    "SimEnvelope",
+    "SimFault",
+    "SimMembership",
+    "SimPublicKey",
+    "SimRecipient",
+    "SimSigningSession",
+    "SimTemplate",
+    "SimUser",
+]

@@ -1,3 +1,28 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from simulator.esign import pages, views
+
+API = "restapi/v2.1/accounts/<str:account_id>"
+ENVELOPE = f"{API}/envelopes/<str:envelope_id>"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path(API, views.account, name="api-account"),
+    path(f"{API}/envelopes", views.envelopes_collection, name="api-envelopes"),
+    path(ENVELOPE, views.envelope_item, name="api-envelope"),
+    path(f"{ENVELOPE}/recipients", views.recipients, name="api-recipients"),
+    path(f"{ENVELOPE}/recipients/<str:recipient_id>/tabs", views.recipient_tabs, name="api-tabs"),
+    path(f"{ENVELOPE}/documents", views.documents_list, name="api-documents"),
+    path(f"{ENVELOPE}/documents/<str:document_id>", views.document, name="api-document"),
+    path(f"{ENVELOPE}/views/recipient", views.recipient_view, name="api-recipient-view"),
+    path(f"{ENVELOPE}/views/sender", views.sender_view, name="api-sender-view"),
+    path(f"{API}/templates", views.templates_collection, name="api-templates"),
+    path(f"{API}/templates/<str:template_id>", views.template_item, name="api-template"),
+    path(
+        f"{API}/templates/<str:template_id>/recipients",
+        views.template_recipients,
+        name="api-template-recipients",
+    ),
+    path("signing/<str:token>/", pages.signing, name="signing"),
+    path("sending/<str:token>/", pages.sender, name="sender"),
+    path("inbox/", pages.inbox, name="inbox"),
+]

@@ -1,3 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from simulator.oauth import apps_views, views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("oauth/token", views.token, name="oauth-token"),
+    path("oauth/userinfo", views.userinfo, name="oauth-userinfo"),
+    path("oauth/auth", views.authorize, name="oauth-auth"),
+    path("apps/", apps_views.apps_and_keys, name="apps"),
+]

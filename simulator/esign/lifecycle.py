@@ -1,0 +1,124 @@
+"""How envelopes and recipients move: sent → delivered → completed, declined or voided.
+
+Routing order is respected: recipients of the lowest unfinished routing order are the ones
+whose turn it is; carbon copies complete as soon as routing reaches them.
+Reference: https://developers.docusign.com/docs/esign-rest-api/esign101/concepts/envelopes/status-codes/
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from simulator.models import SimEnvelope, SimRecipient
+
+ACTIVE = ("sent", "delivered")
+FINAL_ENVELOPE = ("completed", "declined", "voided")
+
+
+def current_routing_order(envelope: SimEnvelope) -> int | None:
+    pending = [
+        r.routing_order
+        for r in envelope.recipients.all()
+        if r.status in ("created", "sent", "delivered")
+    ]
+    return min(pending) if pending else None
+
+
+def is_their_turn(recipient: SimRecipient) -> bool:
+    return recipient.status in ACTIVE and recipient.envelope.status in ACTIVE
+
+
+@transaction.atomic
+def send(envelope: SimEnvelope) -> None:
+    if envelope.status != "created":
+        return
+    now = timezone.now()
+    envelope.status, envelope.sent = "sent", now
+    _touch(envelope)
+    _route(envelope)
+
+
+def _route(envelope: SimEnvelope) -> None:
+    """Send to everyone at the current routing order; complete carbon copies on the way."""
+    while True:
+        order = current_routing_order(envelope)
+        if order is None:
+            return _finish(envelope)
+        now = timezone.now()
+        waiting = [r for r in envelope.recipients.all() if r.routing_order == order]
+        for recipient in waiting:
+            if recipient.status == "created":
+                recipient.status, recipient.sent = "sent", now
+                if recipient.kind == "carbonCopies":
+                    recipient.status = "completed"
+                recipient.save()
+        if any(r.status in ACTIVE for r in waiting):
+            return None
+
+
+def _finish(envelope: SimEnvelope) -> None:
+    if envelope.status in ACTIVE:
+        envelope.status, envelope.completed = "completed", timezone.now()
+        _touch(envelope)
+
+
+@transaction.atomic
+def view(recipient: SimRecipient) -> None:
+    """The recipient opened the signing page: `delivered` (and the envelope once all have)."""
+    if recipient.status != "sent":
+        return
+    recipient.status, recipient.delivered = "delivered", timezone.now()
+    recipient.save()
+    envelope = recipient.envelope
+    signers = [r for r in envelope.recipients.all() if r.kind != "carbonCopies"]
+    if envelope.status == "sent" and all(r.delivered for r in signers):
+        envelope.status, envelope.delivered = "delivered", timezone.now()
+        _touch(envelope)
+
+
+@transaction.atomic
+def sign(recipient: SimRecipient, values: dict[str, str]) -> None:
+    view(recipient)
+    now = timezone.now()
+    recipient.refresh_from_db()
+    recipient.tabs = _with_values(recipient.tabs, values)
+    recipient.status, recipient.signed = "completed", now
+    recipient.save()
+    _route(recipient.envelope)
+
+
+def _with_values(tabs: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
+    filled: dict[str, Any] = {}
+    for kind, items in tabs.items():
+        filled[kind] = []
+        for tab in items if isinstance(items, list) else []:
+            label = str(tab.get("tabLabel", ""))
+            value = values.get(label, tab.get("value", ""))
+            if kind == "signHereTabs":
+                value = "signed"
+            elif kind == "dateSignedTabs":
+                value = timezone.now().strftime("%m/%d/%Y")
+            filled[kind].append({**tab, "value": value})
+    return filled
+
+
+@transaction.atomic
+def decline(recipient: SimRecipient, reason: str) -> None:
+    now = timezone.now()
+    recipient.status, recipient.declined, recipient.declined_reason = "declined", now, reason
+    recipient.save()
+    envelope = recipient.envelope
+    envelope.status, envelope.declined = "declined", now
+    _touch(envelope)
+
+
+@transaction.atomic
+def void(envelope: SimEnvelope, reason: str) -> None:
+    envelope.status, envelope.voided, envelope.voided_reason = "voided", timezone.now(), reason
+    _touch(envelope)
+
+
+def _touch(envelope: SimEnvelope) -> None:
+    envelope.status_changed = timezone.now()
+    envelope.save()

@@ -1,0 +1,115 @@
+"""The simulator's eSignature state: envelopes, recipients, documents, templates, faults."""
+
+import uuid
+
+from django.db import models
+
+
+def _guid() -> str:
+    return str(uuid.uuid4())
+
+
+class SimTemplate(models.Model):
+    template_id = models.CharField(max_length=36, unique=True, default=_guid)
+    account = models.ForeignKey("simulator.SimAccount", on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=500, blank=True)
+    email_subject = models.CharField(max_length=100, blank=True)
+    # [{"documentId", "name", "fileExtension", "content" (text)}]
+    documents = models.JSONField(default=list)
+    # [{"roleName", "recipientId", "routingOrder", "tabs": {"textTabs": [{"tabLabel", ...}]}}]
+    roles = models.JSONField(default=list)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SimEnvelope(models.Model):
+    envelope_id = models.CharField(max_length=36, unique=True, default=_guid)
+    account = models.ForeignKey("simulator.SimAccount", on_delete=models.CASCADE)
+    sender = models.ForeignKey("simulator.SimUser", on_delete=models.CASCADE)
+    status = models.CharField(max_length=20, default="created")
+    email_subject = models.CharField(max_length=100, blank=True)
+    email_blurb = models.TextField(blank=True)
+    template = models.ForeignKey(SimTemplate, null=True, blank=True, on_delete=models.SET_NULL)
+    custom_fields = models.JSONField(default=dict)  # name -> value (text custom fields)
+    event_notification = models.JSONField(default=dict, blank=True)
+    voided_reason = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    sent = models.DateTimeField(null=True, blank=True)
+    delivered = models.DateTimeField(null=True, blank=True)
+    completed = models.DateTimeField(null=True, blank=True)
+    declined = models.DateTimeField(null=True, blank=True)
+    voided = models.DateTimeField(null=True, blank=True)
+    status_changed = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "status_changed"])]
+
+    def __str__(self) -> str:
+        return f"{self.envelope_id} ({self.status})"
+
+
+class SimDocument(models.Model):
+    envelope = models.ForeignKey(SimEnvelope, on_delete=models.CASCADE, related_name="documents")
+    document_id = models.CharField(max_length=20)
+    name = models.CharField(max_length=200)
+    file_extension = models.CharField(max_length=10, default="pdf")
+    content = models.BinaryField()
+    order = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SimRecipient(models.Model):
+    envelope = models.ForeignKey(SimEnvelope, on_delete=models.CASCADE, related_name="recipients")
+    recipient_id = models.CharField(max_length=20)
+    recipient_id_guid = models.CharField(max_length=36, default=_guid)
+    kind = models.CharField(max_length=30, default="signers")  # the recipients' list it is in
+    name = models.CharField(max_length=100)
+    email = models.CharField(max_length=100)
+    routing_order = models.PositiveIntegerField(default=1)
+    client_user_id = models.CharField(max_length=100, blank=True)
+    role_name = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, default="created")
+    tabs = models.JSONField(default=dict)  # DocuSign's tabs object, values filled at signing
+    sent = models.DateTimeField(null=True, blank=True)
+    delivered = models.DateTimeField(null=True, blank=True)
+    signed = models.DateTimeField(null=True, blank=True)
+    declined = models.DateTimeField(null=True, blank=True)
+    declined_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["routing_order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class SimSigningSession(models.Model):
+    """A single-use recipient view URL (DocuSign's expire after 5 minutes)."""
+
+    token = models.CharField(max_length=64, unique=True)
+    recipient = models.ForeignKey(SimRecipient, on_delete=models.CASCADE)
+    return_url = models.CharField(max_length=470)
+    created = models.DateTimeField(auto_now_add=True)
+    used = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"signing session for {self.recipient}"
+
+
+class SimFault(models.Model):
+    """The next `remaining` API requests (matching `path_contains`) fail or are delayed."""
+
+    status = models.PositiveSmallIntegerField(default=503)
+    remaining = models.PositiveIntegerField(default=1)
+    path_contains = models.CharField(max_length=200, blank=True)
+    delay_ms = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.remaining} x {self.status} on '{self.path_contains}'"

@@ -1,0 +1,107 @@
+"""Pages people use in the simulator: the signing page, the sender view and an inbox."""
+
+import secrets
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+
+from simulator.esign import envelopes, lifecycle
+from simulator.models import SimRecipient, SimSigningSession
+
+SESSION_TTL = timedelta(minutes=5)  # DocuSign's recipient view URLs expire after 5 minutes
+
+
+def _return(url: str, event: str) -> HttpResponseRedirect:
+    separator = "&" if "?" in url else "?"
+    return HttpResponseRedirect(f"{url}{separator}{urlencode({'event': event})}")
+
+
+def signing(request: HttpRequest, token: str) -> HttpResponse:
+    session = get_object_or_404(
+        SimSigningSession.objects.select_related("recipient__envelope"), token=token
+    )
+    recipient = session.recipient
+    if session.used or timezone.now() - session.created > SESSION_TTL:
+        return _return(session.return_url, "ttl_expired")
+    if not lifecycle.is_their_turn(recipient):
+        return _return(session.return_url, "exception")
+    if request.method == "POST":
+        session.used = True
+        session.save()
+        action = request.POST.get("action")
+        if action == "decline":
+            lifecycle.decline(
+                recipient, request.POST.get("reason", "") or "Declined in the simulator"
+            )
+            return _return(session.return_url, "decline")
+        if action == "finish_later":
+            return _return(session.return_url, "cancel")
+        values = {
+            key.removeprefix("tab:"): str(request.POST.get(key, ""))
+            for key in request.POST
+            if key.startswith("tab:")
+        }
+        lifecycle.sign(recipient, values)
+        return _return(session.return_url, "signing_complete")
+    lifecycle.view(recipient)
+    envelope = recipient.envelope
+    fields = [
+        tab
+        for kind in ("textTabs", "fullNameTabs", "emailTabs", "numberTabs")
+        for tab in recipient.tabs.get(kind, [])
+    ]
+    return render(
+        request,
+        "simulator/signing.html",
+        {
+            "recipient": recipient,
+            "envelope": envelope,
+            "documents": [
+                (d, envelopes.document_text(d)) for d in envelope.documents.order_by("order")
+            ],
+            "fields": fields,
+        },
+    )
+
+
+def sender(request: HttpRequest, token: str) -> HttpResponse:
+    session = get_object_or_404(
+        SimSigningSession.objects.select_related("recipient__envelope"), token=token
+    )
+    envelope = session.recipient.envelope
+    if session.used or timezone.now() - session.created > SESSION_TTL:
+        return _return(session.return_url, "ttl_expired")
+    if request.method == "POST":
+        session.used = True
+        session.save()
+        if request.POST.get("action") == "send":
+            lifecycle.send(envelope)
+            return _return(session.return_url, "Send")
+        return _return(session.return_url, "Save")
+    return render(request, "simulator/sender.html", {"envelope": envelope})
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Emails a remote recipient would get: envelopes waiting for them, with a sign link."""
+    email = request.GET.get("email", "").strip()
+    waiting = SimRecipient.objects.filter(
+        Q(status__in=lifecycle.ACTIVE), envelope__status__in=lifecycle.ACTIVE, client_user_id=""
+    ).select_related("envelope__sender")
+    if email:
+        waiting = waiting.filter(email__iexact=email)
+    if request.method == "POST":
+        recipient = get_object_or_404(waiting, pk=request.POST.get("recipient"))
+        back = (
+            request.build_absolute_uri(reverse("simulator:inbox"))
+            + f"?{urlencode({'email': email})}"
+        )
+        session = SimSigningSession.objects.create(
+            token=secrets.token_urlsafe(32), recipient=recipient, return_url=back
+        )
+        return HttpResponseRedirect(reverse("simulator:signing", args=[session.token]))
+    return render(request, "simulator/inbox.html", {"waiting": waiting, "email": email})
