@@ -4,7 +4,15 @@ from django.db import transaction
 
 from connections import keys
 from connections.models import Connection
-from simulator.models import SimAccount, SimApp, SimConsent, SimMembership, SimPublicKey, SimUser
+from simulator.models import (
+    SimAccount,
+    SimApp,
+    SimConsent,
+    SimMembership,
+    SimPublicKey,
+    SimTemplate,
+    SimUser,
+)
 
 APP_NAME = "Countersign (local)"
 USER_EMAIL = "dana.demo@example.com"
@@ -50,10 +58,90 @@ def seed_simulator(*, site_url: str) -> list[str]:
         connection.private_key, connection.key_fingerprint = pair.private_pem, pair.fingerprint
     connection.full_clean()
     connection.save()
+    templates = seed_templates(account)
     return [
         f"Simulator: integration key {app.integration_key}, user {user.email} ({user.user_id}), "
         f"account {account.account_id}.",
-        f"Demo connection '{connection.name}' points at {connection.base_uri}.",
+        f"Demo connection '{connection.name}' points at {connection.base_uri}; "
+        f"{len(templates)} DocuSign templates: {', '.join(t.name for t in templates)}.",
         f"Simulator pages: {site_url}/simulator/apps/ (Apps and Keys), "
         f"{site_url}/simulator/inbox/ (recipients' inbox).",
     ]
+
+
+NDA = """<h1>Mutual Non-Disclosure Agreement</h1>
+<p>This agreement is made between <b>/company_name/</b> and the undersigned, effective
+/effective_date/.</p>
+<p>Each party will keep the other's confidential information secret and use it only to
+evaluate a business relationship between them.</p>
+<p>Signed for the company: /sig_company/ Date: /date_company/</p>
+<p>Signed by the counterparty: /sig_signer/ Date: /date_signer/</p>"""
+
+OFFER = """<h1>Offer of Employment</h1>
+<p>We are pleased to offer you the position of /job_title/ starting /start_date/, at a salary
+of /salary/ per year.</p>
+<p>Accepted: /sig_candidate/ Date: /date_candidate/</p>"""
+
+
+def _tabs(prefix: str, texts: list[str]) -> dict[str, list[dict[str, str]]]:
+    return {
+        "signHereTabs": [{"anchorString": f"/sig_{prefix}/", "tabLabel": f"sig_{prefix}"}],
+        "dateSignedTabs": [{"anchorString": f"/date_{prefix}/", "tabLabel": f"date_{prefix}"}],
+        "textTabs": [{"anchorString": f"/{t}/", "tabLabel": t, "value": ""} for t in texts],
+    }
+
+
+def seed_templates(account: SimAccount) -> list[SimTemplate]:
+    """Two realistic templates with roles and tabs (idempotent)."""
+    specs = [
+        (
+            "Mutual NDA",
+            "Two-party confidentiality agreement.",
+            "Please sign our mutual NDA",
+            NDA,
+            [
+                {
+                    "roleName": "Company",
+                    "recipientId": "1",
+                    "routingOrder": "1",
+                    "tabs": _tabs("company", ["company_name", "effective_date"]),
+                },
+                {
+                    "roleName": "Signer",
+                    "recipientId": "2",
+                    "routingOrder": "2",
+                    "tabs": _tabs("signer", []),
+                },
+            ],
+        ),
+        (
+            "Offer letter",
+            "Employment offer for a candidate to accept.",
+            "Your offer letter",
+            OFFER,
+            [
+                {
+                    "roleName": "Candidate",
+                    "recipientId": "1",
+                    "routingOrder": "1",
+                    "tabs": _tabs("candidate", ["job_title", "start_date", "salary"]),
+                },
+            ],
+        ),
+    ]
+    templates = []
+    for name, description, subject, html, roles in specs:
+        template, _ = SimTemplate.objects.update_or_create(
+            account=account,
+            name=name,
+            defaults={
+                "description": description,
+                "email_subject": subject,
+                "documents": [
+                    {"documentId": "1", "name": name, "fileExtension": "html", "content": html}
+                ],
+                "roles": roles,
+            },
+        )
+        templates.append(template)
+    return templates
