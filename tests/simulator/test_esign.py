@@ -315,9 +315,8 @@ def test_documents_list_and_pdf_downloads(client, api):
         response = api("GET", f"/envelopes/{envelope_id}/documents/{doc_id}")
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
-        assert response.content.startswith(b"%PDF-1.4") and response.content.rstrip().endswith(
-            b"%%EOF"
-        )
+        assert response.content.startswith(b"%PDF-1.4")
+        assert response.content.rstrip().endswith(b"%%EOF")
     combined = api("GET", f"/envelopes/{envelope_id}/documents/combined").content
     assert b"Signer One" in combined
     certificate = api("GET", f"/envelopes/{envelope_id}/documents/certificate").content
