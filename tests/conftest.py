@@ -23,6 +23,23 @@ def _fast_and_isolated(settings: object) -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _simulator_requests_match_docusigns_spec() -> Iterator[None]:
+    """Every request the simulator accepts must be valid against DocuSign's official spec."""
+    from simulator.esign.api import request_observers
+    from tests.support.spec import problems
+
+    seen: list[tuple[str, str, dict[str, str], bytes]] = []
+    observer = lambda *request: seen.append(request)  # noqa: E731
+    request_observers.append(observer)
+    yield
+    request_observers.remove(observer)
+    found = [p for request in seen for p in problems(*request)]
+    assert not found, "Requests the simulator accepted but DocuSign's spec rejects:\n" + "\n".join(
+        found
+    )
+
+
 @pytest.fixture
 def connection(db: None) -> object:
     return ConnectionFactory()

@@ -17,10 +17,14 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from simulator.models import SimAccount, SimFault, SimUser
+from simulator.models import SimAccount, SimFault
 from simulator.oauth.services import user_for_token
 
 View = Callable[..., HttpResponse]
+# Called with (method, path under /restapi, query, body) for each request answered 2xx:
+# the test suite checks every accepted request against DocuSign's official spec.
+Observer = Callable[[str, str, dict[str, str], bytes], None]
+request_observers: list[Observer] = []
 
 
 class ApiError(Exception):
@@ -150,10 +154,15 @@ def api_view(view: View) -> View:
             response = exc.response()
         for name, value in headers.items():
             response[name] = value
+        if 200 <= response.status_code < 300:
+            _notify(request)
         return response
 
     return wrapper
 
 
-def current_user_name(user: SimUser) -> dict[str, str]:
-    return {"userName": user.name, "userId": user.user_id, "email": user.email}
+def _notify(request: HttpRequest) -> None:
+    path = request.path.split("/restapi", 1)[-1]
+    query = {k: str(request.GET.get(k, "")) for k in request.GET}
+    for observer in request_observers:
+        observer(request.method or "GET", path, query, request.body)
