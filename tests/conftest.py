@@ -35,9 +35,8 @@ def _simulator_requests_match_docusigns_spec() -> Iterator[None]:
     yield
     request_observers.remove(observer)
     found = [p for request in seen for p in problems(*request)]
-    assert not found, "Requests the simulator accepted but DocuSign's spec rejects:\n" + "\n".join(
-        found
-    )
+    listing = "\n".join(found)
+    assert not found, f"Requests the simulator accepted but DocuSign's spec rejects:\n{listing}"
 
 
 @pytest.fixture
