@@ -188,6 +188,8 @@ if DOCUSIGN_SIMULATOR:
     INSTALLED_APPS.append("simulator")
     # The simulator answers on this site's own host.
     DOCUSIGN_ALLOWED_API_HOSTS += [urlsplit(SITE_URL).hostname or "", "127.0.0.1", "localhost"]
+# Simulator only: remote recipients sign by themselves after this many seconds (0: never).
+SIMULATOR_AUTO_SIGN_SECONDS = env.int("SIMULATOR_AUTO_SIGN_SECONDS", default=0)
 # Plain http is only ever accepted for loopback hosts, and only in development.
 DOCUSIGN_ALLOW_HTTP_LOOPBACK = DEBUG
 DOCUSIGN_SCOPES: list[str] = env.list("DOCUSIGN_EXTRA_SCOPES", default=[])

@@ -130,6 +130,8 @@ class SimAccessToken(models.Model):
 
 
 from simulator.esign.models import (  # noqa: E402  (Django finds models here)
+    SimConnectConfig,
+    SimConnectDelivery,
     SimDocument,
     SimEnvelope,
     SimFault,
@@ -142,6 +144,8 @@ __all__ = [
     "SimAccessToken",
     "SimAccount",
     "SimApp",
+    "SimConnectConfig",
+    "SimConnectDelivery",
     "SimConsent",
     "SimDocument",
     "SimEnvelope",

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from simulator.esign import lifecycle
 from simulator.models import SimAccount, SimFault
 from simulator.oauth.services import user_for_token
 
@@ -145,6 +146,7 @@ def api_view(view: View) -> View:
                 "USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT",
                 "The specified User is not a member of the specified Account.",
             ).response()
+        lifecycle.auto_sign_due(account.pk, after_seconds=settings.SIMULATOR_AUTO_SIGN_SECONDS)
         headers, limited = _rate_limit(account.account_id)
         try:
             if limited:

@@ -5,6 +5,7 @@ whose turn it is; carbon copies complete as soon as routing reaches them.
 Reference: https://developers.docusign.com/docs/esign-rest-api/esign101/concepts/envelopes/status-codes/
 """
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -35,7 +36,7 @@ def send(envelope: SimEnvelope) -> None:
         return
     now = timezone.now()
     envelope.status, envelope.sent = "sent", now
-    _touch(envelope)
+    _touch(envelope, "envelope-sent")
     _route(envelope)
 
 
@@ -53,6 +54,7 @@ def _route(envelope: SimEnvelope) -> None:
                 if recipient.kind == "carbonCopies":
                     recipient.status = "completed"
                 recipient.save()
+                _publish(envelope, "recipient-sent", recipient)
         if any(r.status in ACTIVE for r in waiting):
             return None
 
@@ -60,7 +62,7 @@ def _route(envelope: SimEnvelope) -> None:
 def _finish(envelope: SimEnvelope) -> None:
     if envelope.status in ACTIVE:
         envelope.status, envelope.completed = "completed", timezone.now()
-        _touch(envelope)
+        _touch(envelope, "envelope-completed")
 
 
 @transaction.atomic
@@ -71,10 +73,11 @@ def view(recipient: SimRecipient) -> None:
     recipient.status, recipient.delivered = "delivered", timezone.now()
     recipient.save()
     envelope = recipient.envelope
+    _publish(envelope, "recipient-delivered", recipient)
     signers = [r for r in envelope.recipients.all() if r.kind != "carbonCopies"]
     if envelope.status == "sent" and all(r.delivered for r in signers):
         envelope.status, envelope.delivered = "delivered", timezone.now()
-        _touch(envelope)
+        _touch(envelope, "envelope-delivered")
 
 
 @transaction.atomic
@@ -85,6 +88,7 @@ def sign(recipient: SimRecipient, values: dict[str, str]) -> None:
     recipient.tabs = _with_values(recipient.tabs, values)
     recipient.status, recipient.signed = "completed", now
     recipient.save()
+    _publish(recipient.envelope, "recipient-completed", recipient)
     _route(recipient.envelope)
 
 
@@ -109,16 +113,43 @@ def decline(recipient: SimRecipient, reason: str) -> None:
     recipient.status, recipient.declined, recipient.declined_reason = "declined", now, reason
     recipient.save()
     envelope = recipient.envelope
+    _publish(envelope, "recipient-declined", recipient)
     envelope.status, envelope.declined = "declined", now
-    _touch(envelope)
+    _touch(envelope, "envelope-declined")
 
 
 @transaction.atomic
 def void(envelope: SimEnvelope, reason: str) -> None:
     envelope.status, envelope.voided, envelope.voided_reason = "voided", timezone.now(), reason
-    _touch(envelope)
+    _touch(envelope, "envelope-voided")
 
 
-def _touch(envelope: SimEnvelope) -> None:
+def _touch(envelope: SimEnvelope, event: str) -> None:
     envelope.status_changed = timezone.now()
     envelope.save()
+    _publish(envelope, event)
+
+
+def _publish(envelope: SimEnvelope, event: str, recipient: SimRecipient | None = None) -> None:
+    from simulator.esign.connect import publish  # connect serialises envelopes: import late
+
+    publish(envelope, event, recipient)
+
+
+def auto_sign_due(account_id: int, *, after_seconds: int) -> int:
+    """Sign for remote recipients who have waited `after_seconds` (make run's unattended
+    lifecycle). Returns how many signed."""
+    if after_seconds <= 0:
+        return 0
+    due = SimRecipient.objects.filter(
+        envelope__account_id=account_id,
+        envelope__status__in=ACTIVE,
+        status__in=ACTIVE,
+        client_user_id="",
+        sent__lte=timezone.now() - timedelta(seconds=after_seconds),
+    ).exclude(kind="carbonCopies")
+    signed = 0
+    for recipient in due.select_related("envelope"):
+        sign(recipient, {})
+        signed += 1
+    return signed

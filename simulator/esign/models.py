@@ -4,6 +4,8 @@ import uuid
 
 from django.db import models
 
+from connections.fields import EncryptedTextField
+
 
 def _guid() -> str:
     return str(uuid.uuid4())
@@ -113,3 +115,40 @@ class SimFault(models.Model):
 
     def __str__(self) -> str:
         return f"{self.remaining} x {self.status} on '{self.path_contains}'"
+
+
+class SimConnectConfig(models.Model):
+    """An account-level Connect configuration (JSON SIM), with its HMAC keys."""
+
+    MAX_HMAC_KEYS = 100  # "up to 100" per third-party write-ups; DocuSign's docs are silent
+
+    account = models.ForeignKey("simulator.SimAccount", on_delete=models.CASCADE)
+    name = models.CharField(max_length=100, default="Countersign")
+    url = models.URLField(max_length=500)
+    events = models.JSONField(default=list, blank=True)  # empty: every event
+    # One secret per line, encrypted at rest like Countersign's own secrets.
+    hmac_secrets = EncryptedTextField(blank=True)
+    enabled = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.url}"
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.hmac_secrets or "").splitlines() if s.strip()]
+
+
+class SimConnectDelivery(models.Model):
+    """One notification and its delivery attempts (DocuSign's Connect log)."""
+
+    config = models.ForeignKey(SimConnectConfig, null=True, blank=True, on_delete=models.CASCADE)
+    url = models.URLField(max_length=500)
+    event = models.CharField(max_length=50)
+    envelope_id = models.CharField(max_length=36)
+    body = models.TextField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    delivered = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.event} for {self.envelope_id} → {self.url}"

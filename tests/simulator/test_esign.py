@@ -435,3 +435,26 @@ def test_injected_faults_hit_the_next_matching_requests_only(api):
     assert api("GET", "/envelopes", envelope_ids="x").status_code == 503
     assert api("GET", "/envelopes", envelope_ids="x").status_code == 503
     assert api("GET", "/envelopes", envelope_ids="x").status_code == 200
+
+
+def test_auto_sign_completes_remote_recipients_after_the_delay(api, settings):
+    envelope_id = create(api, recipients={"signers": [signer(1, 1), signer(2, 2)]})
+    settings.SIMULATOR_AUTO_SIGN_SECONDS = 60
+    assert api("GET", f"/envelopes/{envelope_id}").json()["status"] == "sent"  # not yet due
+    SimEnvelope.objects.get(envelope_id=envelope_id).recipients.update(
+        sent=timezone.now() - timedelta(minutes=5)
+    )
+    api("GET", "")  # first signer signs; the second is only now sent to
+    SimEnvelope.objects.get(envelope_id=envelope_id).recipients.update(
+        sent=timezone.now() - timedelta(minutes=5)
+    )
+    assert api("GET", f"/envelopes/{envelope_id}").json()["status"] == "completed"
+
+
+def test_embedded_signers_are_never_auto_signed(api, settings):
+    envelope_id = create(api, recipients={"signers": [signer(1, 1, embedded=True)]})
+    settings.SIMULATOR_AUTO_SIGN_SECONDS = 1
+    SimEnvelope.objects.get(envelope_id=envelope_id).recipients.update(
+        sent=timezone.now() - timedelta(minutes=5)
+    )
+    assert api("GET", f"/envelopes/{envelope_id}").json()["status"] == "sent"

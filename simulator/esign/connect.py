@@ -1,0 +1,134 @@
+"""Connect: the simulator POSTs DocuSign's JSON SIM notifications on each status change.
+
+Each message is signed with every HMAC key of the configuration (`X-DocuSign-Signature-1…N`:
+base64 HMAC-SHA256 of the raw body) and delivered from a background thread, retried with
+backoff until acknowledged with a 2xx.
+Reference: https://developers.docusign.com/platform/webhooks/connect/json-sim-event-model/
+Reference: https://developers.docusign.com/platform/webhooks/connect/validate/
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+from functools import partial
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.db import connections, transaction
+from django.utils import timezone
+
+from simulator.esign.api import ds_date
+from simulator.esign.envelopes import envelope_json
+from simulator.models import SimConnectConfig, SimConnectDelivery, SimEnvelope, SimRecipient
+
+logger = logging.getLogger("simulator.connect")
+
+
+def sign(body: bytes, secret: str) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def payload(
+    envelope: SimEnvelope, event: str, recipient: SimRecipient | None, config_id: int
+) -> bytes:
+    data: dict[str, Any] = {
+        "accountId": envelope.account.account_id,
+        "userId": envelope.sender.user_id,
+        "envelopeId": envelope.envelope_id,
+        "envelopeSummary": envelope_json(envelope, {"recipients", "custom_fields"}),
+    }
+    if recipient is not None:
+        data["recipientId"] = recipient.recipient_id
+    message = {
+        "event": event,
+        "apiVersion": "v2.1",
+        "uri": (
+            f"/restapi/v2.1/accounts/{envelope.account.account_id}/envelopes/{envelope.envelope_id}"
+        ),
+        "retryCount": 0,
+        "configurationId": config_id,
+        "generatedDateTime": ds_date(timezone.now()),
+        "data": data,
+    }
+    return json.dumps(message).encode()
+
+
+def publish(envelope: SimEnvelope, event: str, recipient: SimRecipient | None = None) -> None:
+    """Queue the event for every matching configuration and the envelope's own listener."""
+    targets: list[tuple[SimConnectConfig | None, str, list[str]]] = []
+    for config in SimConnectConfig.objects.filter(account=envelope.account, enabled=True):
+        if not config.events or event in config.events:
+            targets.append((config, config.url, config.secrets()))
+    notification = envelope.event_notification or {}
+    if notification.get("url"):
+        wanted = [
+            e.get("envelopeEventStatusCode", e) if isinstance(e, dict) else e
+            for e in notification.get("events") or []
+        ]
+        if not wanted or event in wanted:
+            account_keys = [
+                s
+                for c in SimConnectConfig.objects.filter(account=envelope.account)
+                for s in c.secrets()
+            ]
+            include_hmac = str(notification.get("includeHMAC", "false")).lower() == "true"
+            targets.append((None, str(notification["url"]), account_keys if include_hmac else []))
+    deliveries = []
+    for target, url, secrets in targets:
+        body = payload(envelope, event, recipient, target.pk if target else 0)
+        delivery = SimConnectDelivery.objects.create(
+            config=target,
+            url=url,
+            event=event,
+            envelope_id=envelope.envelope_id,
+            body=body.decode(),
+        )
+        deliveries.append((delivery.pk, secrets))
+    for pk, secrets in deliveries:
+        transaction.on_commit(partial(_start, pk, secrets))
+
+
+def _start(delivery_pk: int, secrets: list[str]) -> None:
+    if getattr(settings, "SIMULATOR_CONNECT_SYNC", False):
+        deliver(delivery_pk, secrets)
+        return
+    threading.Thread(target=_deliver_and_close, args=(delivery_pk, secrets), daemon=True).start()
+
+
+def _deliver_and_close(delivery_pk: int, secrets: list[str]) -> None:
+    try:
+        deliver(delivery_pk, secrets)
+    finally:
+        connections.close_all()  # this thread's own database connection
+
+
+def deliver(
+    delivery_pk: int, secrets: list[str], *, attempts: int = 4, first_delay: float = 0.5
+) -> bool:
+    """POST until a 2xx, with exponential backoff; the retryCount field counts retries."""
+    delivery = SimConnectDelivery.objects.get(pk=delivery_pk)
+    message = json.loads(delivery.body)
+    for attempt in range(attempts):
+        message["retryCount"] = attempt
+        body = json.dumps(message).encode()
+        headers = {"Content-Type": "application/json"}
+        for index, secret in enumerate(secrets, start=1):
+            headers[f"X-DocuSign-Signature-{index}"] = sign(body, secret)
+        status: int | None
+        try:
+            status = requests.post(delivery.url, data=body, headers=headers, timeout=10).status_code
+        except requests.RequestException as exc:
+            logger.info("Connect delivery to %s failed: %s", delivery.url, type(exc).__name__)
+            status = None
+        delivery.attempts, delivery.last_status = attempt + 1, status
+        delivery.delivered = status is not None and 200 <= status < 300
+        delivery.save(update_fields=["attempts", "last_status", "delivered"])
+        if delivery.delivered:
+            return True
+        time.sleep(first_delay * 2**attempt)
+    return False
