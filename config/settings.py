@@ -190,6 +190,8 @@ if DOCUSIGN_SIMULATOR:
     DOCUSIGN_ALLOWED_API_HOSTS += [urlsplit(SITE_URL).hostname or "", "127.0.0.1", "localhost"]
 # Simulator only: remote recipients sign by themselves after this many seconds (0: never).
 SIMULATOR_AUTO_SIGN_SECONDS = env.int("SIMULATOR_AUTO_SIGN_SECONDS", default=0)
+SIMULATOR_HOURLY_LIMIT = env.int("SIMULATOR_HOURLY_LIMIT", default=3000)
+SIMULATOR_BURST_LIMIT = env.int("SIMULATOR_BURST_LIMIT", default=200)  # per 30 s (demo)
 # Plain http is only ever accepted for loopback hosts, and only in development.
 DOCUSIGN_ALLOW_HTTP_LOOPBACK = DEBUG
 DOCUSIGN_SCOPES: list[str] = env.list("DOCUSIGN_EXTRA_SCOPES", default=[])

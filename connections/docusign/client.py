@@ -121,7 +121,7 @@ class DocuSignClient:
                 response = self.transport.send(
                     method,
                     url,
-                    path_template=path,
+                    path_template=path or "/",  # "" is the account itself
                     params=params,
                     json=body,
                     headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},

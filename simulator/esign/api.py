@@ -53,10 +53,7 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
 
 
 def _limits() -> tuple[int, int]:
-    return (
-        int(getattr(settings, "SIMULATOR_HOURLY_LIMIT", 3000)),
-        int(getattr(settings, "SIMULATOR_BURST_LIMIT", 200)),
-    )
+    return int(settings.SIMULATOR_HOURLY_LIMIT), int(settings.SIMULATOR_BURST_LIMIT)
 
 
 def _count(key: str, window: int) -> int:

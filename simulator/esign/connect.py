@@ -18,7 +18,6 @@ from functools import partial
 from typing import Any
 
 import requests
-from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
@@ -94,9 +93,6 @@ def publish(envelope: SimEnvelope, event: str, recipient: SimRecipient | None = 
 
 
 def _start(delivery_pk: int, secrets: list[str]) -> None:
-    if getattr(settings, "SIMULATOR_CONNECT_SYNC", False):
-        deliver(delivery_pk, secrets)
-        return
     threading.Thread(target=_deliver_and_close, args=(delivery_pk, secrets), daemon=True).start()
 
 

@@ -188,7 +188,7 @@ def test_the_check_leaves_no_token_in_api_calls_or_logs(docusign_hosts, caplog):
     stub_account_call()
     check_connection(connection=conn)
     rows = list(ApiCall.objects.values())
-    assert sorted(r["path"] for r in rows) == ["", "/oauth/token", "/oauth/userinfo"]
+    assert sorted(r["path"] for r in rows) == ["/", "/oauth/token", "/oauth/userinfo"]
     assert "secret-tok" not in str(rows)
     assert "secret-tok" not in caplog.text
     assert "PRIVATE KEY" not in caplog.text

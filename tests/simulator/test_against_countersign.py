@@ -34,7 +34,7 @@ def test_the_seeded_connection_passes_the_whole_check(seeded, capsys):
     assert {c.path for c in ApiCall.objects.filter(connection=connection)} == {
         "/oauth/token",
         "/oauth/userinfo",
-        "",
+        "/",
     }
 
 
