@@ -201,6 +201,11 @@ DOCUSIGN_READ_TIMEOUT = env.float("DOCUSIGN_READ_TIMEOUT", default=30.0)
 # TLS trust for DocuSign calls: True (certifi / system bundle) or a CA bundle path.
 DOCUSIGN_CA_BUNDLE: str = env.str("DOCUSIGN_CA_BUNDLE", default="")
 
+# --- Envelopes --------------------------------------------------------------------------
+ENVELOPES_MAX_UPLOADS = env.int("ENVELOPES_MAX_UPLOADS", default=10)
+# DocuSign takes up to 32 MB a file through the API (and 35 MB a request, base64 included).
+ENVELOPES_MAX_UPLOAD_BYTES = env.int("ENVELOPES_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+
 # --- Production hardening ---------------------------------------------------------------
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,1 +1,180 @@
-"""Envelopes, recipients, documents and their history (built in the envelopes issue)."""
+"""Envelopes, their recipients and documents, document templates, and each envelope's history."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from connections.models import Connection
+
+
+class DocumentTemplate(models.Model):
+    """A Django template with named fields, rendered with data into an HTML document.
+
+    Anchor strings in the body (e.g. `/sig1/`, `/date1/`) place signature and date tabs.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    body = models.TextField(help_text="Django template syntax; fields are {{ field_name }}.")
+    # [{"name": "company", "label": "Company", "required": true}]
+    fields = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Envelope(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        CREATED = "created", "Draft at DocuSign"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Viewed"
+        COMPLETED = "completed", "Completed"
+        DECLINED = "declined", "Declined"
+        VOIDED = "voided", "Voided"
+        FAILED = "failed", "Failed"
+
+    class Source(models.TextChoices):
+        UPLOADS = "uploads", "Uploaded documents"
+        TEMPLATE = "template", "DocuSign template"
+        GENERATED = "generated", "Generated document"
+
+    FINAL = frozenset({Status.COMPLETED, Status.DECLINED, Status.VOIDED, Status.FAILED})
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="envelopes")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="envelopes"
+    )
+    subject = models.CharField(max_length=100)
+    message = models.TextField(blank=True, max_length=10000)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    as_draft = models.BooleanField(default=False, help_text="Create at DocuSign without sending.")
+    docusign_template_id = models.CharField(max_length=36, blank=True)
+    docusign_template_name = models.CharField(max_length=100, blank=True)
+    document_template = models.ForeignKey(
+        DocumentTemplate, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    template_data = models.JSONField(default=dict, blank=True)
+    docusign_envelope_id = models.CharField(max_length=36, blank=True, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    error_code = models.CharField(max_length=100, blank=True)
+    error_detail = models.TextField(blank=True)
+    voided_reason = models.CharField(max_length=200, blank=True)
+    # Sending is claimed by one worker at a time; a claim older than the lease is abandoned.
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "docusign_envelope_id"],
+                condition=~Q(docusign_envelope_id=""),
+                name="one_row_per_docusign_envelope",
+            )
+        ]
+        permissions = [("view_all_envelopes", "Can see every sender's envelopes")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.get_status_display()})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.SENDING)
+
+
+class Recipient(models.Model):
+    class Kind(models.TextChoices):
+        SIGNER = "signer", "Signer"
+        CARBON_COPY = "carbon_copy", "Receives a copy"
+        CERTIFIED_DELIVERY = "certified_delivery", "Must view (certified delivery)"
+
+    # DocuSign's recipients lists, by kind.
+    DOCUSIGN_LISTS = {
+        Kind.SIGNER: "signers",
+        Kind.CARBON_COPY: "carbonCopies",
+        Kind.CERTIFIED_DELIVERY: "certifiedDeliveries",
+    }
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="recipients")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SIGNER)
+    name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=100)
+    routing_order = models.PositiveSmallIntegerField(default=1)
+    embedded = models.BooleanField(
+        default=False, help_text="Signs inside this app rather than from DocuSign's email."
+    )
+    role_name = models.CharField(max_length=100, blank=True)
+    recipient_id = models.CharField(max_length=10, help_text="DocuSign's recipientId.")
+    status = models.CharField(max_length=20, default="created")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    declined_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["routing_order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def client_user_id(self) -> str:
+        """Marks an embedded signer at DocuSign; stable and unguessable enough per envelope."""
+        return f"countersign-{self.envelope_id}-{self.recipient_id}" if self.embedded else ""
+
+
+class Document(models.Model):
+    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to="envelopes/%Y/%m/")
+    name = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField(default=1)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def file_extension(self) -> str:
+        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else "pdf"
+
+
+class EnvelopeEvent(models.Model):
+    class Source(models.TextChoices):
+        APP = "app", "Countersign"
+        DOCUSIGN = "docusign", "DocuSign"
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=50)
+    status = models.CharField(max_length=20, blank=True)
+    detail = models.TextField(blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.APP)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,7 @@
 """Shared fixtures: personas, connections, and test-only settings tweaks."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -12,9 +13,11 @@ from tests.factories import ConnectionFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings: object) -> Iterator[None]:
-    """Fast hashing, inline Celery tasks (tests that need a real worker opt out), clean cache."""
+def _fast_and_isolated(settings: object, tmp_path: Any) -> Iterator[None]:
+    """Fast hashing, inline Celery tasks (tests that need a real worker opt out), clean cache,
+    uploads in a temporary folder."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     cache.clear()
@@ -84,3 +87,17 @@ def docusign_hosts(settings: object) -> None:
     settings.DOCUSIGN_DEMO_AUTH_SERVER = DEMO_AUTH  # type: ignore[attr-defined]
     settings.DOCUSIGN_ALLOWED_API_HOSTS = [".docusign.net", ".docusign.com"]  # type: ignore[attr-defined]
     settings.SITE_URL = "https://countersign.example.com"  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def simulator_connection(live_server: Any, settings: Any) -> Any:
+    """The seeded demo connection, talking to the simulator over real HTTP (live_server)."""
+    from connections.models import Connection
+    from simulator.seed import CONNECTION_NAME, seed_simulator
+
+    settings.SITE_URL = live_server.url
+    settings.DOCUSIGN_DEMO_AUTH_SERVER = f"{live_server.url}/simulator"
+    settings.DOCUSIGN_ALLOWED_API_HOSTS = [".docusign.net", "localhost", "127.0.0.1"]
+    settings.DOCUSIGN_ALLOW_HTTP_LOOPBACK = True
+    seed_simulator(site_url=live_server.url)
+    return Connection.objects.get(name=CONNECTION_NAME)

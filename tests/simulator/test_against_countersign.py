@@ -14,13 +14,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def seeded(live_server, settings):
-    settings.SITE_URL = live_server.url
-    settings.DOCUSIGN_DEMO_AUTH_SERVER = f"{live_server.url}/simulator"
-    settings.DOCUSIGN_ALLOWED_API_HOSTS = [".docusign.net", "localhost", "127.0.0.1"]
-    settings.DOCUSIGN_ALLOW_HTTP_LOOPBACK = True
-    lines = seed_simulator(site_url=live_server.url)
-    return Connection.objects.get(name=CONNECTION_NAME), lines
+def seeded(simulator_connection, live_server):
+    return simulator_connection, seed_simulator(site_url=live_server.url)
 
 
 def test_the_seeded_connection_passes_the_whole_check(seeded, capsys):

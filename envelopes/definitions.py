@@ -1,0 +1,130 @@
+"""The DocuSign envelope definition for an Envelope row.
+
+Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/create/
+"""
+
+import base64
+from typing import Any
+
+from envelopes.generation import render_document
+from envelopes.models import Envelope, Recipient
+
+# The local UUID travels with the envelope, so a retried send can find what it created.
+CUSTOM_FIELD = "countersign_id"
+
+
+def anchor_tabs(signer_number: int) -> dict[str, list[dict[str, str]]]:
+    """Signature and date at `/sigN/` and `/dateN/`, where the document has them."""
+    return {
+        "signHereTabs": [
+            {
+                "anchorString": f"/sig{signer_number}/",
+                "anchorUnits": "pixels",
+                "anchorYOffset": "-5",
+                "anchorIgnoreIfNotPresent": "true",
+                "tabLabel": f"signature_{signer_number}",
+            }
+        ],
+        "dateSignedTabs": [
+            {
+                "anchorString": f"/date{signer_number}/",
+                "anchorIgnoreIfNotPresent": "true",
+                "tabLabel": f"date_{signer_number}",
+            }
+        ],
+    }
+
+
+def _recipient(recipient: Recipient, signer_number: int) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "recipientId": recipient.recipient_id,
+        "name": recipient.name,
+        "email": recipient.email,
+        "routingOrder": str(recipient.routing_order),
+    }
+    if recipient.embedded:
+        data["clientUserId"] = recipient.client_user_id
+    if recipient.kind == Recipient.Kind.SIGNER:
+        data["tabs"] = anchor_tabs(signer_number)
+    return data
+
+
+def _documents(envelope: Envelope) -> list[dict[str, Any]]:
+    if envelope.source == Envelope.Source.GENERATED and envelope.document_template:
+        html = render_document(envelope.document_template, envelope.template_data)
+        return [
+            {
+                "documentId": "1",
+                "name": envelope.document_template.name,
+                "fileExtension": "html",
+                "documentBase64": base64.b64encode(html.encode()).decode(),
+            }
+        ]
+    documents = []
+    for number, document in enumerate(envelope.documents.all(), start=1):
+        with document.file.open("rb") as handle:
+            content = handle.read()
+        documents.append(
+            {
+                "documentId": str(number),
+                "name": document.name,
+                "fileExtension": document.file_extension,
+                "documentBase64": base64.b64encode(content).decode(),
+            }
+        )
+    return documents
+
+
+def build_definition(envelope: Envelope) -> dict[str, Any]:
+    definition: dict[str, Any] = {
+        "emailSubject": envelope.subject,
+        "status": "created" if envelope.as_draft else "sent",
+        "customFields": {
+            "textCustomFields": [
+                {
+                    "name": CUSTOM_FIELD,
+                    "value": str(envelope.pk),
+                    "show": "false",
+                    "required": "false",
+                }
+            ]
+        },
+    }
+    if envelope.message:
+        definition["emailBlurb"] = envelope.message
+    recipients = list(envelope.recipients.all())
+    if envelope.source == Envelope.Source.TEMPLATE:
+        definition["templateId"] = envelope.docusign_template_id
+        definition["templateRoles"] = [
+            {
+                "roleName": r.role_name,
+                "name": r.name,
+                "email": r.email,
+                **({"clientUserId": r.client_user_id} if r.embedded else {}),
+                **_prefill(envelope, r),
+            }
+            for r in recipients
+        ]
+        return definition
+    definition["documents"] = _documents(envelope)
+    lists: dict[str, list[dict[str, Any]]] = {}
+    signer_number = 0
+    for recipient in recipients:
+        if recipient.kind == Recipient.Kind.SIGNER:
+            signer_number += 1
+        lists.setdefault(Recipient.DOCUSIGN_LISTS[Recipient.Kind(recipient.kind)], []).append(
+            _recipient(recipient, signer_number)
+        )
+    definition["recipients"] = lists
+    return definition
+
+
+def _prefill(envelope: Envelope, recipient: Recipient) -> dict[str, Any]:
+    values = (envelope.template_data.get("prefill") or {}).get(recipient.role_name) or {}
+    if not values:
+        return {}
+    return {
+        "tabs": {
+            "textTabs": [{"tabLabel": label, "value": value} for label, value in values.items()]
+        }
+    }

@@ -1,0 +1,23 @@
+"""Celery tasks for envelopes: thin wrappers around services; retries for transient errors."""
+
+from typing import Any
+
+from celery import shared_task
+
+from connections.docusign.errors import DocuSignError
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(DocuSignError,),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_envelope(self: Any, envelope_id: str) -> str:
+    from envelopes.services import send_envelope as send
+
+    envelope = send(envelope_id=envelope_id)
+    return envelope.status if envelope else "skipped"
