@@ -22,6 +22,7 @@ from connections.services import get_client
 from envelopes.definitions import CUSTOM_FIELD, build_definition
 from envelopes.generation import clean_data
 from envelopes.models import Document, DocumentTemplate, Envelope, EnvelopeEvent, Recipient
+from envelopes.tracking import apply_envelope_summary
 from envelopes.uploads import check_uploads
 
 logger = logging.getLogger("countersign.envelopes")
@@ -208,6 +209,12 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
     envelope.sent_at = timezone.now() if envelope.status != Envelope.Status.CREATED else None
     envelope.error_code = envelope.error_detail = ""
     envelope.save()
+    if envelope.status == Envelope.Status.SENT:
+        # DocuSign sends to the first routing order now; no extra call needed to know that.
+        first = min(r.routing_order for r in envelope.recipients.all())
+        envelope.recipients.filter(routing_order=first).update(
+            status="sent", sent_at=envelope.sent_at
+        )
     record_event(envelope, envelope.status, f"DocuSign envelope {envelope.docusign_envelope_id}")
     return envelope
 
@@ -293,3 +300,13 @@ def template_roles(
         ]
         cache.set(key, roles, TEMPLATES_CACHE_SECONDS)
     return list(roles)
+
+
+def refresh_from_docusign(*, envelope: Envelope) -> bool:
+    """One GET of the envelope with its recipients, applied (e.g. after embedded signing)."""
+    if not envelope.docusign_envelope_id:
+        return False
+    summary = esignature.get_envelope(
+        get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"
+    )
+    return apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)

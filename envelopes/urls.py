@@ -1,5 +1,19 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from envelopes import views
 
 app_name = "envelopes"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.envelope_list, name="list"),
+    path("new/", views.compose, name="compose"),
+    path("new/template-fields/", views.template_fields, name="template-fields"),
+    path("new/document-fields/", views.document_fields, name="document-fields"),
+    path("<uuid:pk>/", views.detail, name="detail"),
+    path("<uuid:pk>/sign/<int:recipient_pk>/", views.sign, name="sign"),
+    path("<uuid:pk>/signed/", views.signed, name="signed"),
+    path("<uuid:pk>/void/", views.void, name="void"),
+    path("<uuid:pk>/refresh/", views.refresh, name="refresh"),
+    path("<uuid:pk>/documents/<str:document_id>/", views.download, name="download"),
+    path("<uuid:pk>/uploads/<int:document_pk>/", views.local_document, name="upload"),
+]

@@ -1,0 +1,288 @@
+"""Pages for app users: compose, preview, list, detail with live status, sign, void, download.
+
+Pages read our database; DocuSign is only called where a person waits for DocuSign itself
+(opening embedded signing, streaming a download) or for a cached template list.
+"""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from connections.docusign.errors import DocuSignError
+from connections.models import Connection
+from envelopes import selectors, services
+from envelopes.forms import ComposeForm, RecipientFormSet, VoidForm, parse_prefill
+from envelopes.generation import render_document
+from envelopes.models import DocumentTemplate, Envelope
+from envelopes.tasks import refresh_envelope, void_envelope
+
+PAGE_SIZE = 25
+
+
+def _envelope_for(request: HttpRequest, pk: Any) -> Envelope:
+    return get_object_or_404(selectors.visible_envelopes(request.user), pk=pk)
+
+
+@login_required
+def envelope_list(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "status": request.GET.get("status", ""),
+        "connection": request.GET.get("connection", ""),
+        "template": request.GET.get("template", "").strip(),
+        "sender": request.GET.get("sender", "").strip(),
+        "since": request.GET.get("since") or None,
+        "until": request.GET.get("until") or None,
+    }
+    try:
+        envelopes = selectors.filtered_envelopes(request.user, filters)
+        page = Paginator(envelopes, PAGE_SIZE).get_page(request.GET.get("page"))
+        list(page.object_list)
+    except ValidationError:  # a malformed date
+        messages.error(request, "Dates must look like 2026-01-31.")
+        page = Paginator(Envelope.objects.none(), PAGE_SIZE).get_page(1)
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return render(
+        request,
+        "envelopes/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": Envelope.Status.choices,
+            "connections": Connection.objects.all(),
+            "query": urlencode(query),
+            "see_all": selectors.can_see_all(request.user),
+        },
+    )
+
+
+def _templates(connection: Connection | None) -> tuple[list[dict[str, Any]], str]:
+    if connection is None or not connection.is_ready:
+        return [], ""
+    try:
+        return services.list_templates(connection=connection), ""
+    except DocuSignError as exc:
+        return [], f"DocuSign templates are unavailable: {exc}. {exc.advice}"
+
+
+@login_required
+@permission_required("envelopes.add_envelope", raise_exception=True)
+def compose(request: HttpRequest) -> HttpResponse:
+    form = ComposeForm(request.POST or None, request.FILES or None)
+    recipients = RecipientFormSet(request.POST or None, prefix="r")
+    preview = ""
+    if request.method == "POST" and form.is_valid() and recipients.is_valid():
+        if request.POST.get("action") == "preview":
+            preview = _preview(form)
+        else:
+            envelope = _send(request, form, recipients)
+            if envelope is not None:
+                return redirect("envelopes:detail", pk=envelope.pk)
+    connection = _chosen_connection(form)
+    templates, templates_error = _templates(connection)
+    return render(
+        request,
+        "envelopes/compose.html",
+        {
+            "form": form,
+            "recipients": recipients,
+            "preview": preview,
+            "templates": templates,
+            "templates_error": templates_error,
+        },
+    )
+
+
+def _chosen_connection(form: ComposeForm) -> Connection | None:
+    if form.is_bound and hasattr(form, "cleaned_data") and form.cleaned_data.get("connection"):
+        return form.cleaned_data["connection"]  # type: ignore[no-any-return]
+    key = form.initial.get("connection")
+    return Connection.objects.filter(pk=key).first() if key else None
+
+
+def _preview(form: ComposeForm) -> str:
+    template = form.cleaned_data.get("document_template")
+    if template is None:
+        return ""
+    try:
+        return render_document(template, form.template_data())
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return ""
+
+
+def _send(request: HttpRequest, form: ComposeForm, recipients: Any) -> Envelope | None:
+    data = form.cleaned_data
+    source = data["source"]
+    try:
+        return services.prepare_envelope(
+            connection=data["connection"],
+            sender=request.user,  # type: ignore[arg-type]
+            subject=data["subject"],
+            message=data["message"],
+            recipients=[f.as_input() for f in recipients.forms if f.cleaned_data],
+            uploads=data["uploads"] if source == Envelope.Source.UPLOADS else None,
+            document_template=data["document_template"]
+            if source == Envelope.Source.GENERATED
+            else None,
+            template_data=form.template_data(),
+            docusign_template_id=data["docusign_template"]
+            if source == Envelope.Source.TEMPLATE
+            else "",
+            docusign_template_name=request.POST.get("docusign_template_name", ""),
+            prefill=parse_prefill(request.POST) if source == Envelope.Source.TEMPLATE else None,
+            as_draft=data["as_draft"],
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error(None, message)
+        return None
+
+
+@login_required
+def template_fields(request: HttpRequest) -> HttpResponse:
+    """htmx: the roles and prefillable tabs of a DocuSign template."""
+    connection = get_object_or_404(Connection, pk=request.GET.get("connection"))
+    template_id = request.GET.get("docusign_template", "")
+    roles: list[dict[str, Any]] = []
+    error = ""
+    if template_id:
+        try:
+            roles = services.template_roles(connection=connection, template_id=template_id)
+        except DocuSignError as exc:
+            error = f"{exc}. {exc.advice}"
+    return render(
+        request, "envelopes/partials/template_fields.html", {"roles": roles, "error": error}
+    )
+
+
+@login_required
+def document_fields(request: HttpRequest) -> HttpResponse:
+    """htmx: the data fields of a document template."""
+    template = DocumentTemplate.objects.filter(pk=request.GET.get("document_template") or 0).first()
+    form = ComposeForm(initial={"document_template": template.pk if template else None})
+    return render(request, "envelopes/partials/document_fields.html", {"form": form})
+
+
+@login_required
+def detail(request: HttpRequest, pk: Any) -> HttpResponse:
+    envelope = _envelope_for(request, pk)
+    template = "envelopes/partials/status.html" if request.htmx else "envelopes/detail.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {
+            "envelope": envelope,
+            "recipients": envelope.recipients.all(),
+            "events": envelope.events.all(),
+            "documents": envelope.documents.all(),
+            "void_form": VoidForm(),
+            "live": not envelope.is_final,
+        },
+    )
+
+
+@login_required
+@require_POST
+def sign(request: HttpRequest, pk: Any, recipient_pk: int) -> HttpResponse:
+    envelope = _envelope_for(request, pk)
+    recipient = get_object_or_404(envelope.recipients, pk=recipient_pk, embedded=True)
+    return_url = request.build_absolute_uri(reverse("envelopes:signed", args=[envelope.pk]))
+    try:
+        url = services.signing_url(envelope=envelope, recipient=recipient, return_url=return_url)
+    except (DocuSignError, ValidationError) as exc:
+        messages.error(request, f"Signing could not start: {exc}")
+        return redirect("envelopes:detail", pk=envelope.pk)
+    return HttpResponseRedirect(url)
+
+
+SIGNING_OUTCOMES = {
+    "signing_complete": "Thank you: your signature is recorded.",
+    "decline": "You declined to sign. The sender is told.",
+    "cancel": "You can finish signing later from this page.",
+    "ttl_expired": "The signing link expired. Start signing again.",
+    "session_timeout": "The signing session timed out. Start signing again.",
+    "viewing_complete": "You have viewed the documents.",
+}
+
+
+@login_required
+def signed(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Where DocuSign sends the signer back; `event` is a hint, DocuSign's record the truth."""
+    envelope = _envelope_for(request, pk)
+    event = request.GET.get("event", "")
+    services.record_event(envelope, f"signing-{event or 'return'}", source="app")
+    transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
+    messages.info(request, SIGNING_OUTCOMES.get(event, "Signing ended."))
+    return redirect("envelopes:detail", pk=envelope.pk)
+
+
+@login_required
+@require_POST
+def refresh(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Ask DocuSign once for the envelope's status (a person's click, never a loop)."""
+    envelope = _envelope_for(request, pk)
+    transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
+    messages.info(request, "Asked DocuSign for the latest status.")
+    return redirect("envelopes:detail", pk=envelope.pk)
+
+
+@login_required
+@require_POST
+def void(request: HttpRequest, pk: Any) -> HttpResponse:
+    envelope = _envelope_for(request, pk)
+    form = VoidForm(request.POST)
+    if envelope.status not in ("sent", "delivered"):
+        messages.error(request, "Only envelopes that are out for signature can be voided.")
+    elif form.is_valid():
+        reason = form.cleaned_data["reason"]
+        services.record_event(envelope, "void-requested", reason)
+        transaction.on_commit(lambda: void_envelope.delay(str(envelope.pk), reason))
+        messages.info(request, "Voiding at DocuSign…")
+    else:
+        messages.error(request, "Say why the envelope is voided: recipients see the reason.")
+    return redirect("envelopes:detail", pk=envelope.pk)
+
+
+@login_required
+def download(request: HttpRequest, pk: Any, document_id: str) -> HttpResponseBase:
+    envelope = _envelope_for(request, pk)
+    if not envelope.docusign_envelope_id:
+        raise Http404("This envelope is not at DocuSign yet.")
+    if document_id not in ("combined", "certificate") and not document_id.isdigit():
+        raise Http404("Unknown document.")
+    try:
+        content_type, chunks = services.download(envelope=envelope, document_id=document_id)
+    except DocuSignError as exc:
+        messages.error(request, f"The download failed: {exc}. {exc.advice}")
+        return redirect("envelopes:detail", pk=envelope.pk)
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    name = {"combined": "signed", "certificate": "certificate"}.get(
+        document_id, f"document-{document_id}"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}-{envelope.pk}.pdf"'
+    return response
+
+
+@login_required
+def local_document(request: HttpRequest, pk: Any, document_pk: int) -> FileResponse:
+    """An uploaded document as we stored it (for preview before DocuSign has it)."""
+    envelope = _envelope_for(request, pk)
+    document = get_object_or_404(envelope.documents, pk=document_pk)
+    return FileResponse(document.file.open("rb"), content_type=document.content_type)

@@ -1,0 +1,75 @@
+"""An app user generates, previews, sends, signs embedded; the second signer signs from the
+simulator's inbox; the user downloads the signed PDF and the certificate. Real Chromium."""
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from envelopes.models import DocumentTemplate, Envelope
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_generate_preview_send_sign_and_download(live_server, page, simulator_connection):
+    DocumentTemplate.objects.create(
+        name="Services agreement",
+        body="<h1>Services agreement</h1><p>Between {{ company }} and the client.</p>"
+        "<p>Provider: /sig1/ /date1/</p><p>Client: /sig2/ /date2/</p>",
+        fields=[{"name": "company", "label": "Company"}],
+    )
+    user = UserFactory(username="sam")
+    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "sam")
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("button[type=submit]")
+
+    page.click("text=New envelope")
+    page.select_option("#id_document_template", label="Services agreement")
+    page.fill("input[name=data_company]", "Acme Ltd")  # loaded by htmx
+    page.fill("#id_subject", "Services agreement")
+    page.fill("#id_r-0-name", "Erin Embedded")
+    page.fill("#id_r-0-email", "erin@example.com")
+    page.check("#id_r-0-embedded")
+    page.click("#add-recipient")
+    page.fill("#id_r-1-name", "Rita Remote")
+    page.fill("#id_r-1-email", "rita@example.com")
+    assert page.input_value("#id_r-1-routing_order") == "2"
+
+    page.click("#preview-button")
+    assert (
+        "Between Acme Ltd and the client."
+        in page.frame_locator("#preview").locator("body").inner_text()
+    )
+    assert page.input_value("#id_r-1-name") == "Rita Remote"  # nothing typed is lost
+
+    page.click("#send-button")
+    page.wait_for_selector("#envelope-status")
+    assert page.inner_text("#envelope-status") == "Sent"
+    envelope = Envelope.objects.get()
+
+    page.click("button.sign-now")
+    page.wait_for_url("**/simulator/signing/**")
+    assert "Between Acme Ltd and the client." in page.content()
+    page.click("#finish")
+    page.wait_for_url(f"**/envelopes/{envelope.pk}/")
+    assert "your signature is recorded" in page.content()
+
+    page.goto(f"{live_server.url}/simulator/inbox/?email=rita@example.com")
+    page.click("text=Review document")
+    page.click("#finish")
+
+    page.goto(f"{live_server.url}/envelopes/{envelope.pk}/")
+    page.click("#refresh")
+    page.wait_for_selector("text=certificate of completion")
+    assert page.inner_text("#envelope-status") == "Completed"
+
+    combined = page.request.get(f"{live_server.url}/envelopes/{envelope.pk}/documents/combined/")
+    certificate = page.request.get(
+        f"{live_server.url}/envelopes/{envelope.pk}/documents/certificate/"
+    )
+    assert combined.ok
+    assert combined.body().startswith(b"%PDF")
+    assert b"Acme Ltd" in combined.body()
+    assert b"Certificate Of Completion" in certificate.body()
