@@ -29,14 +29,14 @@ class DocumentTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class RecipientInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Recipient
     extra = 0
-    fields = ["name", "email", "kind", "routing_order", "embedded", "role_name", "status"]
+    fields = ("name", "email", "kind", "routing_order", "embedded", "role_name", "status")
     readonly_fields = fields
 
 
 class EventInline(admin.TabularInline):  # type: ignore[type-arg]
     model = EnvelopeEvent
     extra = 0
-    fields = ["at", "kind", "status", "detail", "source"]
+    fields = ("at", "kind", "status", "detail", "source")
     readonly_fields = fields
 
 
