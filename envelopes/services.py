@@ -310,3 +310,28 @@ def refresh_from_docusign(*, envelope: Envelope) -> bool:
         get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"
     )
     return apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
+
+
+def sending_url(*, envelope: Envelope, return_url: str) -> str:
+    """DocuSign's sending view for a draft: place fields, then send."""
+    if envelope.status != Envelope.Status.CREATED:
+        raise ValidationError("Only drafts at DocuSign can be prepared in the sending view.")
+    return esignature.sender_view(
+        get_client(envelope.connection), envelope.docusign_envelope_id, return_url=return_url
+    )
+
+
+def send_draft(*, envelope: Envelope) -> None:
+    if envelope.status != Envelope.Status.CREATED:
+        raise ValidationError("This envelope is not a draft.")
+    esignature.send_draft(get_client(envelope.connection), envelope.docusign_envelope_id)
+    envelope.status, envelope.sent_at = Envelope.Status.SENT, timezone.now()
+    envelope.save()
+    _mark_first_routing_order_sent(envelope)
+    record_event(envelope, "sent", "The draft was sent.")
+
+
+def _mark_first_routing_order_sent(envelope: Envelope) -> None:
+    """DocuSign sends to the first routing order at once; no extra call needed to know that."""
+    first = min(r.routing_order for r in envelope.recipients.all())
+    envelope.recipients.filter(routing_order=first).update(status="sent", sent_at=envelope.sent_at)

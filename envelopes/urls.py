@@ -14,6 +14,9 @@ urlpatterns = [
     path("<uuid:pk>/signed/", views.signed, name="signed"),
     path("<uuid:pk>/void/", views.void, name="void"),
     path("<uuid:pk>/refresh/", views.refresh, name="refresh"),
+    path("<uuid:pk>/draft/", views.prepare_draft, name="draft"),
+    path("<uuid:pk>/draft/return/", views.draft_return, name="draft-return"),
+    path("<uuid:pk>/values/<int:recipient_pk>/", views.filled_values, name="values"),
     path("<uuid:pk>/documents/<str:document_id>/", views.download, name="download"),
     path("<uuid:pk>/uploads/<int:document_pk>/", views.local_document, name="upload"),
 ]

@@ -235,6 +235,41 @@ def signed(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 @require_POST
+def prepare_draft(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Open DocuSign's sending view for a draft (place fields), coming back here."""
+    envelope = _envelope_for(request, pk)
+    return_url = request.build_absolute_uri(reverse("envelopes:draft-return", args=[envelope.pk]))
+    try:
+        return HttpResponseRedirect(services.sending_url(envelope=envelope, return_url=return_url))
+    except (DocuSignError, ValidationError) as exc:
+        messages.error(request, f"The sending view could not open: {exc}")
+        return redirect("envelopes:detail", pk=envelope.pk)
+
+
+@login_required
+def draft_return(request: HttpRequest, pk: Any) -> HttpResponse:
+    envelope = _envelope_for(request, pk)
+    event = request.GET.get("event", "")
+    services.record_event(envelope, f"sending-view-{event or 'return'}")
+    transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
+    messages.info(request, "Sent." if event == "Send" else "The draft is saved at DocuSign.")
+    return redirect("envelopes:detail", pk=envelope.pk)
+
+
+@login_required
+def filled_values(request: HttpRequest, pk: Any, recipient_pk: int) -> HttpResponse:
+    """htmx: what a recipient filled in (one DocuSign call, on request)."""
+    envelope = _envelope_for(request, pk)
+    recipient = get_object_or_404(envelope.recipients, pk=recipient_pk)
+    try:
+        values, error = services.tab_values(envelope=envelope, recipient=recipient), ""
+    except DocuSignError as exc:
+        values, error = {}, f"{exc}. {exc.advice}"
+    return render(request, "envelopes/partials/tab_values.html", {"values": values, "error": error})
+
+
+@login_required
+@require_POST
 def refresh(request: HttpRequest, pk: Any) -> HttpResponse:
     """Ask DocuSign once for the envelope's status (a person's click, never a loop)."""
     envelope = _envelope_for(request, pk)

@@ -274,3 +274,45 @@ def test_two_sources_at_once_are_refused(simulator_connection, sender, doc_templ
             document_template=doc_template,
             template_data={"company": "A"},
         )
+
+
+def test_a_draft_opens_the_sending_view_and_can_be_sent(
+    simulator_connection, sender, doc_template, client
+):
+    envelope = services.prepare_envelope(
+        connection=simulator_connection,
+        sender=sender,
+        subject="Draft",
+        recipients=two_signers(),
+        document_template=doc_template,
+        template_data={"company": "Acme"},
+        as_draft=True,
+    )
+    envelope.refresh_from_db()
+    assert envelope.status == Envelope.Status.CREATED
+    assert "/simulator/sending/" in services.sending_url(envelope=envelope, return_url="https://x/")
+    services.send_draft(envelope=envelope)
+    assert SimEnvelope.objects.get().status == "sent"
+    assert envelope.recipients.first().status == "sent"
+    with pytest.raises(ValidationError, match="not a draft"):
+        services.send_draft(envelope=envelope)
+
+
+def test_refresh_applies_docusigns_status_without_going_backwards(
+    simulator_connection, sender, doc_template
+):
+    envelope = services.prepare_envelope(
+        connection=simulator_connection,
+        sender=sender,
+        subject="S",
+        recipients=two_signers(),
+        document_template=doc_template,
+        template_data={"company": "Acme"},
+    )
+    envelope.refresh_from_db()
+    SimEnvelope.objects.update(status="voided")
+    assert services.refresh_from_docusign(envelope=envelope)
+    assert envelope.status == Envelope.Status.VOIDED
+    SimEnvelope.objects.update(status="sent")  # an older view must not undo a final status
+    assert not services.refresh_from_docusign(envelope=envelope)
+    assert envelope.status == Envelope.Status.VOIDED
