@@ -170,7 +170,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Decides each minute which connections are due; each polls at most every 15 minutes.
+    "poll-docusign": {"task": "envelopes.tasks.poll_due_connections", "schedule": 60.0},
+}
 
 # --- DocuSign ---------------------------------------------------------------------------
 DOCUSIGN_SIMULATOR = env.bool("DOCUSIGN_SIMULATOR", default=False)
@@ -205,6 +208,12 @@ DOCUSIGN_CA_BUNDLE: str = env.str("DOCUSIGN_CA_BUNDLE", default="")
 ENVELOPES_MAX_UPLOADS = env.int("ENVELOPES_MAX_UPLOADS", default=10)
 # DocuSign takes up to 32 MB a file through the API (and 35 MB a request, base64 included).
 ENVELOPES_MAX_UPLOAD_BYTES = env.int("ENVELOPES_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+
+# Connect messages larger than this are refused (documents should not be included).
+ENVELOPES_CONNECT_MAX_BYTES = env.int("ENVELOPES_CONNECT_MAX_BYTES", default=2 * 1024 * 1024)
+# Polling without Connect; DocuSign's rules allow one status check per 15 minutes at most.
+ENVELOPES_POLL_INTERVAL_MINUTES = max(15, env.int("ENVELOPES_POLL_INTERVAL_MINUTES", default=15))
+ENVELOPES_POLL_PAGE_SIZE = env.int("ENVELOPES_POLL_PAGE_SIZE", default=1000)  # DocuSign's max
 
 # --- Production hardening ---------------------------------------------------------------
 if not DEBUG:

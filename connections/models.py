@@ -1,5 +1,6 @@
 """DocuSign connections: credentials for one impersonated user, and the audit log of calls."""
 
+import secrets
 import uuid
 from typing import Any
 
@@ -61,6 +62,10 @@ class GuidField(models.CharField):  # type: ignore[type-arg]
             ) from None
 
 
+def _connect_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class Connection(models.Model):
     """One DocuSign service integration: an integration key impersonating one user."""
 
@@ -111,6 +116,12 @@ class Connection(models.Model):
         default=False,
         help_text="Used when a sender does not choose a connection.",
     )
+    # DocuSign Connect: the unguessable path of this connection's webhook, and the HMAC keys
+    # (one per line; several during a rotation) that sign its messages.
+    connect_token = models.CharField(
+        max_length=43, unique=True, default=_connect_token, editable=False
+    )
+    connect_hmac_secrets = EncryptedTextField(blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error_code = models.CharField(max_length=100, blank=True, editable=False)
     last_error_detail = models.TextField(blank=True, editable=False)
@@ -160,6 +171,11 @@ class Connection(models.Model):
         if self.environment == self.Environment.PRODUCTION:
             return str(settings.DOCUSIGN_PRODUCTION_AUTH_SERVER)
         return str(settings.DOCUSIGN_DEMO_AUTH_SERVER)
+
+    def hmac_secrets(self) -> list[str]:
+        return [
+            line.strip() for line in (self.connect_hmac_secrets or "").splitlines() if line.strip()
+        ]
 
     @property
     def is_ready(self) -> bool:

@@ -178,3 +178,40 @@ class EnvelopeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ConnectEvent(models.Model):
+    """One DocuSign Connect message, stored once (redeliveries are recognised)."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="connect_events"
+    )
+    identity = models.CharField(max_length=64, unique=True)  # sha256 of DocuSign's event identity
+    event = models.CharField(max_length=50)
+    docusign_envelope_id = models.CharField(max_length=36, db_index=True)
+    generated_at = models.CharField(max_length=40, blank=True)
+    verified = models.BooleanField(help_text="Signed with one of the connection's HMAC keys.")
+    body = models.JSONField(help_text="The message, without document content.")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    unknown_envelope = models.BooleanField(default=False)
+    deliveries = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event} for {self.docusign_envelope_id}"
+
+
+class SyncCursor(models.Model):
+    """Where polling listStatusChanges got to, per connection."""
+
+    connection = models.OneToOneField(
+        Connection, on_delete=models.CASCADE, related_name="sync_cursor"
+    )
+    synced_until = models.DateTimeField()
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.connection} synced until {self.synced_until:%Y-%m-%d %H:%M}"

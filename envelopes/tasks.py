@@ -37,3 +37,48 @@ def refresh_envelope(envelope_id: str) -> None:
     from envelopes.services import refresh_from_docusign
 
     refresh_from_docusign(envelope=Envelope.objects.get(pk=envelope_id))
+
+
+@shared_task(autoretry_for=(DocuSignError,), retry_backoff=5, max_retries=5)
+def apply_connect_event(event_id: int) -> None:
+    from connections.docusign import esignature
+    from connections.services import get_client
+    from envelopes.models import ConnectEvent
+    from envelopes.tracking import apply_connect_event as apply
+
+    event = ConnectEvent.objects.select_related("connection").get(pk=event_id)
+    apply(
+        event,
+        fetch=lambda envelope: esignature.get_envelope(
+            get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"
+        ),
+    )
+
+
+@shared_task(autoretry_for=(DocuSignError,), retry_backoff=30, max_retries=3)
+def poll_connection(connection_id: int) -> int:
+    from connections.models import Connection
+    from connections.services import get_client
+    from envelopes.sync import poll_connection as poll
+
+    connection = Connection.objects.get(pk=connection_id)
+    return poll(connection, get_client(connection)).calls
+
+
+@shared_task
+def poll_due_connections() -> list[int]:
+    """Every minute (beat): start a poll for each ready connection whose interval is up."""
+    from django.utils import timezone
+
+    from connections.models import Connection
+    from envelopes.sync import IN_FLIGHT, is_due
+
+    now = timezone.now()
+    due = [
+        c.pk
+        for c in Connection.objects.filter(envelopes__status__in=IN_FLIGHT).distinct()
+        if c.is_ready and is_due(c, now)
+    ]
+    for pk in due:
+        poll_connection.delay(pk)
+    return due

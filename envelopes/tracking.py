@@ -1,16 +1,20 @@
 """Applying DocuSign's view of an envelope to ours: statuses, timestamps, history.
 
-One place for every path that learns about a change (a refresh after embedded signing now;
-Connect webhooks and polling later). Statuses never move backwards.
+One place for every path that learns about a change: Connect webhooks, polling, and a
+refresh after embedded signing. Statuses never move backwards; signals go out on commit.
 """
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from envelopes.models import Envelope, EnvelopeEvent, Recipient
+from envelopes.models import ConnectEvent, Envelope, EnvelopeEvent, Recipient
+from envelopes.signals import envelope_status_changed, recipient_completed
 
 _ORDER = ["queued", "sending", "created", "sent", "delivered", "signed", "completed"]
 _FINAL = {"completed", "declined", "voided", "failed"}
@@ -32,23 +36,49 @@ def _time(value: Any) -> datetime | None:
 
 @transaction.atomic
 def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, source: str) -> bool:
-    """Apply a DocuSign envelope (GET envelope JSON, with recipients); True if anything changed."""
+    """Apply a DocuSign envelope (GET envelope JSON, with recipients); True if anything changed.
+
+    The row is locked first: Connect delivers concurrently and out of order, and two workers
+    applying at once must not overwrite each other (a late `delivered` undoing `completed`).
+    """
+    locked = Envelope.objects.select_for_update().get(pk=envelope.pk)
+    envelope.status = locked.status
     changed = False
     new = str(summary.get("status") or "")
+    old = envelope.status
     if moves_forward(envelope.status, new):
         envelope.status = new
         envelope.completed_at = _time(summary.get("completedDateTime")) or envelope.completed_at
         envelope.voided_reason = str(summary.get("voidedReason") or envelope.voided_reason)[:200]
-        envelope.save()
+        envelope.save(update_fields=["status", "completed_at", "voided_reason", "updated_at"])
         EnvelopeEvent.objects.create(
             envelope=envelope, kind=f"envelope-{new}", status=new, source=source
         )
+        transaction.on_commit(
+            partial(
+                envelope_status_changed.send,
+                sender=Envelope,
+                envelope=envelope,
+                old_status=old,
+                new_status=new,
+                source=source,
+            )
+        )
         changed = True
-    by_id = {r.recipient_id: r for r in envelope.recipients.all()}
+    by_id = {r.recipient_id: r for r in envelope.recipients.select_for_update()}
     for kind_list in (summary.get("recipients") or {}).values():
         for item in kind_list if isinstance(kind_list, list) else []:
             recipient = by_id.get(str(item.get("recipientId")))
             if recipient is not None and _apply_recipient(recipient, item):
+                if recipient.status == "completed":
+                    transaction.on_commit(
+                        partial(
+                            recipient_completed.send,
+                            sender=Envelope,
+                            envelope=envelope,
+                            recipient=recipient,
+                        )
+                    )
                 EnvelopeEvent.objects.create(
                     envelope=envelope,
                     kind=f"recipient-{recipient.status}",
@@ -72,3 +102,22 @@ def _apply_recipient(recipient: Recipient, item: dict[str, Any]) -> bool:
     recipient.declined_reason = str(item.get("declinedReason") or "")[:200]
     recipient.save()
     return True
+
+
+def apply_connect_event(
+    event: ConnectEvent, *, fetch: Callable[[Envelope], dict[str, Any]]
+) -> None:
+    """Apply a stored Connect message. Unsigned messages are only a hint: `fetch` asks
+    DocuSign for the truth. Messages for envelopes we did not send are kept and flagged."""
+    envelope = Envelope.objects.filter(
+        connection=event.connection, docusign_envelope_id=event.docusign_envelope_id
+    ).first()
+    if envelope is None:
+        event.unknown_envelope = True
+    else:
+        summary = (event.body.get("data") or {}).get("envelopeSummary")
+        if not event.verified or not summary:
+            summary = fetch(envelope)
+        apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
+    event.processed_at = timezone.now()
+    event.save(update_fields=["unknown_envelope", "processed_at"])

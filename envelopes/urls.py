@@ -1,11 +1,13 @@
 from django.urls import path
 
 from envelopes import views
+from envelopes.webhooks import ConnectWebhookView
 
 app_name = "envelopes"
 
 urlpatterns = [
     path("", views.envelope_list, name="list"),
+    path("connect/<str:token>/", ConnectWebhookView.as_view(), name="connect"),
     path("new/", views.compose, name="compose"),
     path("new/template-fields/", views.template_fields, name="template-fields"),
     path("new/document-fields/", views.document_fields, name="document-fields"),
