@@ -199,6 +199,7 @@ SIMULATOR_BURST_LIMIT = env.int("SIMULATOR_BURST_LIMIT", default=200)  # per 30 
 DOCUSIGN_ALLOW_HTTP_LOOPBACK = DEBUG
 DOCUSIGN_SCOPES: list[str] = env.list("DOCUSIGN_EXTRA_SCOPES", default=[])
 DOCUSIGN_TOKEN_REFRESH_MARGIN = env.int("DOCUSIGN_TOKEN_REFRESH_MARGIN", default=600)  # seconds
+DOCUSIGN_HOURLY_LIMIT = env.int("DOCUSIGN_HOURLY_LIMIT", default=3000)  # per account
 DOCUSIGN_CONNECT_TIMEOUT = env.float("DOCUSIGN_CONNECT_TIMEOUT", default=5.0)
 DOCUSIGN_READ_TIMEOUT = env.float("DOCUSIGN_READ_TIMEOUT", default=30.0)
 # TLS trust for DocuSign calls: True (certifi / system bundle) or a CA bundle path.

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -30,6 +31,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "is_default",
         "last_checked_at",
         "last_error_code",
+        "tracking_link",
     ]
     list_filter = ["environment", "status", "is_default"]
     search_fields = ["name", "integration_key", "user_id", "user_email", "account_id"]
@@ -74,6 +76,11 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             f"Checking {', '.join(names)} in the background; the status column shows the "
             "result when you reload (errors come with how to fix them).",
         )
+
+    @admin.display(description="tracking")
+    def tracking_link(self, obj: Connection) -> SafeString:
+        url = reverse("envelopes:connection", args=[obj.pk])
+        return format_html('<a href="{}">Connect, budget</a>', url)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Connection) -> SafeString:

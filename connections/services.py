@@ -70,3 +70,9 @@ def enqueue_checks(*, connections: list[Connection]) -> list[str]:
     for connection in connections:
         transaction.on_commit(partial(check_connection_task.delay, connection.pk))
     return [c.name for c in connections]
+
+
+def set_connect_keys(*, connection: Connection, keys: str) -> None:
+    """Replace the Connect HMAC keys (one per line), stored encrypted."""
+    connection.connect_hmac_secrets = keys
+    connection.save(update_fields=["connect_hmac_secrets", "updated_at"])

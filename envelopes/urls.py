@@ -1,6 +1,6 @@
 from django.urls import path
 
-from envelopes import views
+from envelopes import connection_views, views
 from envelopes.webhooks import ConnectWebhookView
 
 app_name = "envelopes"
@@ -8,6 +8,7 @@ app_name = "envelopes"
 urlpatterns = [
     path("", views.envelope_list, name="list"),
     path("connect/<str:token>/", ConnectWebhookView.as_view(), name="connect"),
+    path("connections/<int:pk>/", connection_views.connection_detail, name="connection"),
     path("new/", views.compose, name="compose"),
     path("new/template-fields/", views.template_fields, name="template-fields"),
     path("new/document-fields/", views.document_fields, name="document-fields"),

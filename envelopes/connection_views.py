@@ -1,0 +1,59 @@
+"""The staff page for a connection's status tracking: Connect setup, last messages, budget.
+
+It lives in envelopes because it shows envelopes' Connect traffic (envelopes may import
+connections, never the reverse)."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from connections import selectors, services
+from connections.forms import WriteOnlyTextarea
+from connections.models import Connection
+from envelopes.models import ConnectEvent
+
+
+class ConnectKeysForm(forms.Form):
+    hmac_secrets = forms.CharField(
+        label="Connect HMAC keys",
+        widget=WriteOnlyTextarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text="One key per line, as DocuSign shows them under Connect → Connect Keys "
+        "(keep the old key here until DocuSign signs with the new one). Never shown again.",
+    )
+
+    def clean_hmac_secrets(self) -> str:
+        keys = [k.strip() for k in self.cleaned_data["hmac_secrets"].splitlines() if k.strip()]
+        if any(len(k) < 16 for k in keys):
+            raise forms.ValidationError(
+                "That does not look like a DocuSign Connect key (too short)."
+            )
+        return "\n".join(keys)
+
+
+@permission_required("connections.view_connection", raise_exception=True)
+def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(Connection, pk=pk)
+    form = ConnectKeysForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("connections.change_connection"):
+            return HttpResponse(status=403)
+        if form.is_valid():
+            services.set_connect_keys(connection=connection, keys=form.cleaned_data["hmac_secrets"])
+            messages.success(request, "Connect keys saved. Messages are now checked against them.")
+            return redirect("envelopes:connection", pk=pk)
+    context: dict[str, Any] = {
+        "connection": connection,
+        "form": form,
+        "connect_url": request.build_absolute_uri(
+            reverse("envelopes:connect", args=[connection.connect_token])
+        ),
+        "has_keys": bool(connection.hmac_secrets()),
+        "events": ConnectEvent.objects.filter(connection=connection)[:20],
+        "budget": selectors.api_budget(connection),
+    }
+    return render(request, "envelopes/connection.html", context)
