@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
+LOGS = Path(tempfile.gettempdir())  # the servers' logs, for when a run goes wrong
 
 
 def setup_django() -> None:
@@ -93,7 +95,7 @@ def gunicorn(
         f"--threads={threads}",
         "--log-level=warning",
     ]
-    with process(args, env, Path("/tmp") / f"bench-gunicorn-{port}.log"):
+    with process(args, env, LOGS / f"bench-gunicorn-{port}.log"):
         wait_for_port(port)
         yield f"http://127.0.0.1:{port}"
 
@@ -110,6 +112,6 @@ def celery_workers(env: dict[str, str], *, concurrency: int = 2) -> Iterator[Non
         "--without-gossip",
         "--without-mingle",
     ]
-    with process(args, env, Path("/tmp") / "bench-celery.log"):
+    with process(args, env, LOGS / "bench-celery.log"):
         time.sleep(3)  # let the worker connect to the broker
         yield

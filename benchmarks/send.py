@@ -134,7 +134,8 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         print(
-            f"| {r['label']} | {r['sent']} | {r['lost']} | {r['at_docusign']} | {r['duplicates']} | "
+            f"| {r['label']} | {r['sent']} | {r['lost']} | {r['at_docusign']} "
+            f"| {r['duplicates']} | "
             f"{r['creates']} | {r['lookups']} | {r['mints']} | {r['per_second']:.1f} |"
         )
     print(f"\nEnvelope list page, 10,000 envelopes: median {median_ms:.1f} ms per page (25 rows)")
