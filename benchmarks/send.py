@@ -129,7 +129,8 @@ def main() -> None:
             results = [run("no faults", faults=False), run("5% 503s and timeouts", faults=True)]
         median_ms = list_page()
     print(
-        "| run | envelopes sent | lost | at DocuSign | duplicates | creates | lookups | tokens minted | envelopes/s |"
+        "| run | envelopes sent | lost | at DocuSign | duplicates | creates | lookups "
+        "| tokens minted | envelopes/s |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
