@@ -9,7 +9,7 @@ ROOT = HERE.parent
 
 
 def main() -> None:
-    sys.path.insert(0, str(ROOT))
+    sys.path[:0] = [str(ROOT), str(HERE)]
     scripts = sorted(p for p in HERE.glob("*.py") if p.name not in {"run_all.py", "__init__.py"})
     if not scripts:
         print("No benchmarks yet.")

@@ -63,7 +63,10 @@ class ConnectWebhookView(View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        connection = get_object_or_404(Connection, connect_token=token)
+        # Only what is needed: never decrypt the private key on this hot, public path.
+        connection = get_object_or_404(
+            Connection.objects.only("id", "name", "connect_hmac_secrets"), connect_token=token
+        )
         length = int(request.headers.get("Content-Length") or 0)
         if length > settings.ENVELOPES_CONNECT_MAX_BYTES:
             logger.warning("Connect message for %s refused: %d bytes", connection.name, length)

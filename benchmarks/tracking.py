@@ -1,0 +1,159 @@
+"""Status tracking: (a) Connect webhook ingest under gunicorn against PostgreSQL with 50
+concurrent senders, HMAC and the idempotent insert included; (b) one polling cycle with
+10,000 envelopes in flight of which 1,000 changed, counting DocuSign calls.
+
+    .venv/bin/python benchmarks/tracking.py
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from harness import bench_database, child_env, free_port, gunicorn, setup_django
+
+setup_django()
+
+import requests
+import responses
+from django.conf import settings
+
+SENDERS, EVENTS, DUPLICATES = 50, 5000, 500
+KEY = "benchmark-connect-hmac-key-0001"
+
+
+def make_body(n: int) -> bytes:
+    return json.dumps(
+        {
+            "event": "envelope-completed",
+            "apiVersion": "v2.1",
+            "uri": f"/restapi/v2.1/accounts/a/envelopes/{n:08d}-0000-0000-0000-000000000000",
+            "retryCount": 0,
+            "configurationId": 1,
+            "generatedDateTime": f"2026-11-25T10:00:{n % 60:02d}.{n:07d}Z",
+            "data": {"accountId": "a", "envelopeId": f"{n:08d}-0000-0000-0000-000000000000"},
+        }
+    ).encode()
+
+
+def ingest(base_url: str, token: str) -> dict[str, float]:
+    bodies = [make_body(n) for n in range(EVENTS)] + [make_body(n) for n in range(DUPLICATES)]
+    local = threading.local()
+    latencies: list[float] = []
+    failures = 0
+
+    def send(body: bytes) -> None:
+        nonlocal failures
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        signature = base64.b64encode(hmac.new(KEY.encode(), body, hashlib.sha256).digest())
+        started = time.perf_counter()
+        response = session.post(
+            f"{base_url}/envelopes/connect/{token}/",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-DocuSign-Signature-1": signature.decode(),
+            },
+            timeout=30,
+        )
+        latencies.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            failures += 1
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=SENDERS) as pool:
+        list(pool.map(send, bodies))
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return {
+        "per_second": len(bodies) / elapsed,
+        "p50": statistics.median(latencies),
+        "p99": latencies[int(len(latencies) * 0.99)],
+        "failures": failures,
+    }
+
+
+def polling_calls(connection) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    from connections.services import get_client
+    from envelopes.models import Envelope
+    from envelopes.sync import poll_connection
+    from tests.factories import UserFactory
+
+    sender = UserFactory(username="poller")
+    Envelope.objects.bulk_create(
+        Envelope(
+            connection=connection,
+            sender=sender,
+            subject=f"E{n}",
+            source="uploads",
+            status="sent",
+            docusign_envelope_id=f"{n:08d}-1111-0000-0000-000000000000",
+        )
+        for n in range(10_000)
+    )
+    changed = [
+        {"envelopeId": f"{n:08d}-1111-0000-0000-000000000000", "status": "completed"}
+        for n in range(0, 10_000, 10)
+    ]
+    page_size = settings.ENVELOPES_POLL_PAGE_SIZE
+    base = f"https://demo.docusign.net/restapi/v2.1/accounts/{connection.account_id}"
+    with responses.RequestsMock() as mock:
+        mock.post(
+            f"{settings.DOCUSIGN_DEMO_AUTH_SERVER}/oauth/token",
+            json={"access_token": "t", "token_type": "Bearer", "expires_in": 3600},
+        )
+        for start in range(0, len(changed), page_size):
+            page = changed[start : start + page_size]
+            mock.get(
+                f"{base}/envelopes",
+                json={
+                    "envelopes": page,
+                    "resultSetSize": str(len(page)),
+                    "totalSetSize": str(len(changed)),
+                },
+            )
+        result = poll_connection(connection, get_client(connection))
+    assert Envelope.objects.filter(status="completed").count() == len(changed)
+    return result.calls, math.ceil(len(changed) / page_size)
+
+
+def main() -> None:
+    from connections.models import Connection
+    from envelopes.models import ConnectEvent
+    from tests.factories import ConnectionFactory
+
+    with bench_database() as database_url:
+        settings.DOCUSIGN_DEMO_AUTH_SERVER = "https://account-d.docusign.com"
+        connection: Connection = ConnectionFactory(connect_hmac_secrets=KEY)
+        port = free_port()
+        env = child_env(database_url, DOCUSIGN_SIMULATOR="false", ALLOWED_HOSTS="127.0.0.1")
+        with gunicorn(env, port, workers=3, threads=4) as url:
+            stats = ingest(url, connection.connect_token)
+        stored = ConnectEvent.objects.count()
+        redelivered = sum(ConnectEvent.objects.values_list("deliveries", flat=True)) - stored
+        calls, target = polling_calls(connection)
+    print("| measure | result | target |")
+    print("| --- | --- | --- |")
+    print(
+        f"| webhook ingest, {SENDERS} concurrent senders, {EVENTS} events + {DUPLICATES} "
+        f"redeliveries | {stats['per_second']:.0f} events/s, p50 {stats['p50']:.0f} ms, "
+        f"p99 {stats['p99']:.0f} ms | ≥ 500 events/s |"
+    )
+    print(
+        f"| stored / redeliveries recognised / failed requests | {stored} / {redelivered} / "
+        f"{int(stats['failures'])} | {EVENTS} / {DUPLICATES} / 0 |"
+    )
+    print(
+        f"| polling 10,000 in flight, 1,000 changed: DocuSign calls | {calls} "
+        f"(page size {settings.ENVELOPES_POLL_PAGE_SIZE}) | {target} (naive per-envelope: 10,000) |"
+    )
+
+
+if __name__ == "__main__":
+    main()
