@@ -40,19 +40,10 @@ def refresh_envelope(envelope_id: str) -> None:
 
 
 @shared_task(autoretry_for=(DocuSignError,), retry_backoff=5, max_retries=5)
-def apply_connect_event(event_id: int) -> None:
-    from connections.docusign import esignature
-    from connections.services import get_client
-    from envelopes.models import ConnectEvent
-    from envelopes.tracking import apply_connect_event as apply
+def drain_connect_events(connection_id: int) -> int:
+    from envelopes.tracking import drain_connect_events as drain
 
-    event = ConnectEvent.objects.select_related("connection").get(pk=event_id)
-    apply(
-        event,
-        fetch=lambda envelope: esignature.get_envelope(
-            get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"
-        ),
-    )
+    return drain(connection_id)
 
 
 @shared_task(autoretry_for=(DocuSignError,), retry_backoff=30, max_retries=3)

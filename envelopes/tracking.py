@@ -121,3 +121,42 @@ def apply_connect_event(
         apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
     event.processed_at = timezone.now()
     event.save(update_fields=["unknown_envelope", "processed_at"])
+
+
+DRAIN_BATCH = 200
+
+
+def drain_connect_events(connection_id: int) -> int:
+    """Apply every stored, unapplied Connect message of a connection; returns how many."""
+    from django.core.cache import cache
+
+    from connections.docusign import esignature
+    from connections.services import get_client
+    from envelopes.webhooks import DRAIN_KEY
+
+    def fetch(envelope: Envelope) -> dict[str, Any]:
+        return esignature.get_envelope(
+            get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"
+        )
+
+    applied = 0
+    released = False
+    while True:
+        with transaction.atomic():
+            batch = list(
+                ConnectEvent.objects.select_for_update(skip_locked=True)
+                .select_related("connection")
+                .filter(connection_id=connection_id, processed_at__isnull=True)
+                .order_by("received_at")[:DRAIN_BATCH]
+            )
+            for event in batch:
+                apply_connect_event(event, fetch=fetch)
+        applied += len(batch)
+        if batch:
+            continue
+        if released:
+            return applied
+        # Release, then look once more: a message committed meanwhile is either seen now
+        # or has started a drain of its own.
+        cache.delete(DRAIN_KEY.format(connection_id))
+        released = True

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -115,6 +116,20 @@ class ConnectWebhookView(View):
         except IntegrityError:  # a redelivery: acknowledge, change nothing
             ConnectEvent.objects.filter(identity=key).update(deliveries=F("deliveries") + 1)
             return
-        from envelopes.tasks import apply_connect_event
+        transaction.on_commit(partial(request_drain, stored.connection_id))
 
-        transaction.on_commit(partial(apply_connect_event.delay, stored.pk))
+
+DRAIN_KEY = "envelopes:connect-drain:{}"
+
+
+def request_drain(connection_id: int) -> None:
+    """Start one task applying this connection's stored messages, unless one is already on it.
+
+    Called after the message is committed: either the running drain still sees it (it looks
+    again after releasing the key), or this call starts a new drain. A publish per message
+    would cost more than the rest of the request.
+    """
+    if cache.add(DRAIN_KEY.format(connection_id), 1, timeout=60):
+        from envelopes.tasks import drain_connect_events
+
+        drain_connect_events.delay(connection_id)
