@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from connections import services
+from connections import consent, services
 from connections.forms import ConnectionAdminForm
 from connections.models import ApiCall, Connection
 
@@ -66,7 +66,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         ),
     ]
 
-    actions = ["run_check"]
+    actions = ["run_check", "show_consent_link", "email_consent_link"]
 
     @admin.action(description="Run the connection check", permissions=["change"])
     def run_check(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
@@ -76,6 +76,40 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             f"Checking {', '.join(names)} in the background; the status column shows the "
             "result when you reload (errors come with how to fix them).",
         )
+
+    @admin.action(description="Show a consent link to copy", permissions=["change"])
+    def show_consent_link(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        for connection in queryset:
+            link = consent.link_for(
+                consent.request_consent(connection=connection, requested_by=request.user)
+            )
+            messages.info(
+                request,
+                format_html(
+                    "{}: send this link to the DocuSign user: <code>{}</code>",
+                    connection.name,
+                    link,
+                ),
+            )
+
+    @admin.action(
+        description="Email the consent link to the impersonated user", permissions=["change"]
+    )
+    def email_consent_link(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        for connection in queryset:
+            if not connection.user_email:
+                messages.error(
+                    request, f"{connection.name}: add the impersonated user's email first."
+                )
+                continue
+            consent.request_consent(
+                connection=connection,
+                requested_by=request.user,
+                email=connection.user_email,
+            )
+            messages.success(
+                request, f"{connection.name}: consent link emailed to {connection.user_email}."
+            )
 
     @admin.display(description="tracking")
     def tracking_link(self, obj: Connection) -> SafeString:

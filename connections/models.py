@@ -212,3 +212,35 @@ class ApiCall(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class ConsentRequest(models.Model):
+    """Asking the impersonated DocuSign user to grant consent: who, when, by whom, outcome."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Waiting for the user"
+        GRANTED = "granted", "Granted"
+        DECLINED = "declined", "Declined"
+        SUPERSEDED = "superseded", "Replaced by a newer link"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="consent_requests"
+    )
+    email = models.EmailField(blank=True, help_text="Where the link was emailed, if it was.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Consent for {self.connection} ({self.get_outcome_display()})"

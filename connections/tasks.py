@@ -12,3 +12,15 @@ def check_connection(connection_id: int) -> bool:
     if connection is None:
         return False
     return run(connection=connection).ok
+
+
+@shared_task
+def send_consent_email(consent_request_id: str) -> None:
+    from connections.consent import send_email
+    from connections.models import ConsentRequest
+
+    send_email(
+        ConsentRequest.objects.select_related("connection", "requested_by").get(
+            pk=consent_request_id
+        )
+    )
