@@ -147,46 +147,18 @@ class DocuSignClient:
                 continue
             raise error
 
-    def get_json(
-        self,
-        path: str,
-        *,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        return _json(self.request("GET", path, path_params=path_params, params=params))
+    # JSON shortcuts; options (path_params, params, json) are those of request().
+    def get_json(self, path: str, **options: Any) -> dict[str, Any]:
+        return _json(self.request("GET", path, **options))
 
-    def post_json(
-        self,
-        path: str,
-        *,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-    ) -> dict[str, Any]:
-        return _json(self.request("POST", path, path_params=path_params, params=params, json=json))
+    def post_json(self, path: str, **options: Any) -> dict[str, Any]:
+        return _json(self.request("POST", path, **options))
 
-    def put_json(
-        self,
-        path: str,
-        *,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-    ) -> dict[str, Any]:
-        return _json(self.request("PUT", path, path_params=path_params, params=params, json=json))
+    def put_json(self, path: str, **options: Any) -> dict[str, Any]:
+        return _json(self.request("PUT", path, **options))
 
-    def delete_json(
-        self,
-        path: str,
-        *,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-    ) -> dict[str, Any]:
-        return _json(
-            self.request("DELETE", path, path_params=path_params, params=params, json=json)
-        )
+    def delete_json(self, path: str, **options: Any) -> dict[str, Any]:
+        return _json(self.request("DELETE", path, **options))
 
     # --- retries and pacing -----------------------------------------------------------
 

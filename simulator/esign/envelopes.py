@@ -265,16 +265,7 @@ def envelope_json(envelope: SimEnvelope, include: set[str] = frozenset()) -> dic
         "statusChangedDateTime": ds_date(envelope.status_changed),
         "lastModifiedDateTime": ds_date(envelope.status_changed),
     }
-    for field, key in [
-        ("sent", "sentDateTime"),
-        ("delivered", "deliveredDateTime"),
-        ("completed", "completedDateTime"),
-        ("declined", "declinedDateTime"),
-        ("voided", "voidedDateTime"),
-    ]:
-        value = getattr(envelope, field)
-        if value:
-            data[key] = ds_date(value)
+    _add_dates(data, envelope, ["sent", "delivered", "completed", "declined", "voided"])
     if envelope.voided_reason:
         data["voidedReason"] = envelope.voided_reason
     if envelope.template_id:
@@ -284,6 +275,14 @@ def envelope_json(envelope: SimEnvelope, include: set[str] = frozenset()) -> dic
     if "custom_fields" in include:
         data["customFields"] = custom_fields_json(envelope)
     return data
+
+
+def _add_dates(data: dict[str, Any], row: SimEnvelope | SimRecipient, fields: list[str]) -> None:
+    """`sent` → `sentDateTime` and so on, for the timestamps that are set."""
+    for field in fields:
+        value = getattr(row, field)
+        if value:
+            data[f"{field}DateTime"] = ds_date(value)
 
 
 def custom_fields_json(envelope: SimEnvelope) -> dict[str, Any]:
@@ -310,15 +309,7 @@ def recipient_json(recipient: SimRecipient, *, include_tabs: bool = False) -> di
         data["clientUserId"] = recipient.client_user_id
     if recipient.role_name:
         data["roleName"] = recipient.role_name
-    for field, key in [
-        ("sent", "sentDateTime"),
-        ("delivered", "deliveredDateTime"),
-        ("signed", "signedDateTime"),
-        ("declined", "declinedDateTime"),
-    ]:
-        value = getattr(recipient, field)
-        if value:
-            data[key] = ds_date(value)
+    _add_dates(data, recipient, ["sent", "delivered", "signed", "declined"])
     if recipient.declined_reason:
         data["declinedReason"] = recipient.declined_reason
     if include_tabs:
