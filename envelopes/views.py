@@ -145,7 +145,7 @@ def _send(request: HttpRequest, form: ComposeForm, recipients: Any) -> Envelope 
             docusign_template_id=data["docusign_template"]
             if source == Envelope.Source.TEMPLATE
             else "",
-            docusign_template_name=request.POST.get("docusign_template_name", ""),
+            docusign_template_name=_template_name(data["connection"], data["docusign_template"]),
             prefill=parse_prefill(request.POST) if source == Envelope.Source.TEMPLATE else None,
             as_draft=data["as_draft"],
         )
@@ -153,6 +153,11 @@ def _send(request: HttpRequest, form: ComposeForm, recipients: Any) -> Envelope 
         for message in exc.messages:
             form.add_error(None, message)
         return None
+
+
+def _template_name(connection: Connection, template_id: str) -> str:
+    templates, _error = _templates(connection)  # cached: no DocuSign call while sending
+    return next((t["name"] for t in templates if t["templateId"] == template_id), "")
 
 
 @login_required
