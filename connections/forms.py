@@ -1,6 +1,6 @@
 """Forms: they validate (through connections.keys and the model) and hand over to services."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.forms.renderers import BaseRenderer
@@ -64,8 +64,14 @@ class ConnectionAdminForm(forms.ModelForm):  # type: ignore[type-arg]
             "user_email",
             "account_id",
             "base_uri",
+            "uses_admin_consent",
             "is_default",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("integration_key", "user_id"):  # optional only mid-wizard
+            self.fields[name].required = True
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -82,3 +88,49 @@ class ConnectionAdminForm(forms.ModelForm):  # type: ignore[type-arg]
                 "'Generate a new keypair here'.",
             )
         return data
+
+
+# --- The setup wizard -----------------------------------------------------------------
+
+
+class WizardStartForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Connection
+        fields = ["name", "environment", "integration_key"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["integration_key"].required = True
+
+
+class WizardKeysForm(forms.Form):
+    private_key = PrivateKeyField(
+        label="…or paste DocuSign's private key",
+        help_text="Only if you created the keypair in DocuSign. Never shown again.",
+    )
+    generate = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("generate") and not data.get("private_key"):
+            raise forms.ValidationError("Generate a keypair here, or paste DocuSign's private key.")
+        return data
+
+
+class WizardUserForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Connection
+        fields = ["user_id", "user_email", "uses_admin_consent"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user_id"].required = True
+
+
+class WizardAccountForm(forms.Form):
+    account_id = forms.ChoiceField(label="Account", widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["account_id"]).choices = choices
+        self.has_choices = bool(choices)

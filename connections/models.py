@@ -83,12 +83,15 @@ class Connection(models.Model):
     environment = models.CharField(
         max_length=20, choices=Environment.choices, default=Environment.DEMO
     )
+    # Blank only while the setup wizard is under way; the admin form requires them.
     integration_key = GuidField(
+        blank=True,
         what="the Integration Key on DocuSign's Apps and Keys page",
         help_text="The app's Integration Key (a GUID) from DocuSign's Apps and Keys page.",
     )
     user_id = GuidField(
         "impersonated user ID",
+        blank=True,
         what="the User ID on DocuSign's Apps and Keys page",
         help_text="The API User ID (a GUID) of the DocuSign user Countersign acts as.",
     )
@@ -111,6 +114,12 @@ class Connection(models.Model):
     private_key = EncryptedTextField(blank=True)
     key_fingerprint = models.CharField(max_length=60, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    uses_admin_consent = models.BooleanField(
+        "administrative consent",
+        default=False,
+        help_text="An organisation administrator granted consent for all users; no "
+        "individual consent step is needed.",
+    )
     is_default = models.BooleanField(
         "default for its environment",
         default=False,
@@ -180,7 +189,26 @@ class Connection(models.Model):
     @property
     def is_ready(self) -> bool:
         """Everything needed to call the eSignature API is filled in."""
-        return bool(self.has_key and self.account_id and self.base_uri)
+        return bool(
+            self.integration_key
+            and self.user_id
+            and self.has_key
+            and self.account_id
+            and self.base_uri
+        )
+
+    @property
+    def setup_step(self) -> str:
+        """The setup wizard's next step for this connection (it resumes from the saved state)."""
+        if not self.integration_key:
+            return "app"
+        if not self.has_key:
+            return "keys"
+        if not self.user_id:
+            return "user"
+        if self.status != self.Status.CONNECTED:
+            return "consent"
+        return "done"
 
 
 class ApiCall(models.Model):

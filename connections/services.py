@@ -39,6 +39,10 @@ def save_connection(
 def check_connection(*, connection: Connection) -> CheckResult:
     """Run every step of the connection check and record the outcome on the connection."""
     result = run_check(connection)
+    if result.accounts:
+        from connections.onboarding import remember_accounts
+
+        remember_accounts(connection, result.accounts)
     connection.last_checked_at = timezone.now()
     error = result.error
     if error is None:

@@ -133,6 +133,7 @@ def test_the_email_has_text_and_html_and_explains_the_grant(
     assert message.to == ["dana@example.com"]
     assert "root asks you" in message.body
     assert "impersonation" in message.body
+    assert consent.link_for(request).split("&state=")[0] in message.body  # plain text: no &amp;
     html = message.alternatives[0][0]
     assert message.alternatives[0][1] == "text/html"
     link = consent.link_for(request).split("&state=")[0]

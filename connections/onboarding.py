@@ -1,0 +1,41 @@
+"""The setup wizard's steps as services: each saves as it goes, so setup can resume later."""
+
+from dataclasses import asdict
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+from connections.docusign.auth import UserAccount
+from connections.models import Connection
+from connections.services import enqueue_checks, save_connection
+
+ACCOUNTS_KEY = "connections:accounts:{}"
+
+
+def remember_accounts(connection: Connection, accounts: list[UserAccount]) -> None:
+    """The check found several accounts: keep the choice for the wizard (an hour)."""
+    cache.set(ACCOUNTS_KEY.format(connection.pk), [asdict(a) for a in accounts], 3600)
+
+
+def account_choices(connection: Connection) -> list[dict[str, Any]]:
+    return list(cache.get(ACCOUNTS_KEY.format(connection.pk)) or [])
+
+
+def set_keypair(
+    *, connection: Connection, private_key_pem: str = "", generate: bool = False
+) -> str:
+    """Store a pasted or generated key; returns the public key PEM when generated."""
+    return save_connection(
+        connection=connection, private_key_pem=private_key_pem, generate_keypair=generate
+    )
+
+
+@transaction.atomic
+def choose_account(*, connection: Connection, account_id: str) -> None:
+    chosen = next((a for a in account_choices(connection) if a["account_id"] == account_id), None)
+    if chosen is None:
+        raise ValueError("That account is not one of the user's accounts.")
+    connection.account_id, connection.base_uri = account_id, ""  # the check fills the base URI
+    connection.save(update_fields=["account_id", "base_uri", "updated_at"])
+    enqueue_checks(connections=[connection])

@@ -1,0 +1,113 @@
+"""The setup wizard, walked against the simulator: app, keys, user, consent by email,
+account choice, check — to a connected connection."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core import mail
+
+from connections.models import Connection, ConsentRequest
+from simulator.models import SimAccount, SimApp, SimMembership, SimPublicKey
+from simulator.oauth.services import create_user
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def setup_staff(client):
+    user = UserFactory(username="olivia", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="connections"))
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def docusign_side(live_server, settings):
+    """What the staff member made on the (simulated) Apps and Keys page."""
+    settings.SITE_URL = live_server.url
+    settings.DOCUSIGN_DEMO_AUTH_SERVER = f"{live_server.url}/simulator"
+    settings.DOCUSIGN_ALLOWED_API_HOSTS = [".docusign.net", "localhost", "127.0.0.1"]
+    settings.DOCUSIGN_ALLOW_HTTP_LOOPBACK = True
+    app = SimApp.objects.create(
+        name="Countersign", redirect_uris=[f"{live_server.url}/connections/consent/return/"]
+    )
+    user = create_user(name="Dana Demo", email="dana@example.com", account_name="Main")
+    return app, user
+
+
+def walk_to_consent(client, app, user):
+    response = client.post(
+        "/connections/setup/",
+        {"name": "Acme", "environment": "demo", "integration_key": app.integration_key.upper()},
+    )
+    connection = Connection.objects.get(name="Acme")
+    assert response["Location"] == f"/connections/setup/{connection.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "The RSA keypair" in page
+    page = client.post(response["Location"], {"generate": "on"}).content.decode()
+    public_pem = page.split('<pre id="public-key">')[1].split("</pre>")[0]
+    assert "PRIVATE" not in page
+    SimPublicKey.objects.create(app=app, public_pem=public_pem)  # "upload" it at DocuSign
+    bad = client.post(response["Location"], {"user_id": "dana@example.com"}).content.decode()
+    assert "is not a GUID" in bad
+    client.post(response["Location"], {"user_id": user.user_id, "user_email": user.email})
+    connection.refresh_from_db()
+    assert connection.setup_step == "consent"
+    return connection
+
+
+def consent_by_email(client, connection):
+    client.post(f"/connections/setup/{connection.pk}/", {"action": "email"})
+    [message] = mail.outbox
+    link = next(w for w in message.body.split() if "/oauth/auth?" in w)
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    consent_page = f"/{path}"
+    client.post(consent_page, {"action": "login", "email": "dana@example.com"})
+    allowed = client.post(consent_page, {"action": "allow"})
+    assert allowed.status_code == 302, (consent_page, allowed.status_code, allowed.content[:500])
+    back = allowed["Location"]
+    assert back.startswith(
+        f"{connection.auth_server.removesuffix('/simulator')}/connections/consent/return/?code="
+    )
+    parts = urlsplit(back)
+    page = client.get(f"{parts.path}?{parts.query}")
+    assert "Thank you" in page.content.decode()
+
+
+def test_the_wizard_ends_in_a_connected_connection(setup_staff, docusign_side):
+    app, user = docusign_side
+    connection = walk_to_consent(setup_staff, app, user)
+    consent_by_email(setup_staff, connection)
+    connection.refresh_from_db()
+    assert ConsentRequest.objects.get().outcome == "granted"
+    assert connection.status == Connection.Status.CONNECTED  # the check ran after consent
+    assert connection.account_id == SimAccount.objects.get().account_id
+    assert connection.base_uri.endswith("/simulator")
+    assert "Connected" in setup_staff.get(f"/connections/setup/{connection.pk}/").content.decode()
+
+
+def test_a_user_with_several_accounts_chooses_one(setup_staff, docusign_side):
+    app, user = docusign_side
+    second = SimAccount.objects.create(name="Second")
+    SimMembership.objects.create(user=user, account=second)
+    connection = walk_to_consent(setup_staff, app, user)
+    consent_by_email(setup_staff, connection)
+    connection.refresh_from_db()
+    assert connection.last_error_code == "account_choice_needed"
+    page = setup_staff.get(f"/connections/setup/{connection.pk}/").content.decode()
+    assert "Choose the account" in page
+    assert "Second" in page
+    setup_staff.post(
+        f"/connections/setup/{connection.pk}/",
+        {"action": "account", "account_id": second.account_id},
+    )
+    connection.refresh_from_db()
+    assert connection.account_id == second.account_id
+    assert connection.status == Connection.Status.CONNECTED
+
+
+def test_only_staff_who_may_add_connections(client, staff_without_perms):
+    client.force_login(staff_without_perms)
+    assert client.get("/connections/setup/").status_code == 403
