@@ -8,7 +8,7 @@ from django.utils import timezone
 from connections import keys
 from connections.clients import ConnectionNotReady, build_client
 from connections.docusign.client import DocuSignClient
-from connections.docusign.errors import ConsentRequired
+from connections.docusign.errors import ConsentRequired, DocuSignError
 from connections.health import CheckResult, run_check
 from connections.models import Connection
 from connections.tokens import ConnectionTokenProvider
@@ -80,3 +80,15 @@ def set_connect_keys(*, connection: Connection, keys: str) -> None:
     """Replace the Connect HMAC keys (one per line), stored encrypted."""
     connection.connect_hmac_secrets = keys
     connection.save(update_fields=["connect_hmac_secrets", "updated_at"])
+
+
+def note_failure(*, connection: Connection, error: DocuSignError) -> None:
+    """A DocuSign call failed outside the check: consent problems show on the connection at
+    once (status `awaiting_consent`, with the fix), so staff can re-send the consent link."""
+    if isinstance(error, ConsentRequired):
+        connection.status = Connection.Status.AWAITING_CONSENT
+        connection.last_error_code = error.error_code[:100]
+        connection.last_error_detail = f"{error}\n\n{error.advice}"
+        connection.save(
+            update_fields=["status", "last_error_code", "last_error_detail", "updated_at"]
+        )

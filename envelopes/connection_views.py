@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from connections import selectors, services
+from connections import golive, selectors, services
 from connections.forms import WriteOnlyTextarea
 from connections.models import Connection
 from envelopes.models import ConnectEvent
@@ -55,5 +55,6 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "has_keys": bool(connection.hmac_secrets()),
         "events": ConnectEvent.objects.filter(connection=connection)[:20],
         "budget": selectors.api_budget(connection),
+        "golive": golive.readiness(connection) if connection.environment == "demo" else None,
     }
     return render(request, "envelopes/connection.html", context)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from connections.docusign import esignature
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
-from connections.services import get_client
+from connections.services import get_client, note_failure
 from envelopes.definitions import CUSTOM_FIELD, build_definition
 from envelopes.generation import clean_data
 from envelopes.models import Document, DocumentTemplate, Envelope, EnvelopeEvent, Recipient
@@ -195,6 +195,7 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
         else:
             record_event(envelope, "recovered", "Found the envelope a previous attempt created.")
     except DocuSignError as exc:
+        note_failure(connection=envelope.connection, error=exc)
         if exc.retryable:
             Envelope.objects.filter(pk=envelope.pk).update(status=Envelope.Status.QUEUED)
             record_event(envelope, "retrying", str(exc))

@@ -316,3 +316,25 @@ def test_refresh_applies_docusigns_status_without_going_backwards(
     SimEnvelope.objects.update(status="sent")  # an older view must not undo a final status
     assert not services.refresh_from_docusign(envelope=envelope)
     assert envelope.status == Envelope.Status.VOIDED
+
+
+def test_revoked_consent_shows_on_the_connection_when_a_send_fails(
+    simulator_connection, sender, doc_template
+):
+    from connections.models import Connection
+    from simulator.models import SimConsent
+
+    SimConsent.objects.all().delete()  # the user withdrew consent at DocuSign
+    envelope = services.prepare_envelope(
+        connection=simulator_connection,
+        sender=sender,
+        subject="S",
+        recipients=two_signers(),
+        document_template=doc_template,
+        template_data={"company": "Acme"},
+    )
+    envelope.refresh_from_db()
+    simulator_connection.refresh_from_db()
+    assert envelope.status == Envelope.Status.FAILED
+    assert simulator_connection.status == Connection.Status.AWAITING_CONSENT
+    assert "consent link" in simulator_connection.last_error_detail
