@@ -134,3 +134,14 @@ class WizardAccountForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["account_id"]).choices = choices
         self.has_choices = bool(choices)
+
+
+class PromoteForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Connection
+        fields = ["name", "user_id", "user_email"]
+        labels = {"user_id": "Production user ID", "user_email": "Production user's email"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user_id"].required = True

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from connections import consent, onboarding
 from connections.clients import consent_redirect_uri
 from connections.forms import (
+    PromoteForm,
     WizardAccountForm,
     WizardKeysForm,
     WizardStartForm,
@@ -133,3 +134,21 @@ def _account_choices(connection: Connection) -> list[tuple[str, str]]:
         )
         for a in onboarding.account_choices(connection)
     ]
+
+
+@permission_required(NEEDS, raise_exception=True)
+def promote(request: HttpRequest, pk: int) -> HttpResponse:
+    demo = get_object_or_404(Connection, pk=pk, environment=Connection.Environment.DEMO)
+    form = PromoteForm(request.POST or None, initial={"name": f"{demo.name} (production)"})
+    if request.method == "POST" and form.is_valid():
+        production = onboarding.promote_to_production(
+            demo=demo,
+            name=form.cleaned_data["name"],
+            user_id=form.cleaned_data["user_id"],
+            user_email=form.cleaned_data["user_email"],
+        )
+        messages.success(
+            request, "Production connection created; the production user consents next."
+        )
+        return redirect("connections:setup", pk=production.pk)
+    return _page(request, demo, "promote", form=form)

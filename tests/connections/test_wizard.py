@@ -111,3 +111,31 @@ def test_a_user_with_several_accounts_chooses_one(setup_staff, docusign_side):
 def test_only_staff_who_may_add_connections(client, staff_without_perms):
     client.force_login(staff_without_perms)
     assert client.get("/connections/setup/").status_code == 403
+
+
+def test_promoting_reuses_the_key_and_asks_the_production_user_to_consent(
+    setup_staff, docusign_side, settings
+):
+    from tests.factories import ConnectionFactory
+
+    settings.DOCUSIGN_PRODUCTION_AUTH_SERVER = "https://account.docusign.com"
+    demo = ConnectionFactory(name="Acme", status=Connection.Status.CONNECTED)
+    response = setup_staff.post(
+        f"/connections/setup/{demo.pk}/promote/",
+        {
+            "name": "Acme (production)",
+            "user_id": "11111111-2222-3333-4444-555555555555",
+            "user_email": "ops@acme.example",
+        },
+    )
+    production = Connection.objects.get(name="Acme (production)")
+    assert response["Location"] == f"/connections/setup/{production.pk}/"
+    assert production.environment == "production"
+    assert production.integration_key == demo.integration_key
+    assert production.key_fingerprint == demo.key_fingerprint
+    assert production.private_key == demo.private_key
+    assert (production.account_id, production.base_uri) == ("", "")
+    setup_staff.post(f"/connections/setup/{production.pk}/", {"action": "email"})
+    assert "account.docusign.com/oauth/auth" in mail.outbox[-1].body
+    demo.refresh_from_db()
+    assert demo.status == Connection.Status.CONNECTED  # the demo one stays
