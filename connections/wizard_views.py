@@ -67,6 +67,9 @@ def step(request: HttpRequest, pk: int) -> HttpResponse:
         return _user(request, connection)
     if current == "consent":
         return _consent(request, connection)
+    if request.method == "POST" and request.POST.get("action") == "check":
+        enqueue_checks(connections=[connection])
+        return redirect("connections:setup", pk=connection.pk)
     return _page(request, connection, "done")
 
 

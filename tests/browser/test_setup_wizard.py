@@ -1,0 +1,119 @@
+"""A new staff member sets up DocuSign from zero against the simulator, in Chromium:
+Apps and Keys, the wizard, consent from the emailed link, green; then production; then a
+revoked consent shows up with the way to re-send it. Counts the staff member's actions."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core import mail
+
+from connections.models import Connection
+from simulator.oauth.services import create_user
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+class Actions:
+    """Counts what the staff member does: clicks and form submits."""
+
+    def __init__(self, page):
+        self.page, self.count = page, 0
+
+    def click(self, selector):
+        self.count += 1
+        self.page.click(selector)
+
+
+def consent_from_email(page, live_server):
+    """The impersonated user opens the link in the newest email and allows access."""
+    link = re.search(r"https?://\S+/oauth/auth\?\S+", mail.outbox[-1].body).group(0)
+    user_page = page.context.new_page()
+    user_page.goto(link)
+    if user_page.locator("#email").count():
+        user_page.fill("#email", "dana@example.com")
+        user_page.click("button:has-text('Log in')")
+        user_page.wait_for_load_state()
+    if user_page.locator("#allow").count():
+        user_page.click("#allow")
+    user_page.wait_for_selector("text=Thank you")
+    user_page.close()
+
+
+def test_from_zero_to_green_then_production_then_revoked(live_server, page, settings):
+    settings.SITE_URL = live_server.url
+    settings.DOCUSIGN_DEMO_AUTH_SERVER = f"{live_server.url}/simulator"
+    settings.DOCUSIGN_PRODUCTION_AUTH_SERVER = f"{live_server.url}/simulator"
+    settings.DOCUSIGN_ALLOWED_API_HOSTS = [".docusign.net", "localhost", "127.0.0.1"]
+    settings.DOCUSIGN_ALLOW_HTTP_LOOPBACK = True
+    create_user(
+        name="Dana Demo", email="dana@example.com", account_name="Acme"
+    )  # exists at DocuSign
+    staff = UserFactory(username="olivia", is_staff=True, is_superuser=True)
+    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="connections"))
+    page.goto(f"{live_server.url}/admin/login/?next=/")
+    page.fill("#id_username", "olivia")
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("input[type=submit]")
+    act = Actions(page)
+
+    # DocuSign's Apps and Keys page (simulated): the app, its redirect URI.
+    page.goto(f"{live_server.url}/simulator/apps/")
+    page.fill("form:has(input[value=create_app]) input[name=name]", "Countersign")
+    act.click("text=Add app and integration key")
+    integration_key = page.inner_text(".integration-key")
+    user_id = page.inner_text(".user-id")
+
+    page.goto(f"{live_server.url}/")
+    act.click("text=Set up DocuSign")
+    redirect_uri = page.inner_text("#redirect-uri")
+    page.goto(f"{live_server.url}/simulator/apps/")
+    page.fill("form:has(input[value=add_redirect_uri]) input[name=uri]", redirect_uri)
+    act.click("text=Add URI")
+
+    page.go_back()
+    page.go_back()
+    page.fill("#id_name", "Acme")
+    page.fill("#id_integration_key", integration_key)
+    act.click("button:has-text('Next')")
+    act.click("#generate")
+    public_key = page.inner_text("#public-key")
+    wizard_url = page.url
+    page.goto(f"{live_server.url}/simulator/apps/")
+    page.fill("form:has(input[value=upload_public_key]) textarea", public_key)
+    act.click("text=Upload public key")
+    page.goto(wizard_url)
+    page.fill("#id_user_id", user_id)
+    page.fill("#id_user_email", "dana@example.com")
+    act.click("button:has-text('Next')")
+    act.click("#email-link")
+
+    consent_from_email(page, live_server)
+    page.wait_for_selector("#connection-status:has-text('Connected')", timeout=20_000)
+    act.click("text=finish")
+    assert "can send envelopes" in page.content()
+    assert act.count <= 12, act.count
+    settings_count = act.count
+
+    # Production: same key, the production user consents again.
+    act.click("#promote-link")
+    page.fill("#id_user_id", user_id)
+    page.fill("#id_user_email", "dana@example.com")
+    act.click("#promote")
+    act.click("#email-link")
+    consent_from_email(page, live_server)
+    page.wait_for_selector("#connection-status:has-text('Connected')", timeout=20_000)
+    production = Connection.objects.get(environment="production")
+    assert production.status == Connection.Status.CONNECTED
+
+    # The user withdraws consent at DocuSign; the next check says so, with the way back.
+    page.goto(f"{live_server.url}/simulator/apps/")
+    page.click("text=Revoke")
+    page.goto(f"{live_server.url}/connections/setup/{production.pk}/")
+    page.click("#check-again")
+    page.wait_for_selector("#email-link")
+    assert "Awaiting consent" in page.content()
+    production.refresh_from_db()
+    assert production.status == Connection.Status.AWAITING_CONSENT
+    print(f"Zero to green: {settings_count} clicks and submits")
