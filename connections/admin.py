@@ -1,6 +1,8 @@
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -8,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from connections import consent, services
+from connections import consent, onboarding, services
 from connections.forms import ConnectionAdminForm
 from connections.models import ApiCall, Connection
 
@@ -37,6 +39,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ["name", "integration_key", "user_id", "user_email", "account_id"]
     readonly_fields = [
         "key_fingerprint",
+        "pending_key_fingerprint",
         "status",
         "last_checked_at",
         "last_error_code",
@@ -50,7 +53,17 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "DocuSign app and user",
             {"fields": ["integration_key", "user_id", "user_email", "account_id", "base_uri"]},
         ),
-        ("RSA keypair", {"fields": ["key_fingerprint", "new_private_key", "generate_keypair"]}),
+        (
+            "RSA keypair",
+            {
+                "fields": [
+                    "key_fingerprint",
+                    "pending_key_fingerprint",
+                    "new_private_key",
+                    "generate_keypair",
+                ]
+            },
+        ),
         (
             "Health",
             {
@@ -66,7 +79,13 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         ),
     ]
 
-    actions = ["run_check", "show_consent_link", "email_consent_link"]
+    actions = [
+        "run_check",
+        "show_consent_link",
+        "email_consent_link",
+        "start_key_rotation",
+        "finish_key_rotation",
+    ]
 
     @admin.action(description="Run the connection check", permissions=["change"])
     def run_check(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
@@ -110,6 +129,32 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             messages.success(
                 request, f"{connection.name}: consent link emailed to {connection.user_email}."
             )
+
+    @admin.action(description="Rotate the keypair, 1: make a new key", permissions=["change"])
+    def start_key_rotation(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        for connection in queryset:
+            public_pem = onboarding.start_key_rotation(connection=connection)
+            messages.success(
+                request,
+                format_html(
+                    "{}: add this public key on DocuSign's Apps and Keys page (the current key "
+                    "keeps working), then run step 2.<pre>{}</pre>",
+                    connection.name,
+                    public_pem,
+                ),
+            )
+
+    @admin.action(description="Rotate the keypair, 2: switch once DocuSign accepts it")
+    def finish_key_rotation(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        from connections.tasks import finish_key_rotation
+
+        for connection in queryset.exclude(pending_key_fingerprint=""):
+            transaction.on_commit(partial(finish_key_rotation.delay, connection.pk))
+        messages.info(
+            request,
+            "Checking the new keys in the background; each switches only if DocuSign accepts it. "
+            "A connection whose 'pending key' is still shown kept its current key.",
+        )
 
     @admin.display(description="tracking")
     def tracking_link(self, obj: Connection) -> SafeString:

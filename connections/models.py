@@ -113,6 +113,9 @@ class Connection(models.Model):
     )
     private_key = EncryptedTextField(blank=True)
     key_fingerprint = models.CharField(max_length=60, blank=True, editable=False)
+    # Key rotation: the new key waits here until a check proves DocuSign accepts it.
+    pending_private_key = EncryptedTextField(blank=True, editable=False)
+    pending_key_fingerprint = models.CharField(max_length=60, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     uses_admin_consent = models.BooleanField(
         "administrative consent",
