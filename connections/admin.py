@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -85,6 +85,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "email_consent_link",
         "start_key_rotation",
         "finish_key_rotation",
+        "promote",
     ]
 
     @admin.action(description="Run the connection check", permissions=["change"])
@@ -155,6 +156,14 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "Checking the new keys in the background; each switches only if DocuSign accepts it. "
             "A connection whose 'pending key' is still shown kept its current key.",
         )
+
+    @admin.action(description="Promote to production (after Go-Live)", permissions=["add"])
+    def promote(self, request: HttpRequest, queryset: QuerySet[Connection]) -> HttpResponse | None:
+        demo = queryset.filter(environment=Connection.Environment.DEMO).first()
+        if demo is None:
+            messages.error(request, "Choose a demo connection to promote.")
+            return None
+        return HttpResponseRedirect(reverse("connections:promote", args=[demo.pk]))
 
     @admin.display(description="tracking")
     def tracking_link(self, obj: Connection) -> SafeString:

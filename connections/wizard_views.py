@@ -43,9 +43,14 @@ def _page(
     return render(request, f"connections/wizard/{step}.html", context)
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The POST data, even when empty (`request.POST or None` would skip validating it)."""
+    return request.POST if request.method == "POST" else None
+
+
 @permission_required(NEEDS, raise_exception=True)
 def start(request: HttpRequest) -> HttpResponse:
-    form = WizardStartForm(request.POST or None)
+    form = WizardStartForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         connection = form.save()
         return redirect("connections:setup", pk=connection.pk)
@@ -74,7 +79,7 @@ def step(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _keys(request: HttpRequest, connection: Connection) -> HttpResponse:
-    form = WizardKeysForm(request.POST or None)
+    form = WizardKeysForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         public_pem = onboarding.set_keypair(
             connection=connection,
@@ -88,7 +93,7 @@ def _keys(request: HttpRequest, connection: Connection) -> HttpResponse:
 
 
 def _user(request: HttpRequest, connection: Connection) -> HttpResponse:
-    form = WizardUserForm(request.POST or None, instance=connection)
+    form = WizardUserForm(_posted(request), instance=connection)
     if request.method == "POST" and form.is_valid():
         form.save()
         return redirect("connections:setup", pk=connection.pk)
@@ -142,7 +147,7 @@ def _account_choices(connection: Connection) -> list[tuple[str, str]]:
 @permission_required(NEEDS, raise_exception=True)
 def promote(request: HttpRequest, pk: int) -> HttpResponse:
     demo = get_object_or_404(Connection, pk=pk, environment=Connection.Environment.DEMO)
-    form = PromoteForm(request.POST or None, initial={"name": f"{demo.name} (production)"})
+    form = PromoteForm(_posted(request), initial={"name": f"{demo.name} (production)"})
     if request.method == "POST" and form.is_valid():
         production = onboarding.promote_to_production(
             demo=demo,

@@ -38,7 +38,7 @@ class ConnectKeysForm(forms.Form):
 @permission_required("connections.view_connection", raise_exception=True)
 def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(Connection, pk=pk)
-    form = ConnectKeysForm(request.POST or None)
+    form = ConnectKeysForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not request.user.has_perm("connections.change_connection"):
             return HttpResponse(status=403)

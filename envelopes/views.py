@@ -84,8 +84,9 @@ def _templates(connection: Connection | None) -> tuple[list[dict[str, Any]], str
 @login_required
 @permission_required("envelopes.add_envelope", raise_exception=True)
 def compose(request: HttpRequest) -> HttpResponse:
-    form = ComposeForm(request.POST or None, request.FILES or None)
-    recipients = RecipientFormSet(request.POST or None, prefix="r")
+    posted = request.method == "POST"  # an empty POST is still validated
+    form = ComposeForm(request.POST if posted else None, request.FILES if posted else None)
+    recipients = RecipientFormSet(request.POST if posted else None, prefix="r")
     preview = ""
     if request.method == "POST" and form.is_valid() and recipients.is_valid():
         if request.POST.get("action") == "preview":

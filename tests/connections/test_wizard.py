@@ -139,3 +139,63 @@ def test_promoting_reuses_the_key_and_asks_the_production_user_to_consent(
     assert "account.docusign.com/oauth/auth" in mail.outbox[-1].body
     demo.refresh_from_db()
     assert demo.status == Connection.Status.CONNECTED  # the demo one stays
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"name": "Acme", "environment": "demo", "integration_key": "my app"}, "is not a GUID"),
+        (
+            {
+                "name": "",
+                "environment": "demo",
+                "integration_key": "1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718",
+            },
+            "This field is required",
+        ),
+        (
+            {
+                "name": "Taken",
+                "environment": "demo",
+                "integration_key": "1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718",
+            },
+            "already exists",
+        ),
+        (
+            {
+                "name": "Acme",
+                "environment": "moon",
+                "integration_key": "1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718",
+            },
+            "valid choice",
+        ),
+    ],
+)
+def test_the_first_step_explains_bad_input(setup_staff, data, message):
+    from tests.factories import ConnectionFactory
+
+    ConnectionFactory(name="Taken")
+    page = setup_staff.post("/connections/setup/", data).content.decode()
+    assert message in page
+    assert not Connection.objects.filter(name="Acme").exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Generate a keypair here, or paste"),
+        (
+            {"private_key": "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----"},
+            "This is a public key",
+        ),
+        ({"private_key": "hello"}, "not a PEM private key"),
+    ],
+)
+def test_the_keys_step_explains_bad_input(setup_staff, data, message):
+    connection = Connection.objects.create(
+        name="Acme", integration_key="1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718"
+    )
+    page = setup_staff.post(f"/connections/setup/{connection.pk}/", data).content.decode()
+    assert message in page
+    connection.refresh_from_db()
+    assert not connection.has_key
