@@ -233,7 +233,7 @@ def signed(request: HttpRequest, pk: Any) -> HttpResponse:
     """Where DocuSign sends the signer back; `event` is a hint, DocuSign's record the truth."""
     envelope = _envelope_for(request, pk)
     event = request.GET.get("event", "")
-    services.record_event(envelope, f"signing-{event or 'return'}", source="app")
+    services.record_event(envelope, "signer returned", event or "no outcome given")
     transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
     messages.info(request, SIGNING_OUTCOMES.get(event, "Signing ended."))
     return redirect("envelopes:detail", pk=envelope.pk)
@@ -256,7 +256,7 @@ def prepare_draft(request: HttpRequest, pk: Any) -> HttpResponse:
 def draft_return(request: HttpRequest, pk: Any) -> HttpResponse:
     envelope = _envelope_for(request, pk)
     event = request.GET.get("event", "")
-    services.record_event(envelope, f"sending-view-{event or 'return'}")
+    services.record_event(envelope, "sending view closed", event or "no outcome given")
     transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
     messages.info(request, "Sent." if event == "Send" else "The draft is saved at DocuSign.")
     return redirect("envelopes:detail", pk=envelope.pk)

@@ -1,4 +1,5 @@
-"""`make run`'s seed: a staff login (and, with the simulator, a demo connection to it)."""
+"""`make run`'s seed: a staff login, a sample document template, and with the simulator a
+demo connection to it: enough to send and sign a first document at once."""
 
 import secrets
 from typing import Any
@@ -7,6 +8,19 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from envelopes.models import DocumentTemplate
+
+SAMPLE_BODY = """<h1>Services agreement</h1>
+<p>This agreement is between <strong>{{ company }}</strong> ("the client") and the provider,
+for {{ services }}, starting {{ start_date }}.</p>
+<p>Client: /sig1/ Date: /date1/</p>
+<p>Provider: /sig2/ Date: /date2/</p>"""
+SAMPLE_FIELDS = [
+    {"name": "company", "label": "Client company", "required": True},
+    {"name": "services", "label": "Services", "required": True},
+    {"name": "start_date", "label": "Start date", "required": False},
+]
 
 
 class Command(BaseCommand):
@@ -26,6 +40,10 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
+        DocumentTemplate.objects.get_or_create(
+            name="Services agreement (sample)",
+            defaults={"body": SAMPLE_BODY, "fields": SAMPLE_FIELDS},
+        )
         if apps.is_installed("simulator"):
             from simulator.seed import seed_simulator  # only when the simulator is mounted
 
@@ -35,4 +53,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Staff login: {username} / {password}  (admin: {settings.SITE_URL}/admin/)"
             )
+        )
+        self.stdout.write(
+            f"Send a first document: {settings.SITE_URL}/envelopes/new/ (sample template, tick "
+            "'Signs here, in this app', then 'Sign now')."
         )
