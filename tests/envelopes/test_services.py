@@ -44,13 +44,26 @@ def two_signers(embedded_first=True):
     ]
 
 
+def generated(connection, sender, template, **overrides):
+    """The usual test envelope: the agreement template, filled in, to two signers."""
+    args = {
+        "connection": connection,
+        "sender": sender,
+        "subject": "Agreement",
+        "recipients": two_signers(),
+        "document_template": template,
+        "template_data": {"company": "Acme"},
+    }
+    args.update(overrides)
+    return services.prepare_envelope(**args)
+
+
 def test_a_generated_document_is_sent_once_committed(simulator_connection, sender, doc_template):
-    envelope = services.prepare_envelope(
-        connection=simulator_connection,
-        sender=sender,
+    envelope = generated(
+        simulator_connection,
+        sender,
+        doc_template,
         subject="Agreement",
-        recipients=two_signers(),
-        document_template=doc_template,
         template_data={"company": "Acme <Ltd>"},
     )
     envelope.refresh_from_db()  # the eager task ran on commit
@@ -96,14 +109,7 @@ def no_worker(monkeypatch):
 def test_a_timed_out_create_is_found_on_retry_not_sent_twice(
     simulator_connection, sender, doc_template, settings, no_worker
 ):
-    envelope = services.prepare_envelope(
-        connection=simulator_connection,
-        sender=sender,
-        subject="Agreement",
-        recipients=two_signers(),
-        document_template=doc_template,
-        template_data={"company": "Acme"},
-    )
+    envelope = generated(simulator_connection, sender, doc_template, subject="Agreement")
     settings.DOCUSIGN_READ_TIMEOUT = 0.5
     # DocuSign creates the envelope, but only after we have given up waiting.
     inject_fault(status=200, count=1, path_contains="/envelopes", delay_ms=1500)
@@ -128,13 +134,8 @@ def test_a_timed_out_create_is_found_on_retry_not_sent_twice(
 def test_a_second_worker_cannot_claim_an_envelope_being_sent(
     simulator_connection, sender, doc_template, no_worker
 ):
-    envelope = services.prepare_envelope(
-        connection=simulator_connection,
-        sender=sender,
-        subject="A",
-        recipients=two_signers(),
-        document_template=doc_template,
-        template_data={"company": "X"},
+    envelope = generated(
+        simulator_connection, sender, doc_template, subject="A", template_data={"company": "X"}
     )
     # Another worker claimed it a moment ago (its lease has not run out).
     Envelope.objects.filter(pk=envelope.pk).update(
@@ -197,14 +198,7 @@ def test_templates_are_cached(simulator_connection):
 
 
 def test_embedded_signing_void_and_downloads(simulator_connection, sender, doc_template, client):
-    envelope = services.prepare_envelope(
-        connection=simulator_connection,
-        sender=sender,
-        subject="Agreement",
-        recipients=two_signers(),
-        document_template=doc_template,
-        template_data={"company": "Acme"},
-    )
+    envelope = generated(simulator_connection, sender, doc_template, subject="Agreement")
     envelope.refresh_from_db()
     first = envelope.recipients.first()
     url = services.signing_url(
@@ -279,15 +273,7 @@ def test_two_sources_at_once_are_refused(simulator_connection, sender, doc_templ
 def test_a_draft_opens_the_sending_view_and_can_be_sent(
     simulator_connection, sender, doc_template, client
 ):
-    envelope = services.prepare_envelope(
-        connection=simulator_connection,
-        sender=sender,
-        subject="Draft",
-        recipients=two_signers(),
-        document_template=doc_template,
-        template_data={"company": "Acme"},
-        as_draft=True,
-    )
+    envelope = generated(simulator_connection, sender, doc_template, subject="Draft", as_draft=True)
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.CREATED
     assert "/simulator/sending/" in services.sending_url(envelope=envelope, return_url="https://x/")
@@ -301,14 +287,7 @@ def test_a_draft_opens_the_sending_view_and_can_be_sent(
 def test_refresh_applies_docusigns_status_without_going_backwards(
     simulator_connection, sender, doc_template
 ):
-    envelope = services.prepare_envelope(
-        connection=simulator_connection,
-        sender=sender,
-        subject="S",
-        recipients=two_signers(),
-        document_template=doc_template,
-        template_data={"company": "Acme"},
-    )
+    envelope = generated(simulator_connection, sender, doc_template, subject="S")
     envelope.refresh_from_db()
     SimEnvelope.objects.update(status="voided")
     assert services.refresh_from_docusign(envelope=envelope)
@@ -325,14 +304,7 @@ def test_revoked_consent_shows_on_the_connection_when_a_send_fails(
     from simulator.models import SimConsent
 
     SimConsent.objects.all().delete()  # the user withdrew consent at DocuSign
-    envelope = services.prepare_envelope(
-        connection=simulator_connection,
-        sender=sender,
-        subject="S",
-        recipients=two_signers(),
-        document_template=doc_template,
-        template_data={"company": "Acme"},
-    )
+    envelope = generated(simulator_connection, sender, doc_template, subject="S")
     envelope.refresh_from_db()
     simulator_connection.refresh_from_db()
     assert envelope.status == Envelope.Status.FAILED
