@@ -190,3 +190,46 @@ def test_an_unknown_email_cannot_log_in(client, world):
     response = log_in(client, consent_url(world), email="nobody@example.com")
     assert response.status_code == 400
     assert not SimUser.objects.filter(email="nobody@example.com").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({}, None),
+        (
+            {"aud": "account-d.docusign.com"},
+            {"error": "invalid_grant", "error_description": "no_valid_keys_or_signatures"},
+        ),
+        (
+            {"iss": "00000000-0000-0000-0000-000000000000"},
+            {"error": "invalid_grant", "error_description": "issuer_not_found"},
+        ),
+        (
+            {"sub": "11111111-2222-3333-4444-555555555555"},
+            {"error": "invalid_grant", "error_description": "user_not_found"},
+        ),
+        ({"scope": "signature"}, {"error": "consent_required"}),
+    ],
+)
+def test_the_same_answers_over_real_http(live_server, world, change, expected):
+    import requests
+
+    host = live_server.url.split("://", 1)[1]
+    assertion = make_assertion(world, **{"aud": f"{host}/simulator", **change})
+    response = requests.post(
+        f"{live_server.url}/simulator/oauth/token",
+        data={"grant_type": JWT_GRANT_TYPE, "assertion": assertion},
+        timeout=10,
+    )
+    if expected is None:
+        assert response.status_code == 200
+        token = response.json()["access_token"]
+        info = requests.get(
+            f"{live_server.url}/simulator/oauth/userinfo",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert info.json()["accounts"][0]["base_uri"] == f"{live_server.url}/simulator"
+    else:
+        assert (response.status_code, response.json()) == (400, expected)
