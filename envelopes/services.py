@@ -21,7 +21,14 @@ from connections.models import Connection
 from connections.services import get_client, note_failure
 from envelopes.definitions import CUSTOM_FIELD, build_definition
 from envelopes.generation import clean_data
-from envelopes.models import Document, DocumentTemplate, Envelope, EnvelopeEvent, Recipient
+from envelopes.models import (
+    ConnectEvent,
+    Document,
+    DocumentTemplate,
+    Envelope,
+    EnvelopeEvent,
+    Recipient,
+)
 from envelopes.tracking import apply_envelope_summary
 from envelopes.uploads import check_uploads
 
@@ -211,13 +218,23 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
     envelope.error_code = envelope.error_detail = ""
     envelope.save()
     if envelope.status == Envelope.Status.SENT:
-        # DocuSign sends to the first routing order now; no extra call needed to know that.
-        first = min(r.routing_order for r in envelope.recipients.all())
-        envelope.recipients.filter(routing_order=first).update(
-            status="sent", sent_at=envelope.sent_at
-        )
+        _mark_first_routing_order_sent(envelope)
     record_event(envelope, envelope.status, f"DocuSign envelope {envelope.docusign_envelope_id}")
+    _replay_early_connect_messages(envelope)
     return envelope
+
+
+def _replay_early_connect_messages(envelope: Envelope) -> None:
+    """Connect can report an envelope before we have saved its ID; apply those messages now."""
+    from envelopes.webhooks import request_drain
+
+    early = ConnectEvent.objects.filter(
+        connection=envelope.connection,
+        docusign_envelope_id=envelope.docusign_envelope_id.lower(),
+        unknown_envelope=True,
+    ).update(unknown_envelope=False, processed_at=None)
+    if early:
+        transaction.on_commit(partial(request_drain, envelope.connection_id))
 
 
 def void_envelope(*, envelope: Envelope, reason: str) -> None:

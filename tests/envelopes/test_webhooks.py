@@ -215,3 +215,23 @@ def test_without_hmac_keys_a_message_is_a_hint_checked_with_docusign(
         post(csrf_client, connection, json.dumps(message(envelope)).encode())  # claims "completed"
     envelope.refresh_from_db()
     assert envelope.status == "delivered"  # DocuSign's answer, not the unsigned claim
+
+
+def test_messages_that_arrived_before_the_envelope_id_was_saved_are_applied_after(
+    csrf_client, setup, django_capture_on_commit_callbacks
+):
+    from envelopes.services import _replay_early_connect_messages
+
+    connection, envelope = setup
+    early_id = envelope.docusign_envelope_id
+    Envelope.objects.filter(pk=envelope.pk).update(docusign_envelope_id="")
+    with django_capture_on_commit_callbacks(execute=True):
+        post(csrf_client, connection, json.dumps(message(envelope)).encode(), "new-key")
+    assert ConnectEvent.objects.get().unknown_envelope
+    Envelope.objects.filter(pk=envelope.pk).update(docusign_envelope_id=early_id)
+    envelope.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        _replay_early_connect_messages(envelope)
+    envelope.refresh_from_db()
+    assert envelope.status == "completed"
+    assert not ConnectEvent.objects.get().unknown_envelope
