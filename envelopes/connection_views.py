@@ -44,7 +44,9 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return HttpResponse(status=403)
         if form.is_valid():
             services.set_connect_keys(connection=connection, keys=form.cleaned_data["hmac_secrets"])
-            messages.success(request, "Connect keys saved. Messages are now checked against them.")
+            messages.success(
+                request, "Connect keys saved; messages are checked against them within 30 s."
+            )
             return redirect("envelopes:connection", pk=pk)
     context: dict[str, Any] = {
         "connection": connection,

@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import json
 import logging
+import time
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -59,15 +61,40 @@ def identity(message: dict[str, Any]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Receiver:
+    """What the hot path needs of a connection: no private key, nothing to query per message."""
+
+    connection_id: int
+    name: str
+    secrets: tuple[str, ...]
+
+    def hmac_secrets(self) -> list[str]:
+        return list(self.secrets)
+
+
+_receivers: dict[str, tuple[float, Receiver]] = {}
+RECEIVER_TTL = 30.0  # seconds a process keeps its copy; new HMAC keys apply within this
+
+
+def receiver_for(token: str) -> Receiver:
+    cached = _receivers.get(token)
+    if cached and time.monotonic() - cached[0] < RECEIVER_TTL:
+        return cached[1]
+    connection = get_object_or_404(
+        Connection.objects.only("id", "name", "connect_hmac_secrets"), connect_token=token
+    )
+    receiver = Receiver(connection.pk, connection.name, tuple(connection.hmac_secrets()))
+    _receivers[token] = (time.monotonic(), receiver)
+    return receiver
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class ConnectWebhookView(View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        # Only what is needed: never decrypt the private key on this hot, public path.
-        connection = get_object_or_404(
-            Connection.objects.only("id", "name", "connect_hmac_secrets"), connect_token=token
-        )
+        connection = receiver_for(token)
         length = int(request.headers.get("Content-Length") or 0)
         if length > settings.ENVELOPES_CONNECT_MAX_BYTES:
             logger.warning("Connect message for %s refused: %d bytes", connection.name, length)
@@ -95,7 +122,7 @@ class ConnectWebhookView(View):
 
     @staticmethod
     def _store(
-        connection: Connection,
+        connection: Receiver,
         message: dict[str, Any],
         envelope_id: str,
         event: str,
@@ -104,8 +131,8 @@ class ConnectWebhookView(View):
         key = identity(message)
         try:
             with transaction.atomic():
-                stored = ConnectEvent.objects.create(
-                    connection=connection,
+                ConnectEvent.objects.create(
+                    connection_id=connection.connection_id,
                     identity=key,
                     event=event,
                     docusign_envelope_id=envelope_id.lower(),
@@ -116,7 +143,7 @@ class ConnectWebhookView(View):
         except IntegrityError:  # a redelivery: acknowledge, change nothing
             ConnectEvent.objects.filter(identity=key).update(deliveries=F("deliveries") + 1)
             return
-        transaction.on_commit(partial(request_drain, stored.connection_id))
+        transaction.on_commit(partial(request_drain, connection.connection_id))
 
 
 DRAIN_KEY = "envelopes:connect-drain:{}"

@@ -235,3 +235,18 @@ def test_messages_that_arrived_before_the_envelope_id_was_saved_are_applied_afte
     envelope.refresh_from_db()
     assert envelope.status == "completed"
     assert not ConnectEvent.objects.get().unknown_envelope
+
+
+def test_new_hmac_keys_apply_once_the_short_receiver_cache_expires(csrf_client, setup, monkeypatch):
+    from envelopes import webhooks
+
+    connection, envelope = setup
+    body = json.dumps(message(envelope)).encode()
+    assert post(csrf_client, connection, body, "new-key").status_code == 200
+    connection.connect_hmac_secrets = "rotated-key"
+    connection.save()
+    second = json.dumps(message(envelope, generated="2026-11-25T11:00:00.0000000Z")).encode()
+    assert post(csrf_client, connection, second, "new-key").status_code == 200  # cached keys
+    monkeypatch.setattr(webhooks, "RECEIVER_TTL", 0.0)
+    assert post(csrf_client, connection, second, "new-key").status_code == 401
+    assert post(csrf_client, connection, second, "rotated-key").status_code == 200
