@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, TemplateSyntaxError
+from django.utils.html import escape
 
 from envelopes.models import DocumentTemplate
 
@@ -44,5 +45,5 @@ def render_document(template: DocumentTemplate, data: dict[str, Any]) -> str:
     body = _ENGINE.from_string(template.body).render(Context(clean_data(template, data)))
     return (
         '<!doctype html><html><head><meta charset="utf-8">'
-        f"<title>{template.name}</title></head><body>{body}</body></html>"
+        f"<title>{escape(template.name)}</title></head><body>{body}</body></html>"
     )
