@@ -59,7 +59,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
-    "accounts",
+    "accounts",  # after axes: it re-registers axes' admin
     "connections",
     "envelopes",
 ]

@@ -186,12 +186,12 @@ class QueryForm(forms.Form):
 
 class EnvelopeFilters(QueryForm):
     status = forms.ChoiceField(choices=[("", "any"), *Envelope.Status.choices], required=False)
-    connection = forms.IntegerField(min_value=1, required=False)
+    connection = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
     template = forms.CharField(max_length=100, required=False)
     sender = forms.CharField(max_length=150, required=False)
     since = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     until = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-    page = forms.IntegerField(min_value=1, required=False)
+    page = forms.IntegerField(min_value=1, max_value=10**6, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -200,9 +200,9 @@ class EnvelopeFilters(QueryForm):
 
 
 class TemplateFieldsQuery(QueryForm):
-    connection = forms.IntegerField(min_value=1)
+    connection = forms.IntegerField(min_value=1, max_value=2**63 - 1)
     docusign_template = forms.CharField(max_length=36, required=False)
 
 
 class DocumentFieldsQuery(QueryForm):
-    document_template = forms.IntegerField(min_value=1, required=False)
+    document_template = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)

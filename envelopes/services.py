@@ -134,6 +134,12 @@ def prepare_envelope(
     if not subject.strip():
         raise ValidationError("Give the envelope a subject (it is the email's subject).")
     _check_recipients(recipients, from_template=bool(docusign_template_id))
+    if any(r.kind == Recipient.Kind.IN_PERSON for r in recipients) and not sender.email:
+        raise ValidationError(
+            "Hosting in-person signing needs your email on your account (DocuSign names the "
+            "host): ask an administrator to add it.",
+            code="host_email",
+        )
     signers = {
         i: app_user_for(r.email)
         for i, r in enumerate(recipients)
