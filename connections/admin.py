@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from connections import consent, onboarding, services
+from connections import consent, key_rotation, services
 from connections.forms import ConnectionAdminForm
 from connections.models import ApiCall, Connection
 
@@ -134,7 +134,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.action(description="Rotate the keypair, 1: make a new key", permissions=["change"])
     def start_key_rotation(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         for connection in queryset:
-            public_pem = onboarding.start_key_rotation(connection=connection)
+            public_pem = key_rotation.start_key_rotation(connection=connection)
             messages.success(
                 request,
                 format_html(

@@ -41,9 +41,6 @@ class GuidField(models.CharField):  # type: ignore[type-arg]
         kwargs["max_length"] = 64
         return super().formfield(*args, **kwargs)
 
-    def _where(self) -> str:
-        return f" ({self.what})" if self.what else ""
-
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
         if value is None:
@@ -188,6 +185,10 @@ class Connection(models.Model):
         return [
             line.strip() for line in (self.connect_hmac_secrets or "").splitlines() if line.strip()
         ]
+
+    @property
+    def is_demo(self) -> bool:
+        return self.environment == self.Environment.DEMO
 
     @property
     def is_ready(self) -> bool:

@@ -6,9 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from connections import keys
-from connections.clients import ConnectionNotReady, build_client
+from connections.credentials import api_client_for
 from connections.docusign.client import DocuSignClient
-from connections.docusign.errors import ConsentRequired, DocuSignError
+from connections.docusign.errors import ConnectionNotReady, ConsentRequired, DocuSignError
 from connections.health import CheckResult, run_check
 from connections.models import Connection
 from connections.tokens import ConnectionTokenProvider
@@ -55,7 +55,7 @@ def check_connection(*, connection: Connection) -> CheckResult:
             else Connection.Status.FAILING
         )
         connection.last_error_code = error.error_code[:100]
-        connection.last_error_detail = f"{error}\n\n{error.advice}"
+        connection.last_error_detail = error.with_advice
     connection.save()
     return result
 
@@ -64,7 +64,7 @@ def get_client(connection: Connection) -> DocuSignClient:
     """The eSignature client for `connection`, with cached tokens and an ApiCall audit trail."""
     if not connection.is_ready:
         raise ConnectionNotReady(f"connection {connection.name!r} is not ready")
-    return build_client(connection, ConnectionTokenProvider(connection))
+    return api_client_for(connection, ConnectionTokenProvider(connection))
 
 
 def enqueue_checks(*, connections: list[Connection]) -> list[str]:
@@ -88,7 +88,7 @@ def note_failure(*, connection: Connection, error: DocuSignError) -> None:
     if isinstance(error, ConsentRequired):
         connection.status = Connection.Status.AWAITING_CONSENT
         connection.last_error_code = error.error_code[:100]
-        connection.last_error_detail = f"{error}\n\n{error.advice}"
+        connection.last_error_detail = error.with_advice
         connection.save(
             update_fields=["status", "last_error_code", "last_error_detail", "updated_at"]
         )
