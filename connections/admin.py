@@ -23,7 +23,7 @@ STATUS_COLOURS = {
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ConnectionAdmin(admin.ModelAdmin[Connection]):
     form = ConnectionAdminForm
     list_display = [
         "name",
@@ -182,7 +182,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self,
         request: HttpRequest,
         obj: Connection,
-        form: ModelForm,  # type: ignore[type-arg]
+        form: ModelForm[Connection],
         change: bool,
     ) -> None:
         public_pem = services.save_connection(
@@ -203,7 +203,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiCallAdmin(admin.ModelAdmin[ApiCall]):
     list_display = [
         "created_at",
         "connection",

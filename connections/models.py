@@ -22,7 +22,7 @@ def normalize_guid(value: str) -> str:
     return str(uuid.UUID(value))
 
 
-class GuidField(models.CharField):  # type: ignore[type-arg]
+class GuidField(models.CharField[str, str]):
     """A DocuSign GUID, normalised on clean (case, braces, whitespace)."""
 
     def __init__(self, *args: Any, what: str = "", **kwargs: Any) -> None:
