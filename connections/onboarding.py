@@ -1,25 +1,9 @@
 """The setup wizard's steps as services: each saves as it goes, so setup can resume later."""
 
-from dataclasses import asdict
-from typing import Any
-
-from django.core.cache import cache
 from django.db import transaction
 
-from connections.docusign.auth import UserAccount
 from connections.models import Connection
-from connections.services import enqueue_checks
-
-ACCOUNTS_KEY = "connections:accounts:{}"
-
-
-def remember_accounts(connection: Connection, accounts: list[UserAccount]) -> None:
-    """The check found several accounts: keep the choice for the wizard (an hour)."""
-    cache.set(ACCOUNTS_KEY.format(connection.pk), [asdict(a) for a in accounts], 3600)
-
-
-def account_choices(connection: Connection) -> list[dict[str, Any]]:
-    return list(cache.get(ACCOUNTS_KEY.format(connection.pk)) or [])
+from connections.services import account_choices, enqueue_checks
 
 
 @transaction.atomic

@@ -1,12 +1,16 @@
 """Connection use cases, called by the admin, the wizard, commands and tasks alike."""
 
+from dataclasses import asdict
 from functools import partial
+from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from connections import keys
 from connections.credentials import api_client_for
+from connections.docusign.auth import UserAccount
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import ConnectionNotReady, ConsentRequired, DocuSignError
 from connections.health import CheckResult, run_check
@@ -40,8 +44,6 @@ def check_connection(*, connection: Connection) -> CheckResult:
     """Run every step of the connection check and record the outcome on the connection."""
     result = run_check(connection)
     if result.accounts:
-        from connections.onboarding import remember_accounts
-
         remember_accounts(connection, result.accounts)
     connection.last_checked_at = timezone.now()
     error = result.error
@@ -58,6 +60,18 @@ def check_connection(*, connection: Connection) -> CheckResult:
         connection.last_error_detail = error.with_advice
     connection.save()
     return result
+
+
+ACCOUNTS_KEY = "connections:accounts:{}"
+
+
+def remember_accounts(connection: Connection, accounts: list[UserAccount]) -> None:
+    """The check found several accounts: keep the choice for the wizard (an hour)."""
+    cache.set(ACCOUNTS_KEY.format(connection.pk), [asdict(a) for a in accounts], 3600)
+
+
+def account_choices(connection: Connection) -> list[dict[str, Any]]:
+    return list(cache.get(ACCOUNTS_KEY.format(connection.pk)) or [])
 
 
 def get_client(connection: Connection) -> DocuSignClient:

@@ -19,7 +19,7 @@ from connections.forms import (
     WizardUserForm,
 )
 from connections.models import Connection, ConsentRequest
-from connections.services import enqueue_checks, save_connection
+from connections.services import account_choices, enqueue_checks, save_connection
 
 ADMIN_HOSTS = {
     Connection.Environment.DEMO: "https://admindemo.docusign.com",
@@ -139,7 +139,7 @@ def _account_choices(connection: Connection) -> list[tuple[str, str]]:
             a["account_id"],
             f"{a['account_name']} ({a['account_id']}){' — default' if a['is_default'] else ''}",
         )
-        for a in onboarding.account_choices(connection)
+        for a in account_choices(connection)
     ]
 
 
