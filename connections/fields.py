@@ -71,7 +71,7 @@ def decrypt_bytes(token: bytes) -> bytes:
         ) from None
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField[str, str]):
     """Text encrypted with the newest key on save; empty stays empty. Not queryable."""
 
     def from_db_value(
@@ -93,10 +93,10 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return super().get_lookup(lookup_name)
 
 
-class EncryptedJSONField(models.TextField):  # type: ignore[type-arg]
+class EncryptedJSONField(models.TextField[Any, Any]):
     """JSON (dicts, lists) encrypted with the newest key on save. Not queryable."""
 
-    # For django-stubs: the Python value is JSON data, not text.
+    # For django-stubs' plugin: the Python value is JSON data, not text.
     _pyi_private_set_type: Any
     _pyi_private_get_type: Any
 

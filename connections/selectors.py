@@ -1,4 +1,4 @@
-"""Read queries about connections: who may use which, the API budget, Connect traffic."""
+"""Read queries about connections: who may use which, and the API budget of the last hour."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,10 +16,6 @@ class Budget:
     calls_last_hour: int
     hourly_limit: int
     last_remaining: int | None  # what DocuSign's X-RateLimit-Remaining said last
-
-    @property
-    def share_used(self) -> float:
-        return self.calls_last_hour / self.hourly_limit if self.hourly_limit else 0.0
 
 
 def api_budget(connection: Connection) -> Budget:

@@ -8,7 +8,7 @@ from envelopes.generation import validate_body
 from envelopes.models import DocumentTemplate, Envelope, EnvelopeEvent, Recipient
 
 
-class DocumentTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
+class DocumentTemplateForm(forms.ModelForm[DocumentTemplate]):
     class Meta:
         model = DocumentTemplate
         fields = ["name", "team", "body", "fields"]
@@ -20,14 +20,14 @@ class DocumentTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(DocumentTemplate)
-class DocumentTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DocumentTemplateAdmin(admin.ModelAdmin[DocumentTemplate]):
     form = DocumentTemplateForm
     list_display = ["name", "team", "updated_at"]
     list_filter = ["team"]
     search_fields = ["name"]
 
 
-class RecipientInline(admin.TabularInline):  # type: ignore[type-arg]
+class RecipientInline(admin.TabularInline[Recipient, Envelope]):
     model = Recipient
     extra = 0
     fields = (
@@ -44,7 +44,7 @@ class RecipientInline(admin.TabularInline):  # type: ignore[type-arg]
     readonly_fields = fields
 
 
-class EventInline(admin.TabularInline):  # type: ignore[type-arg]
+class EventInline(admin.TabularInline[EnvelopeEvent, Envelope]):
     model = EnvelopeEvent
     extra = 0
     fields = ("at", "kind", "status", "detail", "source", "actor")
@@ -52,7 +52,7 @@ class EventInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Envelope)
-class EnvelopeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class EnvelopeAdmin(admin.ModelAdmin[Envelope]):
     list_display = ["subject", "status", "connection", "sender", "team", "created_at"]
     list_filter = ["status", "source", "connection", "team"]
     list_select_related = ["connection", "sender"]

@@ -68,7 +68,9 @@ class ComposeForm(forms.Form):
         if teams:
             self.fields["team"].required = True
             self.initial.setdefault("team", teams[0].pk)
-        default = connections.filter(is_default=True, environment="demo").first()
+        default = connections.filter(
+            is_default=True, environment=Connection.Environment.DEMO
+        ).first()
         if default and not self.is_bound:
             self.initial.setdefault("connection", default.pk)
         self.initial.setdefault("source", Envelope.Source.GENERATED)
@@ -162,10 +164,6 @@ def parse_prefill(data: Any) -> dict[str, dict[str, str]]:
             _, role, label = key.split(":", 2)
             prefill.setdefault(role, {})[label] = str(data.get(key))
     return prefill
-
-
-def errors_from(exc: ValidationError) -> list[str]:
-    return list(exc.messages)
 
 
 class VoidForm(forms.Form):

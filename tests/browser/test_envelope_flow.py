@@ -22,7 +22,10 @@ def test_generate_preview_send_sign_and_download(live_server, page, simulator_co
     user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
     UserFactory(username="erin", email="erin@example.com", first_name="Erin")
     csp_violations = []
-    page.on("console", lambda m: "Content Security Policy" in m.text and csp_violations.append(m))
+    page.on(
+        "console",
+        lambda m: csp_violations.extend([m] if "Content Security Policy" in m.text else []),
+    )
 
     log_in(page, live_server.url, "sam")
 
