@@ -94,6 +94,12 @@ def test_a_dropped_answer_is_cut_in_half_after_the_work_is_done(api):
     assert create(api)  # only the next one was dropped
 
 
+def test_drop_percent_cuts_answers_at_random(api):
+    control.configure(drop_percent=100)
+    response = api("GET", "")
+    assert len(b"".join(response.streaming_content)) == int(response["Content-Length"]) // 2
+
+
 def test_tokens_can_die_long_before_expires_in(client, world):
     from simulator.oauth.services import JWT_GRANT_TYPE
     from tests.simulator.conftest import make_assertion
@@ -162,10 +168,20 @@ def _wait_for(condition, seconds=10.0):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_create_slower_than_the_read_timeout_still_succeeds_afterwards(http_api):
-    control.slow_creates(seconds=1.5)
+@pytest.mark.parametrize(
+    "make_creates_slow",
+    [
+        lambda: control.slow_creates(seconds=3),
+        lambda: control.configure(slow_create_seconds=3, slow_create_percent=100),
+    ],
+    ids=["next-create", "every-create"],
+)
+def test_a_create_slower_than_the_read_timeout_still_succeeds_afterwards(
+    http_api, make_creates_slow
+):
+    make_creates_slow()
     with pytest.raises(requests.ReadTimeout):
-        http_api("POST", "/envelopes", json=definition(), timeout=(5, 0.3))
+        http_api("POST", "/envelopes", json=definition(), timeout=(5, 1))
     assert not SimEnvelope.objects.exists()  # not yet: the create is still running
     assert _wait_for(SimEnvelope.objects.exists)
     assert SimEnvelope.objects.get().custom_fields == {"countersign_id": "abc-123"}
