@@ -78,6 +78,19 @@ def test_hourly_envelope_polling_limit(api):
     )
 
 
+def test_updating_one_envelope_too_often_is_400_with_its_own_code(api):
+    envelope_id = create(api)
+    control.configure(envelope_update_burst_limit=1)
+    void = {"status": "voided", "voidedReason": "test"}
+    assert api("PUT", f"/envelopes/{envelope_id}", void).status_code == 200
+    refused = api("PUT", f"/envelopes/{envelope_id}", void)
+    assert (refused.status_code, refused.json()["errorCode"]) == (
+        400,
+        "Burst_APIInvocation_Envelope_Limit_Exceeded",
+    )
+    assert api("GET", f"/envelopes/{envelope_id}").status_code == 200  # reads still pass
+
+
 def test_unavailable_percent_answers_503_before_any_work(api):
     control.configure(unavailable_percent=100)
     response = api("POST", "/envelopes", definition())
@@ -145,6 +158,8 @@ def test_staff_switch_behaviour_in_the_admin(client, superuser, api):
         "burst_limit": "1",
         "envelope_poll_burst_limit": "",
         "envelope_poll_hourly_limit": "",
+        "envelope_update_burst_limit": "",
+        "envelope_update_hourly_limit": "",
         "unavailable_percent": "0",
         "drop_percent": "0",
         "token_lifetime_seconds": "",
