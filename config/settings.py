@@ -173,9 +173,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+ENVELOPES_SWEEP_SECONDS = env.float("ENVELOPES_SWEEP_SECONDS", default=30.0)
+ENVELOPES_RECONCILE_MINUTES = env.float("ENVELOPES_RECONCILE_MINUTES", default=15.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Decides each minute which connections are due; each polls at most every 15 minutes.
     "poll-docusign": {"task": "envelopes.tasks.poll_due_connections", "schedule": 60.0},
+    # Restarts lost work: expired send claims, lost tasks, undone voids, unapplied Connect.
+    "sweep-stuck-work": {"task": "envelopes.tasks.sweep", "schedule": ENVELOPES_SWEEP_SECONDS},
+    # Links or voids envelopes at DocuSign that no row (or two) account for.
+    "reconcile-docusign": {
+        "task": "envelopes.tasks.reconcile",
+        "schedule": ENVELOPES_RECONCILE_MINUTES * 60,
+    },
 }
 
 # --- DocuSign ---------------------------------------------------------------------------
@@ -198,12 +207,20 @@ if DOCUSIGN_SIMULATOR:
 SIMULATOR_AUTO_SIGN_SECONDS = env.int("SIMULATOR_AUTO_SIGN_SECONDS", default=0)
 SIMULATOR_HOURLY_LIMIT = env.int("SIMULATOR_HOURLY_LIMIT", default=3000)
 SIMULATOR_BURST_LIMIT = env.int("SIMULATOR_BURST_LIMIT", default=200)  # per 30 s (demo)
+# listStatusChanges shows an envelope only this many seconds after its creation (search lag).
+SIMULATOR_SEARCH_LAG_SECONDS = env.float("SIMULATOR_SEARCH_LAG_SECONDS", default=0.0)
 # Plain http is only ever accepted for loopback hosts, and only in development.
 DOCUSIGN_ALLOW_HTTP_LOOPBACK = DEBUG
 DOCUSIGN_SCOPES: list[str] = env.list("DOCUSIGN_EXTRA_SCOPES", default=[])
 DOCUSIGN_TOKEN_REFRESH_MARGIN = env.int("DOCUSIGN_TOKEN_REFRESH_MARGIN", default=600)  # seconds
 CONSENT_LINK_DAYS = env.int("CONSENT_LINK_DAYS", default=7)  # a consent link's lifetime
 DOCUSIGN_HOURLY_LIMIT = env.int("DOCUSIGN_HOURLY_LIMIT", default=3000)  # per account
+# Calls per 30 s across all our processes: DocuSign allows 200 (demo) / 500 (production).
+DOCUSIGN_BURST_LIMIT = env.int("DOCUSIGN_BURST_LIMIT", default=180)
+# Share of both budgets kept for a person waiting (signing, downloads) over background work.
+DOCUSIGN_INTERACTIVE_RESERVE = env.float("DOCUSIGN_INTERACTIVE_RESERVE", default=0.1)
+# How long after a create DocuSign's search (listStatusChanges) may still not show the envelope.
+DOCUSIGN_SEARCH_LAG_SECONDS = env.float("DOCUSIGN_SEARCH_LAG_SECONDS", default=60.0)
 DOCUSIGN_CONNECT_TIMEOUT = env.float("DOCUSIGN_CONNECT_TIMEOUT", default=5.0)
 DOCUSIGN_READ_TIMEOUT = env.float("DOCUSIGN_READ_TIMEOUT", default=30.0)
 # TLS trust for DocuSign calls: True (certifi / system bundle) or a CA bundle path.
@@ -219,6 +236,16 @@ ENVELOPES_CONNECT_MAX_BYTES = env.int("ENVELOPES_CONNECT_MAX_BYTES", default=2 *
 # Polling without Connect; DocuSign's rules allow one status check per 15 minutes at most.
 ENVELOPES_POLL_INTERVAL_MINUTES = max(15, env.int("ENVELOPES_POLL_INTERVAL_MINUTES", default=15))
 ENVELOPES_POLL_PAGE_SIZE = env.int("ENVELOPES_POLL_PAGE_SIZE", default=1000)  # DocuSign's max
+# Sending: a claim older than the lease is presumed dead and taken over by the sweep.
+ENVELOPES_SEND_LEASE_SECONDS = env.int("ENVELOPES_SEND_LEASE_SECONDS", default=300)
+ENVELOPES_MAX_SEND_ATTEMPTS = env.int("ENVELOPES_MAX_SEND_ATTEMPTS", default=10)
+ENVELOPES_RETRY_MAX_SECONDS = env.int("ENVELOPES_RETRY_MAX_SECONDS", default=300)  # backoff cap
+# Queued work (or a void) untouched this long has lost its task: the sweep dispatches it again.
+ENVELOPES_QUEUED_GRACE_SECONDS = env.int("ENVELOPES_QUEUED_GRACE_SECONDS", default=60)
+# Connect messages unapplied this long are drained by the sweep (a crashed drain).
+ENVELOPES_CONNECT_STALE_SECONDS = env.int("ENVELOPES_CONNECT_STALE_SECONDS", default=20)
+# How far back reconciliation compares DocuSign's envelopes with ours.
+ENVELOPES_RECONCILE_LOOKBACK_HOURS = env.float("ENVELOPES_RECONCILE_LOOKBACK_HOURS", default=2.0)
 
 # --- Production hardening ---------------------------------------------------------------
 if not DEBUG:

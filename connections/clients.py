@@ -52,7 +52,12 @@ def consent_link(connection: Connection, *, state: str = "") -> str:
     )
 
 
-def build_client(connection: Connection, token_provider: TokenProvider) -> DocuSignClient:
+def build_client(
+    connection: Connection, token_provider: TokenProvider, *, interactive: bool = False
+) -> DocuSignClient:
+    """`interactive`: a person is waiting for this call; it may use the reserved budget."""
+    from connections.budget import SharedBudget
+
     return DocuSignClient(
         base_uri=connection.base_uri,
         account_id=connection.account_id,
@@ -63,6 +68,7 @@ def build_client(connection: Connection, token_provider: TokenProvider) -> DocuS
         read_timeout=settings.DOCUSIGN_READ_TIMEOUT,
         ca_bundle=settings.DOCUSIGN_CA_BUNDLE,
         on_call=partial(record_api_call, connection=connection),
+        budget=SharedBudget(connection.account_id, interactive=interactive),
     )
 
 

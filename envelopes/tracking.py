@@ -4,6 +4,7 @@ One place for every path that learns about a change: Connect webhooks, polling, 
 refresh after embedded signing. Statuses never move backwards; signals go out on commit.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -15,6 +16,8 @@ from django.utils.dateparse import parse_datetime
 
 from envelopes.models import ConnectEvent, Envelope, EnvelopeEvent, Recipient
 from envelopes.signals import envelope_status_changed, recipient_completed
+
+logger = logging.getLogger("countersign.connect")
 
 _ORDER = ["queued", "sending", "created", "sent", "delivered", "signed", "completed"]
 _FINAL = {"completed", "declined", "voided", "failed"}
@@ -108,49 +111,75 @@ def apply_connect_event(
     event: ConnectEvent, *, fetch: Callable[[Envelope], dict[str, Any]]
 ) -> None:
     """Apply a stored Connect message. Unsigned messages are only a hint: `fetch` asks
-    DocuSign for the truth. Messages for envelopes we did not send are kept and flagged."""
+    DocuSign for the truth. Messages for envelopes we did not send are kept and flagged.
+
+    Call it outside any transaction: `fetch` talks to DocuSign (seconds, when DocuSign is
+    slow), and no lock may be held meanwhile; the writes that follow are short transactions.
+    """
     envelope = Envelope.objects.filter(
-        connection=event.connection, docusign_envelope_id=event.docusign_envelope_id
+        connection_id=event.connection_id, docusign_envelope_id=event.docusign_envelope_id
     ).first()
-    if envelope is None:
-        event.unknown_envelope = True
-    else:
+    summary = None
+    if envelope is not None:
         summary = (event.body.get("data") or {}).get("envelopeSummary")
         if not event.verified or not summary:
             summary = fetch(envelope)
-        apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
-    event.processed_at = timezone.now()
-    event.save(update_fields=["unknown_envelope", "processed_at"])
+    with transaction.atomic():
+        fresh = (
+            ConnectEvent.objects.select_for_update(of=("self",))
+            .filter(pk=event.pk, processed_at__isnull=True)
+            .first()
+        )
+        if fresh is None:
+            return  # another drain applied it meanwhile
+        if envelope is None:
+            fresh.unknown_envelope = True
+        else:
+            apply_envelope_summary(envelope, summary or {}, source=EnvelopeEvent.Source.DOCUSIGN)
+        fresh.processed_at = timezone.now()
+        fresh.save(update_fields=["unknown_envelope", "processed_at"])
+        event.processed_at, event.unknown_envelope = fresh.processed_at, fresh.unknown_envelope
 
 
 DRAIN_BATCH = 200
 
 
 def drain_connect_events(connection_id: int) -> int:
-    """Apply every stored, unapplied Connect message of a connection; returns how many."""
+    """Apply every stored, unapplied Connect message of a connection; returns how many.
+
+    Reads a batch without locking anything, then applies each message on its own (a DocuSign
+    fetch, then a short transaction). The drain key is renewed as it goes; if this process
+    dies, the key lapses and the sweep starts another drain.
+    """
     from django.core.cache import cache
 
     from connections.docusign import esignature
+    from connections.models import Connection
     from connections.services import get_client
-    from envelopes.webhooks import DRAIN_KEY
+    from envelopes.webhooks import DRAIN_KEY, DRAIN_KEY_SECONDS
+
+    key = DRAIN_KEY.format(connection_id)
+    connection = Connection.objects.get(pk=connection_id)
+    clients: list[Any] = []
 
     def fetch(envelope: Envelope) -> dict[str, Any]:
+        if not clients:
+            clients.append(get_client(connection))
         return esignature.get_envelope(
-            get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"
+            clients[0], envelope.docusign_envelope_id, include="recipients"
         )
 
     applied = 0
     released = False
     while True:
-        with transaction.atomic():
-            batch = list(
-                ConnectEvent.objects.select_for_update(skip_locked=True)
-                .select_related("connection")
-                .filter(connection_id=connection_id, processed_at__isnull=True)
-                .order_by("received_at")[:DRAIN_BATCH]
-            )
-            for event in batch:
-                apply_connect_event(event, fetch=fetch)
+        batch = list(
+            ConnectEvent.objects.filter(
+                connection_id=connection_id, processed_at__isnull=True
+            ).order_by("received_at", "pk")[:DRAIN_BATCH]
+        )
+        for event in batch:
+            apply_connect_event(event, fetch=fetch)
+            _renew(cache, key, DRAIN_KEY_SECONDS)
         applied += len(batch)
         if batch:
             continue
@@ -158,5 +187,23 @@ def drain_connect_events(connection_id: int) -> int:
             return applied
         # Release, then look once more: a message committed meanwhile is either seen now
         # or has started a drain of its own.
-        cache.delete(DRAIN_KEY.format(connection_id))
+        _release(cache, key)
         released = True
+
+
+def _renew(cache: Any, key: str, seconds: int) -> None:
+    from envelopes.sending import INFRASTRUCTURE_ERRORS
+
+    try:
+        cache.set(key, 1, timeout=seconds)
+    except INFRASTRUCTURE_ERRORS as exc:  # the key lapses; the sweep starts a drain if needed
+        logger.warning("Could not renew the Connect drain key: %s", type(exc).__name__)
+
+
+def _release(cache: Any, key: str) -> None:
+    from envelopes.sending import INFRASTRUCTURE_ERRORS
+
+    try:
+        cache.delete(key)
+    except INFRASTRUCTURE_ERRORS as exc:  # it lapses by itself
+        logger.warning("Could not release the Connect drain key: %s", type(exc).__name__)

@@ -31,7 +31,7 @@ from envelopes import selectors, services
 from envelopes.forms import ComposeForm, RecipientFormSet, VoidForm, parse_prefill
 from envelopes.generation import render_document
 from envelopes.models import DocumentTemplate, Envelope
-from envelopes.tasks import refresh_envelope, void_envelope
+from envelopes.tasks import refresh_envelope
 
 PAGE_SIZE = 25
 
@@ -199,7 +199,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "events": envelope.events.all(),
             "documents": envelope.documents.all(),
             "void_form": VoidForm(),
-            "live": not envelope.is_final,
+            "live": not envelope.is_final or envelope.void_requested_at is not None,
         },
     )
 
@@ -289,15 +289,15 @@ def refresh(request: HttpRequest, pk: Any) -> HttpResponse:
 def void(request: HttpRequest, pk: Any) -> HttpResponse:
     envelope = _envelope_for(request, pk)
     form = VoidForm(request.POST)
-    if envelope.status not in ("sent", "delivered"):
-        messages.error(request, "Only envelopes that are out for signature can be voided.")
-    elif form.is_valid():
-        reason = form.cleaned_data["reason"]
-        services.record_event(envelope, "void-requested", reason)
-        transaction.on_commit(lambda: void_envelope.delay(str(envelope.pk), reason))
-        messages.info(request, "Voiding at DocuSign…")
-    else:
+    if not form.is_valid():
         messages.error(request, "Say why the envelope is voided: recipients see the reason.")
+        return redirect("envelopes:detail", pk=envelope.pk)
+    try:
+        services.request_void(envelope=envelope, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.info(request, "Voiding at DocuSign…")
     return redirect("envelopes:detail", pk=envelope.pk)
 
 

@@ -4,9 +4,10 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/reference/
 """
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -105,6 +106,9 @@ def list_status_changes(request: HttpRequest, account: SimAccount) -> dict[str, 
             "or transaction_ids is required.",
         )
     found: QuerySet[SimEnvelope] = SimEnvelope.objects.filter(account=account)
+    lag = float(settings.SIMULATOR_SEARCH_LAG_SECONDS)
+    if lag > 0:  # DocuSign's search index trails creation (our choice; DocuSign's is unpublished)
+        found = found.filter(created__lte=timezone.now() - timedelta(seconds=lag))
     if ids:
         found = found.filter(envelope_id__in=ids)
     if from_date:
