@@ -207,8 +207,14 @@ if DOCUSIGN_SIMULATOR:
 SIMULATOR_AUTO_SIGN_SECONDS = env.int("SIMULATOR_AUTO_SIGN_SECONDS", default=0)
 SIMULATOR_HOURLY_LIMIT = env.int("SIMULATOR_HOURLY_LIMIT", default=3000)
 SIMULATOR_BURST_LIMIT = env.int("SIMULATOR_BURST_LIMIT", default=200)  # per 30 s (demo)
-# listStatusChanges shows an envelope only this many seconds after its creation (search lag).
-SIMULATOR_SEARCH_LAG_SECONDS = env.float("SIMULATOR_SEARCH_LAG_SECONDS", default=0.0)
+# DocuSign's official eSignature OpenAPI spec: the tests check the simulator against it (the
+# simulator itself runs on the compact schema derived from it, committed in simulator/).
+DOCUSIGN_SPEC_PATH = Path(
+    env.str(
+        "DOCUSIGN_SPEC_PATH",
+        default=str(BASE_DIR.parent / "shared/docusign/esignature.rest.swagger-v2.1.json"),
+    )
+)
 # Plain http is only ever accepted for loopback hosts, and only in development.
 DOCUSIGN_ALLOW_HTTP_LOOPBACK = DEBUG
 DOCUSIGN_SCOPES: list[str] = env.list("DOCUSIGN_EXTRA_SCOPES", default=[])

@@ -17,7 +17,7 @@ from envelopes.definitions import build_definition
 from envelopes.models import Envelope
 from envelopes.services import RecipientInput
 from envelopes.sweeps import sweep_stuck_work
-from simulator.esign.api import inject_fault
+from simulator import control
 from simulator.models import SimEnvelope
 from tests.factories import UserFactory
 
@@ -47,7 +47,7 @@ def short_timeouts(settings, connection, *, read=1.0, lag=0.0):
 def slow_docusign(settings, simulator_connection):
     """Our read timeout 1 s; DocuSign's search shows an envelope 3 s after creating it."""
     short_timeouts(settings, simulator_connection, read=1.0, lag=3.5)
-    settings.SIMULATOR_SEARCH_LAG_SECONDS = 3.0
+    control.configure(search_lag_seconds=3.0)
 
 
 def queue_one(connection, n=1):
@@ -84,7 +84,7 @@ def test_a_slow_create_is_never_repeated_while_the_search_cannot_see_it_yet(
 ):
     envelope = queue_one(simulator_connection)
     # DocuSign makes the envelope after 2.5 s: long after we stopped waiting (1 s).
-    inject_fault(status=200, count=1, path_contains="/envelopes", delay_ms=2500)
+    control.slow_creates(seconds=2.5)
     envelope = services.send_envelope(envelope_id=str(envelope.pk))
     assert envelope.status == Envelope.Status.QUEUED
     assert envelope.create_started_at is not None
@@ -115,8 +115,8 @@ def test_after_the_settle_window_a_create_that_never_happened_is_made(
 ):
     short_timeouts(settings, simulator_connection, read=1.0, lag=0.5)
     envelope = queue_one(simulator_connection)
-    # The create never reached DocuSign's database (dropped mid-way): outcome unknown.
-    inject_fault(status=503, count=1, path_contains="/envelopes", delay_ms=1500)
+    # The create never reached DocuSign's database (it failed late): outcome unknown.
+    control.inject_fault(status=503, count=1, operation=control.CREATE, delay_ms=1500)
     envelope = services.send_envelope(envelope_id=str(envelope.pk))
     assert envelope.status == Envelope.Status.QUEUED
     time.sleep(1.6)  # past read timeout + search lag
