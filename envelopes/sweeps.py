@@ -7,6 +7,7 @@ worker at a time, a void is done once, a drain applies each message once.
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -79,7 +80,7 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def _dispatch_send(pk: object) -> None:
+def _dispatch_send(pk: Any) -> None:
     """Queue the send; marked so the next sweep waits a grace period before doing it again."""
     from envelopes import tasks
     from envelopes.services import enqueue
