@@ -3,7 +3,9 @@
 from envelopes.models import Envelope, EnvelopeEvent
 
 
-def record_event(envelope: Envelope, kind: str, detail: str = "", *, source: str = "app") -> None:
+def record_event(
+    envelope: Envelope, kind: str, detail: str = "", *, source: str = EnvelopeEvent.Source.APP
+) -> None:
     EnvelopeEvent.objects.create(
         envelope=envelope, kind=kind, status=envelope.status, detail=detail, source=source
     )

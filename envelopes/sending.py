@@ -30,7 +30,7 @@ from connections.services import get_client, note_failure
 from envelopes.definitions import CUSTOM_FIELD, build_definition
 from envelopes.failures import show_failure
 from envelopes.history import record_event
-from envelopes.models import ConnectEvent, Envelope
+from envelopes.models import ConnectEvent, Envelope, Recipient
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -236,12 +236,14 @@ def _link_sent(envelope: Envelope, summary: dict[str, Any]) -> Envelope:
 def mark_first_routing_order_sent(envelope: Envelope) -> None:
     """DocuSign sends to the first routing order at once; no extra call needed to know that."""
     first = min(r.routing_order for r in envelope.recipients.all())
-    envelope.recipients.filter(routing_order=first).update(status="sent", sent_at=envelope.sent_at)
+    envelope.recipients.filter(routing_order=first).update(
+        status=Recipient.Status.SENT, sent_at=envelope.sent_at
+    )
 
 
 def _replay_early_connect_messages(envelope: Envelope) -> None:
     """Connect can report an envelope before we have saved its ID; apply those messages now."""
-    from envelopes.webhooks import request_drain
+    from envelopes.tracking import request_drain
 
     early = ConnectEvent.objects.filter(
         connection=envelope.connection,

@@ -14,9 +14,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from connections.clients import ConnectionNotReady
 from connections.docusign import esignature
-from connections.docusign.errors import DocuSignError
+from connections.docusign.errors import ConnectionNotReady, DocuSignError
 from connections.models import Connection
 from connections.services import get_client
 from envelopes.failures import show_failure
@@ -192,15 +191,20 @@ def enqueue(task: Any, *args: Any) -> None:
         logger.warning("Could not queue %s%s (%s); the sweep will", task.name, args, exc)
 
 
-VOIDABLE = (Envelope.Status.CREATED, Envelope.Status.SENT, Envelope.Status.DELIVERED)
+# DocuSign voids only envelopes still out for signature: not drafts, not finished ones.
+VOIDABLE = Envelope.OUT_FOR_SIGNATURE
+
+
+def may_void(envelope: Envelope) -> bool:
+    return envelope.status in VOIDABLE
 
 
 def request_void(*, envelope: Envelope, reason: str) -> None:
     """Ask for a void: recorded now, done by a worker (retried by the sweep if it is lost)."""
+    if not may_void(envelope):
+        raise ValidationError("Only envelopes that are out for signature can be voided.")
     if not reason.strip():
         raise ValidationError("Say why the envelope is voided: recipients see the reason.")
-    if envelope.status not in VOIDABLE:
-        raise ValidationError("Only envelopes that are out for signature can be voided.")
     envelope.void_requested_at = timezone.now()
     envelope.voided_reason = reason.strip()[:200]
     envelope.error_code = envelope.error_detail = ""

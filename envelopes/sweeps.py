@@ -17,7 +17,7 @@ from envelopes.history import record_event
 from envelopes.models import ConnectEvent, Envelope
 from envelopes.sending import send_lease
 
-VOIDABLE = (Envelope.Status.CREATED, Envelope.Status.SENT, Envelope.Status.DELIVERED)
+VOIDABLE = Envelope.OUT_FOR_SIGNATURE
 
 
 def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
@@ -73,7 +73,7 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
         .values_list("connection_id", flat=True)
         .distinct()
     ):
-        from envelopes.webhooks import request_drain
+        from envelopes.tracking import request_drain
 
         if request_drain(connection_id):
             counts["connect"] += 1

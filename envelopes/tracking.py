@@ -10,6 +10,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -19,18 +20,18 @@ from envelopes.signals import envelope_status_changed, recipient_completed
 
 logger = logging.getLogger("countersign.connect")
 
-_ORDER = ["queued", "sending", "created", "sent", "delivered", "signed", "completed"]
-_FINAL = {"completed", "declined", "voided", "failed"}
+Tracked = type[Envelope] | type[Recipient]
 
 
-def moves_forward(old: str, new: str) -> bool:
-    if old == new or old in _FINAL:
+def moves_forward(old: str, new: str, model: Tracked = Envelope) -> bool:
+    """True if `new` is later than `old` on the model's path (statuses never move back)."""
+    if old == new or old in model.FINAL:
         return False
-    if new in ("declined", "voided"):
+    if new in model.ENDINGS:
         return True
-    if new not in _ORDER:
+    if new not in model.PROGRESS:
         return False
-    return old not in _ORDER or _ORDER.index(new) > _ORDER.index(old)
+    return old not in model.PROGRESS or model.PROGRESS.index(new) > model.PROGRESS.index(old)
 
 
 def _time(value: Any) -> datetime | None:
@@ -73,7 +74,7 @@ def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, sourc
         for item in kind_list if isinstance(kind_list, list) else []:
             recipient = by_id.get(str(item.get("recipientId")))
             if recipient is not None and _apply_recipient(recipient, item):
-                if recipient.status == "completed":
+                if recipient.status == Recipient.Status.COMPLETED:
                     transaction.on_commit(
                         partial(
                             recipient_completed.send,
@@ -95,7 +96,7 @@ def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, sourc
 
 def _apply_recipient(recipient: Recipient, item: dict[str, Any]) -> bool:
     new = str(item.get("status") or "")
-    if not moves_forward(recipient.status, new):
+    if not moves_forward(recipient.status, new, Recipient):
         return False
     recipient.status = new
     recipient.sent_at = _time(item.get("sentDateTime")) or recipient.sent_at
@@ -142,6 +143,31 @@ def apply_connect_event(
 
 
 DRAIN_BATCH = 200
+DRAIN_KEY = "envelopes:connect-drain:{}"  # held while a drain runs for a connection
+# A running drain renews its key after each message; a crashed one's key lapses this soon,
+# and the sweep (every ENVELOPES_SWEEP_SECONDS) starts a new drain.
+DRAIN_KEY_SECONDS = 30
+
+
+def request_drain(connection_id: int) -> bool:
+    """Start one task applying this connection's stored messages, unless one is already on it.
+
+    Called after the message is committed: either the running drain still sees it (it looks
+    again after releasing the key), or this call starts a new drain. A publish per message
+    would cost more than the rest of the request. True if a drain was started.
+    """
+    from envelopes.sending import INFRASTRUCTURE_ERRORS
+    from envelopes.services import enqueue
+    from envelopes.tasks import drain_connect_events
+
+    try:
+        if not cache.add(DRAIN_KEY.format(connection_id), 1, timeout=DRAIN_KEY_SECONDS):
+            return False
+    except INFRASTRUCTURE_ERRORS as exc:  # Redis down: the message is stored; the sweep drains
+        logger.warning("Connect drain not started (%s); the sweep will", type(exc).__name__)
+        return False
+    enqueue(drain_connect_events, connection_id)
+    return True
 
 
 def drain_connect_events(connection_id: int) -> int:
@@ -151,12 +177,9 @@ def drain_connect_events(connection_id: int) -> int:
     fetch, then a short transaction). The drain key is renewed as it goes; if this process
     dies, the key lapses and the sweep starts another drain.
     """
-    from django.core.cache import cache
-
     from connections.docusign import esignature
     from connections.models import Connection
     from connections.services import get_client
-    from envelopes.webhooks import DRAIN_KEY, DRAIN_KEY_SECONDS
 
     key = DRAIN_KEY.format(connection_id)
     connection = Connection.objects.get(pk=connection_id)
@@ -179,7 +202,7 @@ def drain_connect_events(connection_id: int) -> int:
         )
         for event in batch:
             apply_connect_event(event, fetch=fetch)
-            _renew(cache, key, DRAIN_KEY_SECONDS)
+            _renew(key)
         applied += len(batch)
         if batch:
             continue
@@ -187,20 +210,20 @@ def drain_connect_events(connection_id: int) -> int:
             return applied
         # Release, then look once more: a message committed meanwhile is either seen now
         # or has started a drain of its own.
-        _release(cache, key)
+        _release(key)
         released = True
 
 
-def _renew(cache: Any, key: str, seconds: int) -> None:
+def _renew(key: str) -> None:
     from envelopes.sending import INFRASTRUCTURE_ERRORS
 
     try:
-        cache.set(key, 1, timeout=seconds)
+        cache.set(key, 1, timeout=DRAIN_KEY_SECONDS)
     except INFRASTRUCTURE_ERRORS as exc:  # the key lapses; the sweep starts a drain if needed
         logger.warning("Could not renew the Connect drain key: %s", type(exc).__name__)
 
 
-def _release(cache: Any, key: str) -> None:
+def _release(key: str) -> None:
     from envelopes.sending import INFRASTRUCTURE_ERRORS
 
     try:

@@ -81,7 +81,7 @@ def _templates(connection: Connection | None) -> tuple[list[dict[str, Any]], str
     try:
         return services.list_templates(connection=connection), ""
     except DocuSignError as exc:
-        return [], f"DocuSign templates are unavailable: {exc}. {exc.advice}"
+        return [], f"DocuSign templates are unavailable: {exc.with_advice}"
     except INFRASTRUCTURE_ERRORS as exc:  # e.g. Redis restarting: the page still works
         logger.warning("DocuSign templates unavailable: %s", type(exc).__name__)
         return [], "DocuSign templates are unavailable for a moment; reload the page to retry."
@@ -180,7 +180,7 @@ def template_fields(request: HttpRequest) -> HttpResponse:
         try:
             roles = services.template_roles(connection=connection, template_id=template_id)
         except DocuSignError as exc:
-            error = f"{exc}. {exc.advice}"
+            error = exc.with_advice
     return render(
         request, "envelopes/partials/template_fields.html", {"roles": roles, "error": error}
     )
@@ -207,6 +207,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "events": envelope.events.all(),
             "documents": envelope.documents.all(),
             "void_form": VoidForm(),
+            "can_void": services.may_void(envelope),
             "live": not envelope.is_final or envelope.void_requested_at is not None,
         },
     )
@@ -241,7 +242,7 @@ def signed(request: HttpRequest, pk: Any) -> HttpResponse:
     """Where DocuSign sends the signer back; `event` is a hint, DocuSign's record the truth."""
     envelope = _envelope_for(request, pk)
     event = request.GET.get("event", "")
-    services.record_event(envelope, "signer returned", event or "no outcome given")
+    services.record_event(envelope, "signer-returned", event or "no outcome given")
     transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
     messages.info(request, SIGNING_OUTCOMES.get(event, "Signing ended."))
     return redirect("envelopes:detail", pk=envelope.pk)
@@ -264,7 +265,7 @@ def prepare_draft(request: HttpRequest, pk: Any) -> HttpResponse:
 def draft_return(request: HttpRequest, pk: Any) -> HttpResponse:
     envelope = _envelope_for(request, pk)
     event = request.GET.get("event", "")
-    services.record_event(envelope, "sending view closed", event or "no outcome given")
+    services.record_event(envelope, "sending-view-closed", event or "no outcome given")
     transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
     messages.info(request, "Sent." if event == "Send" else "The draft is saved at DocuSign.")
     return redirect("envelopes:detail", pk=envelope.pk)
@@ -278,7 +279,7 @@ def filled_values(request: HttpRequest, pk: Any, recipient_pk: int) -> HttpRespo
     try:
         values, error = services.tab_values(envelope=envelope, recipient=recipient), ""
     except DocuSignError as exc:
-        values, error = {}, f"{exc}. {exc.advice}"
+        values, error = {}, exc.with_advice
     return render(request, "envelopes/partials/tab_values.html", {"values": values, "error": error})
 
 
@@ -297,13 +298,11 @@ def refresh(request: HttpRequest, pk: Any) -> HttpResponse:
 def void(request: HttpRequest, pk: Any) -> HttpResponse:
     envelope = _envelope_for(request, pk)
     form = VoidForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Say why the envelope is voided: recipients see the reason.")
-        return redirect("envelopes:detail", pk=envelope.pk)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.request_void(envelope=envelope, reason=form.cleaned_data["reason"])
+        services.request_void(envelope=envelope, reason=reason)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, exc.messages[0])
     else:
         messages.info(request, "Voiding at DocuSign…")
     return redirect("envelopes:detail", pk=envelope.pk)
@@ -319,7 +318,7 @@ def download(request: HttpRequest, pk: Any, document_id: str) -> HttpResponseBas
     try:
         content_type, chunks = services.download(envelope=envelope, document_id=document_id)
     except DocuSignError as exc:
-        messages.error(request, f"The download failed: {exc}. {exc.advice}")
+        messages.error(request, f"The download failed: {exc.with_advice}")
         return redirect("envelopes:detail", pk=envelope.pk)
     response = StreamingHttpResponse(chunks, content_type=content_type)
     name = {"combined": "signed", "certificate": "certificate"}.get(

@@ -15,7 +15,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -26,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from connections.models import Connection
 from envelopes.models import ConnectEvent
-from envelopes.sending import INFRASTRUCTURE_ERRORS
+from envelopes.tracking import request_drain
 
 logger = logging.getLogger("countersign.connect")
 
@@ -145,29 +144,3 @@ class ConnectWebhookView(View):
             ConnectEvent.objects.filter(identity=key).update(deliveries=F("deliveries") + 1)
             return
         transaction.on_commit(partial(request_drain, connection.connection_id))
-
-
-DRAIN_KEY = "envelopes:connect-drain:{}"
-# A running drain renews its key after each message; a crashed one's key lapses this soon,
-# and the sweep (every ENVELOPES_SWEEP_SECONDS) starts a new drain.
-DRAIN_KEY_SECONDS = 30
-
-
-def request_drain(connection_id: int) -> bool:
-    """Start one task applying this connection's stored messages, unless one is already on it.
-
-    Called after the message is committed: either the running drain still sees it (it looks
-    again after releasing the key), or this call starts a new drain. A publish per message
-    would cost more than the rest of the request. True if a drain was started.
-    """
-    from envelopes.services import enqueue
-    from envelopes.tasks import drain_connect_events
-
-    try:
-        if not cache.add(DRAIN_KEY.format(connection_id), 1, timeout=DRAIN_KEY_SECONDS):
-            return False
-    except INFRASTRUCTURE_ERRORS as exc:  # Redis down: the message is stored; the sweep drains
-        logger.warning("Connect drain not started (%s); the sweep will", type(exc).__name__)
-        return False
-    enqueue(drain_connect_events, connection_id)
-    return True

@@ -18,7 +18,7 @@ from simulator.models import (
 
 
 @admin.register(SimFault)
-class SimFaultAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SimFaultAdmin(admin.ModelAdmin[SimFault]):
     list_display = [
         "status",
         "remaining",
@@ -32,7 +32,7 @@ class SimFaultAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(SimBehaviour)
-class SimBehaviourAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SimBehaviourAdmin(admin.ModelAdmin[SimBehaviour]):
     """One row: how slow and limited the simulated DocuSign is (simulator.control in code)."""
 
     fieldsets = [
@@ -66,7 +66,7 @@ class SimBehaviourAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         super().save_model(request, obj, form, change)
 
 
-class ConnectConfigForm(forms.ModelForm):  # type: ignore[type-arg]
+class ConnectConfigForm(forms.ModelForm[SimConnectConfig]):
     url = forms.URLField(max_length=500, assume_scheme="https")
     hmac_secrets = forms.CharField(
         required=False,
@@ -90,13 +90,13 @@ class ConnectConfigForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(SimConnectConfig)
-class SimConnectConfigAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SimConnectConfigAdmin(admin.ModelAdmin[SimConnectConfig]):
     form = ConnectConfigForm
     list_display = ["name", "account", "url", "enabled"]
 
 
 @admin.register(SimConnectDelivery)
-class SimConnectDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SimConnectDeliveryAdmin(admin.ModelAdmin[SimConnectDelivery]):
     list_display = [
         "created",
         "event",
@@ -113,7 +113,7 @@ class SimConnectDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(SimEnvelope)
-class SimEnvelopeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SimEnvelopeAdmin(admin.ModelAdmin[SimEnvelope]):
     list_display = ["envelope_id", "email_subject", "status", "account", "status_changed"]
     list_filter = ["status"]
     search_fields = ["envelope_id", "email_subject"]

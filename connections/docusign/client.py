@@ -13,10 +13,10 @@ import requests
 
 from connections.docusign.errors import (
     BURST_WINDOW,
-    DocuSignError,
     DocuSignUnreachable,
     RateLimited,
     error_from_response,
+    read_json,
     retry_after_seconds,
 )
 from connections.docusign.transport import CallHook, Transport, check_host
@@ -163,9 +163,6 @@ class DocuSignClient:
     def put_json(self, path: str, **options: Any) -> dict[str, Any]:
         return _json(self.request("PUT", path, **options))
 
-    def delete_json(self, path: str, **options: Any) -> dict[str, Any]:
-        return _json(self.request("DELETE", path, **options))
-
     # --- retries and pacing -----------------------------------------------------------
 
     @staticmethod
@@ -206,10 +203,7 @@ def _until(at: float | None) -> float:
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
-    if not response.content:
+    body = read_json(response)
+    if body is None:
         return {}
-    try:
-        body = response.json()
-    except ValueError:
-        raise DocuSignError("DocuSign's answer was not JSON", status=response.status_code) from None
     return body if isinstance(body, dict) else {"items": body}

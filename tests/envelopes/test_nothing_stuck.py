@@ -291,7 +291,7 @@ def test_a_crashed_drains_messages_are_picked_up_by_the_sweep(
 ):
     from django.core.cache import cache
 
-    from envelopes.webhooks import DRAIN_KEY
+    from envelopes.tracking import DRAIN_KEY
 
     envelope = queue_one(simulator_connection, sender)
     envelope.refresh_from_db()
@@ -317,7 +317,7 @@ def test_a_crashed_drains_messages_are_picked_up_by_the_sweep(
 def test_a_live_drain_is_not_doubled_by_the_sweep(simulator_connection, sender, settings):
     from django.core.cache import cache
 
-    from envelopes.webhooks import DRAIN_KEY
+    from envelopes.tracking import DRAIN_KEY
 
     ConnectEvent.objects.create(
         connection=simulator_connection,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('envelopes', '0002_connectevent_synccursor'),
+        ('envelopes', '0003_recipient_status_event_kinds'),
     ]
 
     operations = [
