@@ -145,7 +145,7 @@ def test_a_look_up_that_returns_someone_elses_envelope_is_not_taken_for_ours(
         )
         return body["envelopes"]
 
-    monkeypatch.setattr(sending.esignature, "find_envelopes", unfiltered)
+    monkeypatch.setattr(esignature, "find_envelopes", unfiltered)
     ours = services.send_envelope(envelope_id=str(ours.pk))
     other.refresh_from_db()
     assert ours.status == Envelope.Status.SENT
