@@ -85,7 +85,7 @@ def test_a_killed_worker_an_emptied_redis_and_dropped_connections_lose_and_dupli
         workers.append(first)
         first.start()
         # DocuSign takes 8 s for this create; the worker is killed in the middle of it.
-        control.slow_creates(seconds=8)
+        slow = control.slow_creates(seconds=8)
         monkeypatch.setattr(tasks.send_envelope, "delay", lambda *a: None)  # the sweep sends
         envelope = services.prepare_envelope(
             connection=simulator_connection,
@@ -96,13 +96,13 @@ def test_a_killed_worker_an_emptied_redis_and_dropped_connections_lose_and_dupli
         )
 
         def create_in_flight():
-            return Envelope.objects.filter(pk=envelope.pk, create_started_at__isnull=False).exists()
+            slow.refresh_from_db()
+            return slow.remaining == 0  # DocuSign has the create and is working on it
 
-        wait_until(create_in_flight, what="the worker to start the create")
+        wait_until(create_in_flight, what="the worker to send the create")
         first.kill()  # SIGKILL, worker and its beat, mid-create
         redis.kill()  # Redis crashes and comes back empty: every queued task is gone
         redis.start()
-        assert terminate_our_database_connections() >= 0
         # DocuSign finishes the create the dead worker started.
         wait_until(lambda: SimEnvelope.objects.exists(), what="DocuSign to finish the create")
         envelope.refresh_from_db()
@@ -111,6 +111,13 @@ def test_a_killed_worker_an_emptied_redis_and_dropped_connections_lose_and_dupli
         second = celery_worker(worker_env, tmp_path / "w2.log", name="w2")
         workers.append(second)
         second.start()
+
+        def taken_over():
+            return envelope.events.filter(kind="claim-expired").exists()
+
+        wait_until(taken_over, what="the sweep to take over the dead claim")
+        # Our database drops every other connection (the worker's, the simulator's) now.
+        terminate_our_database_connections()
 
         def settled():
             envelope.refresh_from_db()
