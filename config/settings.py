@@ -213,10 +213,17 @@ SIMULATOR_HOURLY_LIMIT = env.int("SIMULATOR_HOURLY_LIMIT", default=3000)
 SIMULATOR_BURST_LIMIT = env.int("SIMULATOR_BURST_LIMIT", default=200)  # per 30 s (demo)
 # DocuSign's official eSignature OpenAPI spec: the tests check the simulator against it (the
 # simulator itself runs on the compact schema derived from it, committed in simulator/).
+_SPEC = Path("shared/docusign/esignature.rest.swagger-v2.1.json")
 DOCUSIGN_SPEC_PATH = Path(
     env.str(
         "DOCUSIGN_SPEC_PATH",
-        default=str(BASE_DIR.parent / "shared/docusign/esignature.rest.swagger-v2.1.json"),
+        # ../shared beside the repository, or the nearest one above (a git worktree's).
+        default=str(
+            next(
+                (p / _SPEC for p in BASE_DIR.parents if (p / _SPEC).exists()),
+                BASE_DIR.parent / _SPEC,
+            )
+        ),
     )
 )
 # Plain http is only ever accepted for loopback hosts, and only in development.

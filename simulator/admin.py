@@ -49,6 +49,8 @@ class SimBehaviourAdmin(admin.ModelAdmin[SimBehaviour]):
                     "burst_limit",
                     "envelope_poll_burst_limit",
                     "envelope_poll_hourly_limit",
+                    "envelope_update_burst_limit",
+                    "envelope_update_hourly_limit",
                 ]
             },
         ),

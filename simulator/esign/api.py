@@ -110,8 +110,12 @@ def _answer(
             "The specified User is not a member of the specified Account.",
         )
     lifecycle.auto_sign_due(account.pk, after_seconds=settings.SIMULATOR_AUTO_SIGN_SECONDS)
-    polled = str(kwargs.get("envelope_id", "")).lower() if request.method == "GET" else ""
-    verdict = limits.charge(account.account_id, behaviour, polled_envelope=polled)
+    verdict = limits.charge(
+        account.account_id,
+        behaviour,
+        envelope_id=str(kwargs.get("envelope_id", "")).lower(),
+        method=request.method or "GET",
+    )
     try:
         if verdict.refusal is not None:
             raise verdict.refusal

@@ -1,5 +1,6 @@
 """DocuSign's API limits: per account per hour and per 30 s (burst), and per envelope
-(GETs on one envelope and its parts, per 30 s and per hour). Counters live in the cache.
+(GETs, and PUTs, on one envelope and its parts, per 30 s and per hour). Counters live in
+the cache.
 
 Every answer carries the five headers DocuSign documents; a refusal carries them too, with
 the exhausted one's Remaining at 0. The hourly refusal is 429 by default (or 400, as seen in
@@ -34,8 +35,10 @@ def _count(key: str, window: int) -> int:
         return 1
 
 
-def charge(account_id: str, behaviour: SimBehaviour, *, polled_envelope: str = "") -> Verdict:
-    """Count one call (a GET on `polled_envelope` also counts against that envelope)."""
+def charge(
+    account_id: str, behaviour: SimBehaviour, *, envelope_id: str = "", method: str = "GET"
+) -> Verdict:
+    """Count one call; a GET or PUT on an envelope also counts against that envelope."""
     hourly = behaviour.hourly_limit or int(settings.SIMULATOR_HOURLY_LIMIT)
     burst = behaviour.burst_limit or int(settings.SIMULATOR_BURST_LIMIT)
     now = int(time.time())
@@ -68,24 +71,32 @@ def charge(account_id: str, behaviour: SimBehaviour, *, polled_envelope: str = "
                 429,
             ),
         )
-    if polled_envelope:
-        return Verdict(headers, _poll(polled_envelope, behaviour, hour_start, burst_start))
+    if envelope_id and method in ("GET", "PUT"):
+        return Verdict(
+            headers, _per_envelope(envelope_id, method, behaviour, (hour_start, burst_start))
+        )
     return Verdict(headers, None)
 
 
-def _poll(
-    envelope_id: str, behaviour: SimBehaviour, hour_start: int, burst_start: int
+def _per_envelope(
+    envelope_id: str, method: str, behaviour: SimBehaviour, starts: tuple[int, int]
 ) -> ApiError | None:
-    limits = (
-        ("Hourly", behaviour.envelope_poll_hourly_limit, HOUR, hour_start, "an hour"),
-        ("Burst", behaviour.envelope_poll_burst_limit, BURST_WINDOW, burst_start, "30 seconds"),
+    if method == "GET":
+        kind, what = "Envelope_Polling", "polled"
+        limits = (behaviour.envelope_poll_hourly_limit, behaviour.envelope_poll_burst_limit)
+    else:
+        kind, what = "APIInvocation_Envelope", "updated"
+        limits = (behaviour.envelope_update_hourly_limit, behaviour.envelope_update_burst_limit)
+    windows = (
+        ("Hourly", HOUR, starts[0], "an hour"),
+        ("Burst", BURST_WINDOW, starts[1], "30 seconds"),
     )
-    for name, limit, window, start, span in limits:
-        if limit and _count(f"sim-poll-{name}:{envelope_id}:{start}", window) > limit:
+    for (name, window, start, span), limit in zip(windows, limits, strict=True):
+        if limit and _count(f"sim-{kind}-{name}:{envelope_id}:{start}", window) > limit:
             # DocuSign's rules page spells these codes in mixed case; its index in capitals.
             return ApiError(
-                f"{name}_Envelope_Polling_Limit_Exceeded",
-                f"This envelope was polled more than {limit} times in {span}. Use Connect or "
-                "listStatusChanges instead of polling one envelope.",
+                f"{name}_{kind}_Limit_Exceeded",
+                f"This envelope was {what} more than {limit} times in {span}. Use Connect or "
+                "listStatusChanges rather than calling one envelope again and again.",
             )
     return None

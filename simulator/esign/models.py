@@ -171,6 +171,12 @@ class SimBehaviour(models.Model):
     envelope_poll_hourly_limit = models.PositiveIntegerField(
         null=True, blank=True, help_text="GETs on one envelope per hour (blank: unlimited)."
     )
+    envelope_update_burst_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="PUTs on one envelope per 30 s (blank: unlimited)."
+    )
+    envelope_update_hourly_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="PUTs on one envelope per hour (blank: unlimited)."
+    )
 
     class Meta:
         verbose_name_plural = "sim behaviour"

@@ -302,6 +302,7 @@ def not_simulated(request: HttpRequest, rest: str) -> HttpResponse:
         operation = strict.operation_for(request.method or "GET", f"/{rest}")
     except ApiError as exc:
         return exc.response()
+    # Unreachable while every simulated operation has its URL (a test checks that).
     return ApiError(
         "OPERATION_NOT_SIMULATED",
         f"{operation.id} is simulated, but not at /{rest} (check the path's form).",

@@ -33,7 +33,7 @@ def test_every_simulated_operation_has_a_url():
         assert any(p.endswith(f"accounts/<str:account_id>{tail}") for p in patterns), op["path"]
 
 
-def test_a_body_the_simulator_accepts_is_checked_against_the_schema_not_a_copy():
+def test_the_create_operation_comes_with_its_body_schema_and_query_parameters():
     operation = strict.operation_for("POST", "/v2.1/accounts/a/envelopes")
     assert operation.id == "Envelopes_PostEnvelopes"
     assert operation.validator is not None

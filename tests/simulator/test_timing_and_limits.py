@@ -78,6 +78,19 @@ def test_hourly_envelope_polling_limit(api):
     )
 
 
+def test_updating_one_envelope_too_often_is_400_with_its_own_code(api):
+    envelope_id = create(api)
+    control.configure(envelope_update_burst_limit=1)
+    void = {"status": "voided", "voidedReason": "test"}
+    assert api("PUT", f"/envelopes/{envelope_id}", void).status_code == 200
+    refused = api("PUT", f"/envelopes/{envelope_id}", void)
+    assert (refused.status_code, refused.json()["errorCode"]) == (
+        400,
+        "Burst_APIInvocation_Envelope_Limit_Exceeded",
+    )
+    assert api("GET", f"/envelopes/{envelope_id}").status_code == 200  # reads still pass
+
+
 def test_unavailable_percent_answers_503_before_any_work(api):
     control.configure(unavailable_percent=100)
     response = api("POST", "/envelopes", definition())
@@ -92,6 +105,12 @@ def test_a_dropped_answer_is_cut_in_half_after_the_work_is_done(api):
     assert len(body) == int(response["Content-Length"]) // 2
     assert SimEnvelope.objects.count() == 1  # DocuSign did the work
     assert create(api)  # only the next one was dropped
+
+
+def test_drop_percent_cuts_answers_at_random(api):
+    control.configure(drop_percent=100)
+    response = api("GET", "")
+    assert len(b"".join(response.streaming_content)) == int(response["Content-Length"]) // 2
 
 
 def test_tokens_can_die_long_before_expires_in(client, world):
@@ -139,6 +158,8 @@ def test_staff_switch_behaviour_in_the_admin(client, superuser, api):
         "burst_limit": "1",
         "envelope_poll_burst_limit": "",
         "envelope_poll_hourly_limit": "",
+        "envelope_update_burst_limit": "",
+        "envelope_update_hourly_limit": "",
         "unavailable_percent": "0",
         "drop_percent": "0",
         "token_lifetime_seconds": "",
@@ -162,10 +183,20 @@ def _wait_for(condition, seconds=10.0):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_create_slower_than_the_read_timeout_still_succeeds_afterwards(http_api):
-    control.slow_creates(seconds=1.5)
+@pytest.mark.parametrize(
+    "make_creates_slow",
+    [
+        lambda: control.slow_creates(seconds=3),
+        lambda: control.configure(slow_create_seconds=3, slow_create_percent=100),
+    ],
+    ids=["next-create", "every-create"],
+)
+def test_a_create_slower_than_the_read_timeout_still_succeeds_afterwards(
+    http_api, make_creates_slow
+):
+    make_creates_slow()
     with pytest.raises(requests.ReadTimeout):
-        http_api("POST", "/envelopes", json=definition(), timeout=(5, 0.3))
+        http_api("POST", "/envelopes", json=definition(), timeout=(5, 1))
     assert not SimEnvelope.objects.exists()  # not yet: the create is still running
     assert _wait_for(SimEnvelope.objects.exists)
     assert SimEnvelope.objects.get().custom_fields == {"countersign_id": "abc-123"}

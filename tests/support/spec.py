@@ -2,8 +2,9 @@
 
 The spec is found through settings.DOCUSIGN_SPEC_PATH (default: beside the repository, in
 ../shared/docusign/, as in CI). Object schemas are made strict (no properties the spec does
-not define), so a misspelt field fails too. Without the spec these checks are skipped with
-MISSING (the simulator itself stays strict: it runs on its committed compact schema).
+not define), so a misspelt field fails too. Without the spec these checks are skipped and
+the run ends saying how to get it (the simulator itself stays strict: it runs on its
+committed compact schema).
 """
 
 import json

@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 OUTPUT = Path(__file__).with_name("docusign.json")
-# As settings.DOCUSIGN_SPEC_PATH: the environment variable, else beside the repository.
+# As settings.DOCUSIGN_SPEC_PATH: the environment variable, else ../shared beside the
+# repository or the nearest one above it.
+_SPEC = Path("shared/docusign/esignature.rest.swagger-v2.1.json")
+_REPO = Path(__file__).resolve().parents[3]
 DEFAULT_SPEC = Path(
     os.environ.get("DOCUSIGN_SPEC_PATH")
-    or Path(__file__).resolve().parents[4] / "shared/docusign/esignature.rest.swagger-v2.1.json"
+    or next((p / _SPEC for p in _REPO.parents if (p / _SPEC).exists()), _REPO.parent / _SPEC)
 )
 # The operations the simulator serves (operationIds in DocuSign's spec).
 SIMULATED = (
