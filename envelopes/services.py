@@ -148,6 +148,7 @@ def prepare_envelope(
         document.file.save(item.name, item.upload, save=False)
         document.save()
     record_event(envelope, "queued", "Waiting for a worker to send it to DocuSign.")
+    logger.info("Envelope %s queued for sending through %s", envelope.pk, connection.name)
     from envelopes.tasks import send_envelope as send_envelope_task
 
     transaction.on_commit(partial(send_envelope_task.delay, str(envelope.pk)))
