@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 
 from ops import views
 from ops.metrics import count_connect_rejection
+from ops.request_id import HEADER, current_request_id
 
 PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
     "/healthz": views.healthz,
@@ -24,7 +25,9 @@ class ProbeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         probe = PROBES.get(request.path_info.rstrip("/"))
         if probe is not None and request.method in ("GET", "HEAD"):
-            return probe(request)
+            response = probe(request)
+            response[HEADER] = current_request_id()
+            return response
         return self.get_response(request)
 
 
