@@ -18,3 +18,15 @@ accesslog = "-"
 # The path without its query string (a consent return carries a code and a signed state),
 # and the request id to grep for.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
+
+if os.environ.get("LOG_FORMAT") == "json":
+    # gunicorn's own lines (start-up, worker restarts, access) as JSON too, scrubbed alike.
+    from ops.logs import logging_config
+
+    logconfig_dict = logging_config(log_format="json", level=os.environ.get("LOG_LEVEL", "INFO"))
+    for _name in ("gunicorn.error", "gunicorn.access"):
+        logconfig_dict["loggers"][_name] = {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+        }
