@@ -8,14 +8,16 @@ only drop if old rows are deleted, which Prometheus reads as a counter reset.
 
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import accumulate
 
 import redis
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, Value, When
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -26,7 +28,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from connections.models import ApiCall
+from connections.models import ApiCall, Connection
 from envelopes.models import ConnectEvent, Envelope
 from envelopes.selectors import stuck_connect_events, stuck_envelopes
 from ops import heartbeat
@@ -37,12 +39,21 @@ logger = logging.getLogger("countersign.metrics")
 REJECTED_KEY = heartbeat.PREFIX + "connect-rejected"
 BUCKETS_MS = (50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000)
 
-OUTCOME = Case(
-    When(status_code__isnull=True, then=Value("unreachable")),
-    When(status_code__lt=300, then=Value("success")),
-    When(status_code=429, then=Value("rate_limited")),
-    When(status_code__lt=500, then=Value("client_error")),
-    default=Value("server_error"),
+
+def outcome(status: int | None) -> str:
+    if status is None:
+        return "unreachable"
+    if status < 300:
+        return "success"
+    if status == 429:
+        return "rate_limited"
+    return "client_error" if status < 500 else "server_error"
+
+
+# The smallest bucket a call's duration fits in (len(BUCKETS_MS): slower than all of them).
+BUCKET = Case(
+    *[When(duration_ms__lte=b, then=Value(i)) for i, b in enumerate(BUCKETS_MS)],
+    default=Value(len(BUCKETS_MS)),
 )
 
 
@@ -57,14 +68,29 @@ def count_connect_rejection(status: int) -> None:
         logger.warning("Could not count a rejected Connect message (%s)", type(exc).__name__)
 
 
+@dataclass
+class _Series:
+    calls: int = 0
+    total_ms: int = 0
+    buckets: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS_MS) + 1))
+
+
 def _calls() -> Iterator[Metric]:
-    buckets = {f"le_{b}": Count("id", filter=Q(duration_ms__lte=b)) for b in BUCKETS_MS}
+    """One pass over ApiCall, grouped by status and duration bucket (no join, one CASE per
+    row); outcomes, cumulative buckets and connection names are worked out here."""
+    names = dict(Connection.objects.values_list("id", "name"))
+    series: dict[tuple[str, str, str], _Series] = defaultdict(_Series)
     rows = (
-        ApiCall.objects.annotate(outcome=OUTCOME, conn=Coalesce(F("connection__name"), Value("")))
-        .values("conn", "method", "path", "outcome")
-        .annotate(n=Count("id"), total_ms=Sum("duration_ms"), **buckets)
+        ApiCall.objects.annotate(bucket=BUCKET)
+        .values_list("connection_id", "method", "path", "status_code", "bucket")
+        .annotate(n=Count("id"), total_ms=Sum("duration_ms"))
         .order_by()
     )
+    for connection_id, method, path, status, bucket, n, total_ms in rows:
+        one = series[(names.get(connection_id, ""), operation(method, path), outcome(status))]
+        one.calls += n
+        one.total_ms += total_ms or 0
+        one.buckets[bucket] += n
     calls = CounterMetricFamily(
         "countersign_docusign_calls",
         "DocuSign calls made, by connection, operation and outcome.",
@@ -80,16 +106,19 @@ def _calls() -> Iterator[Metric]:
         "Access tokens requested from DocuSign (JWT Grant), by connection and outcome.",
         labels=["connection", "outcome"],
     )
-    for row in rows:
-        labels = [row["conn"], operation(row["method"], row["path"]), row["outcome"]]
-        calls.add_metric(labels, row["n"])
+    token_operation = operation("POST", TOKEN_PATH)
+    for (name, op, result), one in sorted(series.items()):
+        labels = [name, op, result]
+        calls.add_metric(labels, one.calls)
+        cumulative = list(accumulate(one.buckets))
         latency.add_metric(
             labels,
-            [(str(b / 1000), row[f"le_{b}"]) for b in BUCKETS_MS] + [("+Inf", row["n"])],
-            (row["total_ms"] or 0) / 1000,
+            [(str(b / 1000), cumulative[i]) for i, b in enumerate(BUCKETS_MS)]
+            + [("+Inf", one.calls)],
+            one.total_ms / 1000,
         )
-        if row["method"] == "POST" and row["path"] == TOKEN_PATH:
-            mints.add_metric([row["conn"], row["outcome"]], row["n"])
+        if op == token_operation:
+            mints.add_metric([name, result], one.calls)
     yield from (calls, latency, mints)
 
 
@@ -109,9 +138,7 @@ def _budget() -> Iterator[Metric]:
         .order_by()
     )
     seen = {row["account_id"]: row["n"] for row in rows}
-    accounts = set(
-        ApiCall.objects.exclude(account_id="").values_list("account_id", flat=True).distinct()
-    )
+    accounts = set(Connection.objects.exclude(account_id="").values_list("account_id", flat=True))
     for account in sorted(accounts | set(seen)):
         remaining.add_metric([account], max(0, limit - seen.get(account, 0)))
     yield remaining

@@ -1,6 +1,6 @@
 """Operations benchmarks: how long /readyz and a metrics scrape take on a large database.
 
-    make bench        (or: .venv/bin/python benchmarks/ops.py)
+    make bench        (or: .venv/bin/python benchmarks/operations.py)
 
 Builds a throw-away PostgreSQL database (test_<name>) holding a year-sized history:
 200,000 ApiCall rows over 5 connections, 20,000 envelopes, 20,000 Connect messages; then
