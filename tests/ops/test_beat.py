@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs R
 class RecordingScheduler(SingleBeatScheduler):
     """Records what it would publish instead of talking to the broker."""
 
-    producer = None
+    producer = None  # type: ignore[assignment]
 
     def __init__(self, name, sent, **kwargs):
         self.beat_name = name
@@ -49,7 +49,7 @@ def make_beat(tmp_path, settings):
     app.conf.beat_schedule = schedule
     for beat in made:
         beat._lock = None  # do not hand a lock back during teardown
-        beat._store.close()
+        beat.close()
     client.delete(heartbeat.BEAT_LOCK_KEY, heartbeat.BEAT_KEY)
 
 
@@ -71,7 +71,9 @@ def test_only_the_beat_holding_the_lock_schedules(make_beat):
     run([first, second], 0.6)
     assert senders(sent) == {"first"}
     assert len(sent) >= 3
-    seen = json.loads(heartbeat.client().get(heartbeat.BEAT_KEY))
+    raw = heartbeat.client().get(heartbeat.BEAT_KEY)
+    assert raw is not None
+    seen = json.loads(raw)
     assert seen["pid"] == os.getpid()
 
 

@@ -44,7 +44,6 @@ def test_procfile_has_exactly_the_processes_described():
 @pytest.mark.parametrize("name", ["release", "web", "worker", "beat"])
 def test_each_systemd_unit_runs_the_procfile_command(name):
     unit = ConfigParser(strict=False, interpolation=None)
-    unit.optionxform = str
     unit.read(UNITS / f"countersign-{name}.service")
     exec_start = unit["Service"]["ExecStart"]
     assert exec_start.startswith(INSTALL)

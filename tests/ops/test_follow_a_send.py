@@ -47,8 +47,7 @@ def json_log():
 def real_worker():
     """A Celery worker consuming from the real Redis broker (in a thread of this process)."""
     app.conf.task_always_eager = False
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(app.conf.task_default_queue)
+    app.control.purge()  # tasks left by other tests must not run here
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
         yield
     app.conf.task_always_eager = True
