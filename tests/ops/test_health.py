@@ -135,3 +135,17 @@ def test_redis_errors_are_caught_not_raised(settings):
     assert "unreadable" in detail
     with pytest.raises(redis.ConnectionError):
         heartbeat.client().ping()
+
+
+def test_an_unreachable_database_is_503_with_the_error_class_only(client, monkeypatch):
+    from django.db import OperationalError, connection
+
+    def refuse(*args, **kwargs):
+        raise OperationalError('connection to server at "10.1.1.1", port 5432 failed: password')
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    database = response.json()["checks"]["database"]
+    assert database["detail"] == "unreachable (OperationalError)"
+    assert "10.1.1.1" not in response.content.decode()

@@ -62,3 +62,15 @@ def test_a_scheduled_task_gets_an_id_of_its_own():
         assert current_request_id().startswith("task-")
     finally:
         request_id._on_postrun(task_id="t2")
+
+
+@pytest.mark.django_db
+def test_the_admin_finds_a_sends_calls_by_request_id(client, superuser):
+    from connections.models import ApiCall
+
+    ApiCall.objects.create(method="POST", path="/envelopes", request_id="rid-admin-0001")
+    ApiCall.objects.create(method="GET", path="/envelopes/{envelopeId}", request_id="rid-other-02")
+    client.force_login(superuser)
+    page = client.get("/admin/connections/apicall/", {"q": "rid-admin-0001"}).content.decode()
+    assert "rid-admin-0001" in page
+    assert "rid-other-02" not in page
