@@ -14,6 +14,9 @@ import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from ops.logs import logging_config
+from ops.sentry import init_sentry
+
 # Model admins, forms, fields and querysets take type arguments at run time (mypy needs them).
 django_stubs_ext.monkeypatch()
 
@@ -62,9 +65,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "connections",
     "envelopes",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.ProbeMiddleware",  # /healthz, /readyz: before host and HTTPS checks
+    "ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ops.middleware.ConnectRejectionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,6 +107,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Reuse database connections across requests (a new PostgreSQL connection costs milliseconds).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # An unreachable database fails a request (and /readyz) in seconds instead of hanging.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -177,6 +189,21 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=0) or None  # None: CPUs
+# Exactly one beat schedules: the others wait on a Redis lock (ops/beat.py).
+CELERY_BEAT_SCHEDULER = "ops.beat:SingleBeatScheduler"
+CELERY_BEAT_SCHEDULE_FILENAME: str = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "celerybeat-schedule")
+)
+# Heartbeats (ops/heartbeat.py): beat writes one each tick and has a worker write one this
+# often; /readyz fails when either is older than OPS_HEARTBEAT_STALE_SECONDS.
+OPS_HEARTBEAT_SECONDS = env.float("OPS_HEARTBEAT_SECONDS", default=15.0)
+OPS_HEARTBEAT_STALE_SECONDS = env.float(
+    "OPS_HEARTBEAT_STALE_SECONDS", default=3 * OPS_HEARTBEAT_SECONDS
+)
+# A beat that dies holds the schedule this long before a standby beat takes over.
+OPS_BEAT_LOCK_SECONDS = env.float("OPS_BEAT_LOCK_SECONDS", default=4 * OPS_HEARTBEAT_SECONDS)
+CELERY_BEAT_MAX_LOOP_INTERVAL = OPS_HEARTBEAT_SECONDS
 ENVELOPES_SWEEP_SECONDS = env.float("ENVELOPES_SWEEP_SECONDS", default=30.0)
 ENVELOPES_RECONCILE_MINUTES = env.float("ENVELOPES_RECONCILE_MINUTES", default=15.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -188,6 +215,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reconcile-docusign": {
         "task": "envelopes.tasks.reconcile",
         "schedule": ENVELOPES_RECONCILE_MINUTES * 60,
+    },
+    "ops-heartbeat": {
+        "task": "ops.tasks.heartbeat",
+        "schedule": OPS_HEARTBEAT_SECONDS,
+        # Heartbeats that waited out a worker outage are dropped, not replayed in a burst.
+        "options": {"expires": OPS_HEARTBEAT_SECONDS},
     },
 }
 
@@ -276,15 +309,18 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # Django attaches its own console handler; keep one copy of each line.
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.db.backends": {"level": "WARNING"},
-    },
-}
+# --- Operations: logs, metrics, error reporting -----------------------------------------
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is off (404).
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]  # scraped over the internal network
+SENTRY_DSN: str = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_sentry(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+        release=env.str("SENTRY_RELEASE", default=""),
+    )

@@ -171,6 +171,7 @@ def prepare_envelope(
         document.file.save(item.name, item.upload, save=False)
         document.save()
     record_event(envelope, "queued", "Waiting for a worker to send it to DocuSign.")
+    logger.info("Envelope %s queued for sending through %s", envelope.pk, connection.name)
     transaction.on_commit(partial(_start_sending, str(envelope.pk)))
     return envelope
 

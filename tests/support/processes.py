@@ -1,9 +1,11 @@
-"""Real processes for tests that kill them: our own redis-server and Celery workers.
+"""Real processes for tests that kill them: our own redis-server and Celery workers, free
+ports and waiting for conditions.
 
 Each runs in its own process group so SIGKILL takes all of it (a worker's pool children
 too). The Redis is ours alone, on a free port: killing it touches no one else's data.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -12,7 +14,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -93,3 +99,25 @@ def celery_worker(env: dict[str, str], log: Path, *, name: str) -> Process:
     args += ["--loglevel=INFO", "--without-gossip", "--without-mingle", f"-n{name}@%h"]
     args += [f"--schedule={log.parent / (name + '-beat')}"]
     return Process(args, env, log)
+
+
+def wait_for(condition: Callable[[], T], *, timeout: float, what: str, every: float = 0.2) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(every)
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[OwnRedis]:
+    """Our own redis-server for the test's duration; `kill()` and `start()` restart it empty."""
+    server = OwnRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
