@@ -21,6 +21,7 @@ ROLES: dict[str, list[str]] = {
     ],
     "Key rotators": ["connections.view_connection", "connections.rotate_keys"],
     "Production approvers": ["connections.view_connection", "connections.promote_connection"],
+    "Operators": ["connections.view_system_status"],
 }
 
 

@@ -9,13 +9,13 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0001_initial'),
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('connections', '0005_key_rotation'),
+        ('connections', '0006_apicall_request_id'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
             name='connection',
-            options={'ordering': ['name'], 'permissions': [('rotate_keys', "Can rotate a connection's keys"), ('promote_connection', 'Can promote a connection to production')]},
+            options={'ordering': ['name'], 'permissions': [('rotate_keys', "Can rotate a connection's keys"), ('promote_connection', 'Can promote a connection to production'), ('view_system_status', 'Can see the System status page')]},
         ),
         migrations.AddField(
             model_name='connection',

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('envelopes', '0003_recipient_status_event_kinds'),
+        ('envelopes', '0004_send_recovery'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
