@@ -39,6 +39,16 @@ def refresh_envelope(envelope_id: str) -> None:
     refresh_from_docusign(envelope=Envelope.objects.get(pk=envelope_id))
 
 
+@shared_task(autoretry_for=(DocuSignError,), retry_backoff=30, max_retries=5)
+def keep_signed_documents(envelope_id: str) -> int:
+    """After completion: keep the signed documents (0 calls if Connect brought them)."""
+    from envelopes.models import Envelope
+    from envelopes.services import keep_signed_documents as keep
+
+    envelope = Envelope.objects.select_related("connection").filter(pk=envelope_id).first()
+    return keep(envelope=envelope) if envelope is not None else 0
+
+
 @shared_task(autoretry_for=(DocuSignError,), retry_backoff=5, max_retries=5)
 def drain_connect_events(connection_id: int) -> int:
     from envelopes.tracking import drain_connect_events as drain

@@ -4,17 +4,24 @@ One place for every path that learns about a change: Connect webhooks, polling, 
 refresh after embedded signing. Statuses never move backwards; signals go out on commit.
 """
 
+import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from envelopes.models import ConnectEvent, Envelope, EnvelopeEvent, Recipient
 from envelopes.signals import envelope_status_changed, recipient_completed
+
+logger = logging.getLogger("countersign.envelopes")
 
 _ORDER = ["queued", "sending", "created", "sent", "delivered", "signed", "completed"]
 _FINAL = {"completed", "declined", "voided", "failed"}
@@ -54,6 +61,8 @@ def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, sourc
         EnvelopeEvent.objects.create(
             envelope=envelope, kind=f"envelope-{new}", status=new, source=source
         )
+        if new == Envelope.Status.COMPLETED:
+            transaction.on_commit(partial(keep_signed_documents_later, envelope))
         transaction.on_commit(
             partial(
                 envelope_status_changed.send,
@@ -90,6 +99,16 @@ def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, sourc
     return changed
 
 
+def keep_signed_documents_later(envelope: Envelope) -> None:
+    """Keep a completed envelope's documents. Where Connect is set up, its completed message
+    may carry them (stored as it arrives): wait a little for it before spending a call."""
+    from envelopes.tasks import keep_signed_documents
+
+    connect = bool(envelope.connection.hmac_secrets())
+    wait = settings.ENVELOPES_DOCUMENTS_CONNECT_WAIT if connect else 0
+    keep_signed_documents.apply_async((str(envelope.pk),), countdown=wait)
+
+
 def _apply_recipient(recipient: Recipient, item: dict[str, Any]) -> bool:
     new = str(item.get("status") or "")
     if not moves_forward(recipient.status, new):
@@ -105,10 +124,11 @@ def _apply_recipient(recipient: Recipient, item: dict[str, Any]) -> bool:
 
 
 def apply_connect_event(
-    event: ConnectEvent, *, fetch: Callable[[Envelope], dict[str, Any]]
+    event: ConnectEvent, *, fetch: Callable[[Envelope], dict[str, Any] | None]
 ) -> None:
     """Apply a stored Connect message. Unsigned messages are only a hint: `fetch` asks
-    DocuSign for the truth. Messages for envelopes we did not send are kept and flagged."""
+    DocuSign for the truth (or returns None when the hint is coalesced or over its budget).
+    Messages for envelopes we did not send are kept and flagged."""
     envelope = Envelope.objects.filter(
         connection=event.connection, docusign_envelope_id=event.docusign_envelope_id
     ).first()
@@ -118,26 +138,92 @@ def apply_connect_event(
         summary = (event.body.get("data") or {}).get("envelopeSummary")
         if not event.verified or not summary:
             summary = fetch(envelope)
-        apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
+        if summary is None:
+            event.note = "unsigned hint not checked (coalesced or over its budget)"
+        else:
+            apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
     event.processed_at = timezone.now()
-    event.save(update_fields=["unknown_envelope", "processed_at"])
+    event.save(update_fields=["unknown_envelope", "processed_at", "note"])
 
 
 DRAIN_BATCH = 200
+DRAIN_KEY = "envelopes:connect-drain:{}"
+# A drain holds its key this long and renews it per batch: a crashed drain's key expires
+# within this, so the next request (or the periodic sweep) starts a new one.
+DRAIN_LEASE = 30
+
+
+def request_drain(connection_id: int) -> None:
+    """Start one task applying this connection's stored messages, unless one is already on it.
+
+    Called after the message is committed: either the running drain still sees it (it looks
+    again after releasing the key), or this call starts a new drain.
+    """
+    if cache.add(DRAIN_KEY.format(connection_id), 1, timeout=DRAIN_LEASE):
+        from envelopes.tasks import drain_connect_events
+
+        drain_connect_events.delay(connection_id)
+
+
+class DrainThrottle:
+    """At most one drain request per connection per `window` seconds from each process.
+
+    The first message of a window asks at once; later ones in the window are covered by one
+    trailing request at its end (a timer), so every committed message is followed by a
+    request within `window`, and a burst of messages costs one Redis round trip, not one
+    each. A process that dies with a trailing request pending leaves its messages to the
+    next request or the periodic sweep.
+    """
+
+    def __init__(self, request: Callable[[int], None]) -> None:
+        self._request = request
+        self._lock = threading.Lock()
+        self._last: dict[int, float] = {}
+        self._trailing: set[int] = set()
+
+    def __call__(self, connection_id: int, window: float) -> None:
+        if window <= 0:
+            self._request(connection_id)
+            return
+        now = time.monotonic()
+        with self._lock:
+            if connection_id in self._trailing:
+                return
+            due = self._last.get(connection_id, float("-inf")) + window
+            if now >= due:
+                self._last[connection_id] = now
+                ask_now = True
+            else:
+                self._trailing.add(connection_id)
+                ask_now = False
+        if ask_now:
+            self._request(connection_id)
+            return
+        timer = threading.Timer(due - now, self._fire, args=(connection_id,))
+        timer.daemon = True
+        timer.start()
+
+    def _fire(self, connection_id: int) -> None:
+        with self._lock:
+            self._trailing.discard(connection_id)
+            self._last[connection_id] = time.monotonic()
+        try:
+            self._request(connection_id)
+        except Exception:  # a timer thread has nobody to tell: log, the sweep recovers
+            logger.exception("Connect drain request for connection %s failed", connection_id)
+
+
+_throttle = DrainThrottle(lambda pk: request_drain(pk))
+
+
+def request_drain_soon(connection_id: int) -> None:
+    """The webhook's way to ask for a drain: throttled (ENVELOPES_CONNECT_DRAIN_THROTTLE)."""
+    _throttle(connection_id, settings.ENVELOPES_CONNECT_DRAIN_THROTTLE)
 
 
 def drain_connect_events(connection_id: int) -> int:
     """Apply every stored, unapplied Connect message of a connection; returns how many."""
-    from django.core.cache import cache
-
-    from connections.docusign import esignature
-    from connections.services import get_client
-    from envelopes.webhooks import DRAIN_KEY
-
-    def fetch(envelope: Envelope) -> dict[str, Any]:
-        return esignature.get_envelope(
-            get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"
-        )
+    from envelopes import unsigned
 
     applied = 0
     released = False
@@ -150,9 +236,11 @@ def drain_connect_events(connection_id: int) -> int:
                 .order_by("received_at")[:DRAIN_BATCH]
             )
             for event in batch:
-                apply_connect_event(event, fetch=fetch)
+                apply_connect_event(event, fetch=unsigned.fetch_for(event))
         applied += len(batch)
         if batch:
+            if not released:
+                cache.touch(DRAIN_KEY.format(connection_id), DRAIN_LEASE)
             continue
         if released:
             return applied

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import (
     FileResponse,
@@ -31,9 +30,11 @@ from envelopes import selectors, services
 from envelopes.forms import ComposeForm, RecipientFormSet, VoidForm, parse_prefill
 from envelopes.generation import render_document
 from envelopes.models import DocumentTemplate, Envelope
+from envelopes.pagination import BadCursor, keyset_page
 from envelopes.tasks import refresh_envelope, void_envelope
 
 PAGE_SIZE = 25
+PAGE_KEYS = {"after", "before", "last", "page"}
 
 
 def _envelope_for(request: HttpRequest, pk: Any) -> Envelope:
@@ -52,12 +53,20 @@ def envelope_list(request: HttpRequest) -> HttpResponse:
     }
     try:
         envelopes = selectors.filtered_envelopes(request.user, filters)
-        page = Paginator(envelopes, PAGE_SIZE).get_page(request.GET.get("page"))
-        list(page.object_list)
+        page = keyset_page(
+            envelopes,
+            size=PAGE_SIZE,
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+            last=request.GET.get("last") == "1",
+        )
     except ValidationError:  # a malformed date
         messages.error(request, "Dates must look like 2026-01-31.")
-        page = Paginator(Envelope.objects.none(), PAGE_SIZE).get_page(1)
-    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+        page = keyset_page(Envelope.objects.none(), size=PAGE_SIZE)
+    except BadCursor as exc:
+        messages.error(request, str(exc))
+        page = keyset_page(selectors.filtered_envelopes(request.user, filters), size=PAGE_SIZE)
+    query = {k: v for k, v in request.GET.items() if k not in PAGE_KEYS and v}
     return render(
         request,
         "envelopes/list.html",
@@ -198,6 +207,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "recipients": envelope.recipients.all(),
             "events": envelope.events.all(),
             "documents": envelope.documents.all(),
+            "signed_documents": services.stored_documents(envelope),
             "void_form": VoidForm(),
             "live": not envelope.is_final,
         },
@@ -317,6 +327,8 @@ def download(request: HttpRequest, pk: Any, document_id: str) -> HttpResponseBas
     name = {"combined": "signed", "certificate": "certificate"}.get(
         document_id, f"document-{document_id}"
     )
+    # Bytes from DocuSign or our storage, never rendered by the browser as a page of ours.
+    response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'attachment; filename="{name}-{envelope.pk}.pdf"'
     return response
 
