@@ -4,6 +4,7 @@ The first key encrypts; every key decrypts, so keys rotate without downtime:
 add a new key in front, deploy, run `manage.py rotate_encryption_key`, drop the old key.
 """
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -25,6 +26,11 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
             'bytes). Make one with: python -c "from cryptography.fernet import Fernet; '
             'print(Fernet.generate_key().decode())"'
         ) from exc
+
+
+# Encrypted files kept by other apps: each registers a function that re-encrypts its files
+# under the newest key and returns how many it changed; `rotate_encryption_key` runs them.
+FILE_ROTATORS: dict[str, Callable[[], int]] = {}
 
 
 def get_fernet() -> MultiFernet:

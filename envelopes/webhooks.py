@@ -162,6 +162,10 @@ def _without_documents(value: Any) -> Any:
     return value
 
 
+def _parse_whole(data: bytes) -> Any:
+    return json.loads(data)
+
+
 def _streamed_without_documents(file: IO[bytes]) -> Any:
     """Build the message from a file, dropping document content as it goes by (each
     document's text is seen once by the parser and let go)."""
@@ -207,7 +211,7 @@ def parse(body: Body) -> tuple[Message, dict[str, Any] | None]:
     full: dict[str, Any] | None = None
     try:
         if body.file is None:
-            full = json.loads(body.data)
+            full = _parse_whole(body.data)
             message = _without_documents(full)
             check_nul = b"\\u0000" in body.data
         else:

@@ -7,7 +7,12 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from connections.fields import EncryptedTextField, get_fernet, get_primary_fernet
+from connections.fields import (
+    FILE_ROTATORS,
+    EncryptedTextField,
+    get_fernet,
+    get_primary_fernet,
+)
 
 
 class Command(BaseCommand):
@@ -29,6 +34,16 @@ class Command(BaseCommand):
                     rotated = self._rotate(model, field, batch_size)
                     total_rotated += rotated
                     self.stdout.write(f"{model._meta.label}.{field.name}: {rotated} re-encrypted")
+        for label, rotate in FILE_ROTATORS.items():
+            try:
+                rotated = rotate()
+            except InvalidToken:
+                raise CommandError(
+                    f"{label}: a file cannot be decrypted by any key in FIELD_ENCRYPTION_KEYS. "
+                    "Add back the key it was encrypted with, then run this again."
+                ) from None
+            total_rotated += rotated
+            self.stdout.write(f"{label}: {rotated} file(s) re-encrypted")
         self.stdout.write(self.style.SUCCESS(f"Done: {total_rotated} value(s) re-encrypted."))
 
     def _rotate(self, model: Any, field: EncryptedTextField, batch_size: int) -> int:
