@@ -76,13 +76,14 @@ def keyset_page(
     oldest_first = envelopes.order_by("created_at", "id")
     if after:
         when, pk = decode_cursor(after)
-        older = Q(created_at__lt=when) | Q(created_at=when, id__lt=pk)
+        # (created_at, id) < (when, pk), written so the index scan starts at `when`.
+        older = Q(created_at__lte=when) & (Q(created_at__lt=when) | Q(id__lt=pk))
         rows = list(newest_first.filter(older)[: size + 1])
         more_older, more_newer = len(rows) > size, True
         rows = rows[:size]
     elif before:
         when, pk = decode_cursor(before)
-        newer = Q(created_at__gt=when) | Q(created_at=when, id__gt=pk)
+        newer = Q(created_at__gte=when) & (Q(created_at__gt=when) | Q(id__gt=pk))
         rows = list(oldest_first.filter(newer)[: size + 1])
         if len(rows) < size:  # back at the top: show a full first page
             return keyset_page(envelopes, size=size)
