@@ -2,13 +2,14 @@
 one INSERT of the request body (the baseline Connect ingest is compared with, under the
 same gunicorn, settings and middleware). Never used outside benchmarks."""
 
+# ruff: noqa: I001  (config.wsgi must come first: it sets Django up)
+from config.wsgi import application
+
+import config.urls
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
-
-import config.urls
-from config.wsgi import application
 
 BASELINE_TABLE = "bench_insert"
 

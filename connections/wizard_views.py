@@ -11,7 +11,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from connections import consent, onboarding
-from connections.clients import consent_redirect_uri
 from connections.forms import (
     PromoteForm,
     WizardAccountForm,
@@ -20,7 +19,7 @@ from connections.forms import (
     WizardUserForm,
 )
 from connections.models import Connection, ConsentRequest
-from connections.services import enqueue_checks
+from connections.services import account_choices, enqueue_checks, save_connection
 
 ADMIN_HOSTS = {
     Connection.Environment.DEMO: "https://admindemo.docusign.com",
@@ -37,7 +36,7 @@ def _page(
         connection=connection,
         step=step,
         admin_host=ADMIN_HOSTS[Connection.Environment(environment)],
-        redirect_uri=consent_redirect_uri(),
+        redirect_uri=consent.redirect_uri(),
         steps=["app", "keys", "user", "consent", "done"],
     )
     return render(request, f"connections/wizard/{step}.html", context)
@@ -81,10 +80,10 @@ def step(request: HttpRequest, pk: int) -> HttpResponse:
 def _keys(request: HttpRequest, connection: Connection) -> HttpResponse:
     form = WizardKeysForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        public_pem = onboarding.set_keypair(
+        public_pem = save_connection(
             connection=connection,
             private_key_pem=form.cleaned_data["private_key"],
-            generate=bool(form.cleaned_data["generate"]),
+            generate_keypair=bool(form.cleaned_data["generate"]),
         )
         if public_pem:  # shown once, here; the private key never leaves the server
             return _page(request, connection, "public_key", public_pem=public_pem)
@@ -140,7 +139,7 @@ def _account_choices(connection: Connection) -> list[tuple[str, str]]:
             a["account_id"],
             f"{a['account_name']} ({a['account_id']}){' — default' if a['is_default'] else ''}",
         )
-        for a in onboarding.account_choices(connection)
+        for a in account_choices(connection)
     ]
 
 

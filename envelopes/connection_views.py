@@ -66,6 +66,6 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "per_envelope": [
             envelope_selectors.calls_per_completed_envelope(connection, days) for days in (1, 7)
         ],
-        "golive": golive.readiness(connection) if connection.environment == "demo" else None,
+        "golive": golive.readiness(connection) if connection.is_demo else None,
     }
     return render(request, "envelopes/connection.html", context)

@@ -23,18 +23,18 @@ from envelopes.signals import envelope_status_changed, recipient_completed
 
 logger = logging.getLogger("countersign.envelopes")
 
-_ORDER = ["queued", "sending", "created", "sent", "delivered", "signed", "completed"]
-_FINAL = {"completed", "declined", "voided", "failed"}
+Tracked = type[Envelope] | type[Recipient]
 
 
-def moves_forward(old: str, new: str) -> bool:
-    if old == new or old in _FINAL:
+def moves_forward(old: str, new: str, model: Tracked = Envelope) -> bool:
+    """True if `new` is later than `old` on the model's path (statuses never move back)."""
+    if old == new or old in model.FINAL:
         return False
-    if new in ("declined", "voided"):
+    if new in model.ENDINGS:
         return True
-    if new not in _ORDER:
+    if new not in model.PROGRESS:
         return False
-    return old not in _ORDER or _ORDER.index(new) > _ORDER.index(old)
+    return old not in model.PROGRESS or model.PROGRESS.index(new) > model.PROGRESS.index(old)
 
 
 def _time(value: Any) -> datetime | None:
@@ -79,7 +79,7 @@ def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, sourc
         for item in kind_list if isinstance(kind_list, list) else []:
             recipient = by_id.get(str(item.get("recipientId")))
             if recipient is not None and _apply_recipient(recipient, item):
-                if recipient.status == "completed":
+                if recipient.status == Recipient.Status.COMPLETED:
                     transaction.on_commit(
                         partial(
                             recipient_completed.send,
@@ -111,7 +111,7 @@ def keep_signed_documents_later(envelope: Envelope) -> None:
 
 def _apply_recipient(recipient: Recipient, item: dict[str, Any]) -> bool:
     new = str(item.get("status") or "")
-    if not moves_forward(recipient.status, new):
+    if not moves_forward(recipient.status, new, Recipient):
         return False
     recipient.status = new
     recipient.sent_at = _time(item.get("sentDateTime")) or recipient.sent_at

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 from django.core import mail, signing
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection as db
 from django.urls import reverse
 
@@ -130,6 +131,7 @@ def test_the_email_has_text_and_html_and_explains_the_grant(
             connection=ConnectionFactory(), requested_by=superuser, email="dana@example.com"
         )
     [message] = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
     assert message.to == ["dana@example.com"]
     assert "root asks you" in message.body
     assert "impersonation" in message.body

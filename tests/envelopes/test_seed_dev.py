@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_seed_dev_creates_a_login_a_sample_template_and_the_demo_connection(settings):
     settings.DEBUG = True
     out = io.StringIO()
-    call_command("seed_dev", stdout=out)
-    call_command("seed_dev", stdout=out)  # safe to run at every `make run`
+    for _ in range(2):  # safe to run at every `make run`, which seeds the simulator too
+        call_command("seed_dev", stdout=out)
+        call_command("seed_simulator", stdout=out)
     text = out.getvalue()
     assert "Staff login: admin / " in text
     assert get_user_model().objects.get(username="admin").is_superuser
@@ -29,3 +30,10 @@ def test_seed_dev_refuses_outside_development(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DJANGO_DEBUG=true"):
         call_command("seed_dev")
+
+
+def test_seed_simulator_refuses_outside_development(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DJANGO_DEBUG=true"):
+        call_command("seed_simulator")
+    assert not Connection.objects.exists()

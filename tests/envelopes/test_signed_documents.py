@@ -268,5 +268,6 @@ def test_rotating_the_encryption_key_re_encrypts_kept_documents(envelope, settin
     settings.FIELD_ENCRYPTION_KEYS = [new, old, *original]
     call_command("rotate_encryption_key")
     settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key can now go
+    assert kept is not None
     kept.refresh_from_db()
     assert b"".join(documents.read_decrypted(kept)) == PDF_A

@@ -13,11 +13,11 @@ from django.db import connection as db
 from django.test import Client
 
 from envelopes import tracking, unsigned
-from envelopes.models import ConnectEvent
+from envelopes.models import ConnectEvent, Envelope, Recipient
 from envelopes.tracking import DrainThrottle, drain_connect_events
 from tests.conftest import DEMO_AUTH
 from tests.envelopes.test_webhooks import message, post
-from tests.factories import ConnectionFactory
+from tests.factories import ConnectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,6 @@ def csrf_client():
 
 @pytest.fixture
 def setup(docusign_hosts):
-    from tests.envelopes.test_webhooks import Envelope, Recipient, UserFactory
-
     connection = ConnectionFactory(connect_hmac_secrets=KEY)
     envelope = Envelope.objects.create(
         connection=connection,
@@ -128,8 +126,7 @@ def test_the_webhook_token_is_stored_encrypted_and_found_by_its_hash(csrf_client
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_dead_pooled_connection_is_retried_outside_a_transaction(docusign_hosts):
-    from envelopes import webhooks
+def test_a_dead_pooled_connection_is_retried_outside_a_transaction(docusign_hosts, monkeypatch):
     from envelopes.webhooks import Message, Receiver, upsert
 
     connection = ConnectionFactory(connect_hmac_secrets=KEY)
@@ -141,7 +138,7 @@ def test_a_dead_pooled_connection_is_retried_outside_a_transaction(docusign_host
         "",
     )
     calls = []
-    real = webhooks.connection.cursor
+    real = db.cursor
 
     def flaky_cursor(*args, **kwargs):
         calls.append(1)
@@ -151,11 +148,9 @@ def test_a_dead_pooled_connection_is_retried_outside_a_transaction(docusign_host
             raise InterfaceError("connection already closed")
         return real(*args, **kwargs)
 
-    webhooks.connection.cursor = flaky_cursor
-    try:
-        assert upsert(receiver, msg, verified=True) is True
-    finally:
-        del webhooks.connection.cursor
+    monkeypatch.setattr(db, "cursor", flaky_cursor)
+    assert upsert(receiver, msg, verified=True) is True
+    monkeypatch.undo()
     assert len(calls) == 2
     assert ConnectEvent.objects.count() == 1
 
@@ -192,8 +187,6 @@ def test_unsigned_hints_for_one_envelope_cost_one_look_per_window(csrf_client, s
 
 @responses.activate
 def test_unsigned_hints_never_spend_more_than_their_share_of_the_hour(csrf_client, setup, settings):
-    from tests.envelopes.test_webhooks import Envelope
-
     connection, envelope = setup
     settings.DOCUSIGN_HOURLY_LIMIT = 200
     settings.ENVELOPES_UNSIGNED_BUDGET_SHARE = 0.05  # 10 looks an hour

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('connections', '0006_connect_token_hash'),
-        ('envelopes', '0002_connectevent_synccursor'),
+        ('envelopes', '0003_recipient_status_event_kinds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
