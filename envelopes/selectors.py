@@ -1,15 +1,16 @@
 """Read queries for envelope pages: who may see what, filtered, with constant query counts."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from connections.models import ApiCall, Connection
-from envelopes.models import Envelope
+from envelopes.models import ConnectEvent, Envelope
+from envelopes.sending import send_lease
 
 
 def can_see_all(user: User | AnonymousUser) -> bool:
@@ -94,3 +95,23 @@ def calls_per_completed_envelope(connection: Connection, days: int) -> CallsPerE
     kinds = sorted(by_kind.items(), key=lambda item: -item[1])
     label = "last day" if days == 1 else f"last {days} days"
     return CallsPerEnvelope(label, sum(by_kind.values()), completed, kinds)
+
+
+# --- Stuck work (the status page, metrics and sweeps share these definitions) -----------
+WAITING = (Envelope.Status.QUEUED, Envelope.Status.SENDING)
+
+
+def stuck_envelopes(now: datetime | None = None) -> QuerySet[Envelope]:
+    """Envelopes no worker is moving: queued and untouched, or claimed by a sender whose
+    lease ran out (it died, or lost its connection, mid-send)."""
+    since = (now or timezone.now()) - send_lease()  # a claim older than the lease is dead
+    return Envelope.objects.filter(
+        Q(status=Envelope.Status.QUEUED, updated_at__lt=since)
+        | Q(status=Envelope.Status.SENDING, claimed_at__lt=since)
+    )
+
+
+def stuck_connect_events(now: datetime | None = None) -> QuerySet[ConnectEvent]:
+    """Connect messages stored but not applied for longer than a drain should take."""
+    since = (now or timezone.now()) - send_lease()  # a claim older than the lease is dead
+    return ConnectEvent.objects.filter(processed_at__isnull=True, received_at__lt=since)

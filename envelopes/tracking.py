@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from envelopes.models import ConnectEvent, Envelope, EnvelopeEvent, Recipient
 from envelopes.signals import envelope_status_changed, recipient_completed
 
-logger = logging.getLogger("countersign.envelopes")
+logger = logging.getLogger("countersign.connect")
 
 Tracked = type[Envelope] | type[Recipient]
 
@@ -128,41 +128,65 @@ def apply_connect_event(
 ) -> None:
     """Apply a stored Connect message. Unsigned messages are only a hint: `fetch` asks
     DocuSign for the truth (or returns None when the hint is coalesced or over its budget).
-    Messages for envelopes we did not send are kept and flagged."""
+    Messages for envelopes we did not send are kept and flagged.
+
+    Call it outside any transaction: `fetch` talks to DocuSign (seconds, when DocuSign is
+    slow), and no lock may be held meanwhile; the writes that follow are short transactions.
+    """
     envelope = Envelope.objects.filter(
-        connection=event.connection, docusign_envelope_id=event.docusign_envelope_id
+        connection_id=event.connection_id, docusign_envelope_id=event.docusign_envelope_id
     ).first()
-    if envelope is None:
-        event.unknown_envelope = True
-    else:
+    summary = None
+    if envelope is not None:
         summary = (event.body.get("data") or {}).get("envelopeSummary")
         if not event.verified or not summary:
             summary = fetch(envelope)
-        if summary is None:
-            event.note = "unsigned hint not checked (coalesced or over its budget)"
+    with transaction.atomic():
+        fresh = (
+            ConnectEvent.objects.select_for_update(of=("self",))
+            .filter(pk=event.pk, processed_at__isnull=True)
+            .first()
+        )
+        if fresh is None:
+            return  # another drain applied it meanwhile
+        if envelope is None:
+            fresh.unknown_envelope = True
+        elif summary is None:
+            fresh.note = "unsigned hint not checked (coalesced or over its budget)"
         else:
             apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
-    event.processed_at = timezone.now()
-    event.save(update_fields=["unknown_envelope", "processed_at", "note"])
+        fresh.processed_at = timezone.now()
+        fresh.save(update_fields=["unknown_envelope", "processed_at", "note"])
+        event.processed_at, event.unknown_envelope = fresh.processed_at, fresh.unknown_envelope
+        event.note = fresh.note
 
 
 DRAIN_BATCH = 200
-DRAIN_KEY = "envelopes:connect-drain:{}"
-# A drain holds its key this long and renews it per batch: a crashed drain's key expires
-# within this, so the next request (or the periodic sweep) starts a new one.
-DRAIN_LEASE = 30
+DRAIN_KEY = "envelopes:connect-drain:{}"  # held while a drain runs for a connection
+# A running drain renews its key after each message; a crashed one's key lapses this soon,
+# and the next request (or the sweep, every ENVELOPES_SWEEP_SECONDS) starts a new drain.
+DRAIN_KEY_SECONDS = 30
 
 
-def request_drain(connection_id: int) -> None:
+def request_drain(connection_id: int) -> bool:
     """Start one task applying this connection's stored messages, unless one is already on it.
 
     Called after the message is committed: either the running drain still sees it (it looks
-    again after releasing the key), or this call starts a new drain.
+    again after releasing the key), or this call starts a new drain. A publish per message
+    would cost more than the rest of the request. True if a drain was started.
     """
-    if cache.add(DRAIN_KEY.format(connection_id), 1, timeout=DRAIN_LEASE):
-        from envelopes.tasks import drain_connect_events
+    from envelopes.sending import INFRASTRUCTURE_ERRORS
+    from envelopes.services import enqueue
+    from envelopes.tasks import drain_connect_events
 
-        drain_connect_events.delay(connection_id)
+    try:
+        if not cache.add(DRAIN_KEY.format(connection_id), 1, timeout=DRAIN_KEY_SECONDS):
+            return False
+    except INFRASTRUCTURE_ERRORS as exc:  # Redis down: the message is stored; the sweep drains
+        logger.warning("Connect drain not started (%s); the sweep will", type(exc).__name__)
+        return False
+    enqueue(drain_connect_events, connection_id)
+    return True
 
 
 class DrainThrottle:
@@ -175,7 +199,7 @@ class DrainThrottle:
     next request or the periodic sweep.
     """
 
-    def __init__(self, request: Callable[[int], None]) -> None:
+    def __init__(self, request: Callable[[int], object]) -> None:
         self._request = request
         self._lock = threading.Lock()
         self._last: dict[int, float] = {}
@@ -222,29 +246,50 @@ def request_drain_soon(connection_id: int) -> None:
 
 
 def drain_connect_events(connection_id: int) -> int:
-    """Apply every stored, unapplied Connect message of a connection; returns how many."""
+    """Apply every stored, unapplied Connect message of a connection; returns how many.
+
+    Reads a batch without locking anything, then applies each message on its own (a DocuSign
+    fetch, rationed for unsigned hints, then a short transaction). The drain key is renewed
+    as it goes; if this process dies, the key lapses and the sweep starts another drain.
+    """
     from envelopes import unsigned
 
+    key = DRAIN_KEY.format(connection_id)
     applied = 0
     released = False
     while True:
-        with transaction.atomic():
-            batch = list(
-                ConnectEvent.objects.select_for_update(skip_locked=True)
-                .select_related("connection")
-                .filter(connection_id=connection_id, processed_at__isnull=True)
-                .order_by("received_at")[:DRAIN_BATCH]
-            )
-            for event in batch:
-                apply_connect_event(event, fetch=unsigned.fetch_for(event))
+        batch = list(
+            ConnectEvent.objects.filter(
+                connection_id=connection_id, processed_at__isnull=True
+            ).order_by("received_at", "pk")[:DRAIN_BATCH]
+        )
+        for event in batch:
+            apply_connect_event(event, fetch=unsigned.fetch_for(event))
+            _renew(key)
         applied += len(batch)
         if batch:
-            if not released:
-                cache.touch(DRAIN_KEY.format(connection_id), DRAIN_LEASE)
             continue
         if released:
             return applied
         # Release, then look once more: a message committed meanwhile is either seen now
         # or has started a drain of its own.
-        cache.delete(DRAIN_KEY.format(connection_id))
+        _release(key)
         released = True
+
+
+def _renew(key: str) -> None:
+    from envelopes.sending import INFRASTRUCTURE_ERRORS
+
+    try:
+        cache.set(key, 1, timeout=DRAIN_KEY_SECONDS)
+    except INFRASTRUCTURE_ERRORS as exc:  # the key lapses; the sweep starts a drain if needed
+        logger.warning("Could not renew the Connect drain key: %s", type(exc).__name__)
+
+
+def _release(key: str) -> None:
+    from envelopes.sending import INFRASTRUCTURE_ERRORS
+
+    try:
+        cache.delete(key)
+    except INFRASTRUCTURE_ERRORS as exc:  # it lapses by itself
+        logger.warning("Could not release the Connect drain key: %s", type(exc).__name__)

@@ -107,3 +107,28 @@ def test_polling_is_never_more_often_than_docusign_allows(settings):
     settings.ENVELOPES_POLL_INTERVAL_MINUTES = 15
     assert poll_interval(ConnectionFactory.build()) == timedelta(minutes=15)
     assert poll_interval(ConnectionFactory.build(connect_hmac_secrets="k")) == timedelta(hours=6)
+
+
+def test_the_minutely_beat_polls_exactly_the_connections_that_are_due(monkeypatch):
+    from envelopes import tasks
+
+    started = []
+    monkeypatch.setattr(tasks.poll_connection, "delay", started.append)
+    due = ConnectionFactory()
+    Envelope.objects.create(
+        connection=due, sender=UserFactory(), subject="S", source="uploads", status="sent"
+    )
+    recent = ConnectionFactory()
+    Envelope.objects.create(
+        connection=recent, sender=UserFactory(), subject="S", source="uploads", status="sent"
+    )
+    SyncCursor.objects.create(
+        connection=recent, synced_until=timezone.now(), last_polled_at=timezone.now()
+    )
+    assert tasks.poll_due_connections() == [due.pk]
+    assert started == [due.pk]
+    # Polled long enough ago: due again.
+    SyncCursor.objects.filter(connection=recent).update(
+        last_polled_at=timezone.now() - timedelta(minutes=16)
+    )
+    assert sorted(tasks.poll_due_connections()) == sorted([due.pk, recent.pk])

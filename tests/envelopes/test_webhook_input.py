@@ -276,3 +276,15 @@ def test_a_drain_request_is_a_no_op_while_a_drain_holds_the_key(monkeypatch):
     cache.delete(tracking.DRAIN_KEY.format(5))  # what a finished (or expired) drain does
     tracking.request_drain(5)
     assert started == [5, 5]
+
+
+def test_the_raw_upsert_writes_every_connect_event_column():
+    """The webhook's INSERT is hand-written SQL: a column added to ConnectEvent later must
+    be added there too, or it silently gets NULL (or breaks every message)."""
+    from envelopes.webhooks import _UPSERT
+
+    listed = re.search(r"\(([^)]*)\)\s*VALUES", _UPSERT)
+    assert listed is not None
+    columns = {c.strip() for c in listed.group(1).split(",")}
+    model = {f.column for f in ConnectEvent._meta.concrete_fields if not f.primary_key}
+    assert columns == model - {"processed_at"}  # NULL on arrival: not applied yet

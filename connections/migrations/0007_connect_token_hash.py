@@ -23,7 +23,7 @@ def encrypt_tokens(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("connections", "0005_key_rotation")]
+    dependencies = [("connections", "0006_apicall_request_id")]
 
     operations = [
         migrations.AddField(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('simulator', '0003_simconnectconfig_simconnectdelivery'),
+        ('simulator', '0004_behaviour_and_fault_operation'),
     ]
 
     operations = [

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0006_connect_token_hash'),
-        ('envelopes', '0003_recipient_status_event_kinds'),
+        ('connections', '0007_connect_token_hash'),
+        ('envelopes', '0004_send_recovery'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
