@@ -21,6 +21,7 @@ import requests
 from django.db import connections, transaction
 from django.utils import timezone
 
+from simulator.esign import documents
 from simulator.esign.serializers import envelope_json
 from simulator.esign.wire import ds_date
 from simulator.models import SimConnectConfig, SimConnectDelivery, SimEnvelope, SimRecipient
@@ -35,8 +36,6 @@ def sign(body: bytes, secret: str) -> str:
 def envelope_documents(envelope: SimEnvelope, *, certificate: bool) -> list[dict[str, Any]]:
     """What "Include Documents" adds: each document's PDF as base64 `PDFBytes`, and the
     certificate of completion once the envelope is completed (if that was asked for)."""
-    from simulator.esign import documents  # documents needs envelopes, which needs us: late
-
     items = []
     for doc in envelope.documents.order_by("order"):
         name, content = documents.render(envelope, doc.document_id)

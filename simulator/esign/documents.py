@@ -1,11 +1,24 @@
 """Envelope documents as DocuSign serves them: the list, each one, combined, certificate."""
 
+import html
+import re
 from typing import Any
 
 from simulator.esign import pdf
-from simulator.esign.envelopes import document_text
 from simulator.esign.wire import ApiError, ds_date
 from simulator.models import SimDocument, SimEnvelope
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def document_text(doc: SimDocument) -> str:
+    """The readable text of a document (HTML stripped; PDF text is not extracted)."""
+    raw = bytes(doc.content)
+    if doc.file_extension.lower() in ("html", "htm"):
+        return html.unescape(_TAGS.sub(" ", raw.decode("utf-8", "replace")))
+    if doc.file_extension.lower() in ("txt", "text", "md"):
+        return raw.decode("utf-8", "replace")
+    return raw.decode("latin-1")
 
 
 def list_json(envelope: SimEnvelope) -> dict[str, Any]:
