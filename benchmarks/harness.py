@@ -84,11 +84,16 @@ def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subproc
 
 @contextmanager
 def gunicorn(
-    env: dict[str, str], port: int, *, workers: int = 2, threads: int = 8
+    env: dict[str, str],
+    port: int,
+    *,
+    workers: int = 2,
+    threads: int = 8,
+    app: str = "config.wsgi",
 ) -> Iterator[str]:
     args = [
         str(VENV_BIN / "gunicorn"),
-        "config.wsgi",
+        app,
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
         "--worker-class=gthread",

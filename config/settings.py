@@ -115,7 +115,9 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Reuse database connections across requests (a new PostgreSQL connection costs milliseconds).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Pages check a reused connection before their first query; the Connect webhook skips that
+# query and retries once on a dead connection instead (it is the hot path).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 if "postgresql" in DATABASES["default"]["ENGINE"]:
     # An unreachable database fails a request (and /readyz) in seconds instead of hanging.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
@@ -350,8 +352,23 @@ ENVELOPES_MAX_UPLOADS = env.int("ENVELOPES_MAX_UPLOADS", default=10)
 # DocuSign takes up to 32 MB a file through the API (and 35 MB a request, base64 included).
 ENVELOPES_MAX_UPLOAD_BYTES = env.int("ENVELOPES_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 
-# Connect messages larger than this are refused (documents should not be included).
-ENVELOPES_CONNECT_MAX_BYTES = env.int("ENVELOPES_CONNECT_MAX_BYTES", default=2 * 1024 * 1024)
+# Connect messages larger than this are refused. A completed message with documents holds
+# each signed document and the certificate in base64: an envelope we send is at most 35 MB
+# per request (DocuSign's limit, base64 included), so 64 MiB leaves room for the signatures
+# and the certificate. Messages over 1 MiB are spooled to disk, never held in memory whole.
+ENVELOPES_CONNECT_MAX_BYTES = env.int("ENVELOPES_CONNECT_MAX_BYTES", default=64 * 1024 * 1024)
+# Each web process asks for a drain of stored messages at most once per this many seconds
+# per connection (a trailing request covers the rest): no Redis round trip per message.
+ENVELOPES_CONNECT_DRAIN_THROTTLE = env.float("ENVELOPES_CONNECT_DRAIN_THROTTLE", default=1.0)
+# After a completion on a connection with Connect, wait this long for the completed message
+# to bring the documents before fetching them (one call).
+ENVELOPES_DOCUMENTS_CONNECT_WAIT = env.int("ENVELOPES_DOCUMENTS_CONNECT_WAIT", default=120)
+# Unsigned Connect messages (no HMAC keys): at most one DocuSign look per envelope per this
+# many seconds, and at most this share of DOCUSIGN_HOURLY_LIMIT per connection and hour.
+ENVELOPES_UNSIGNED_COALESCE_SECONDS = env.int(
+    "ENVELOPES_UNSIGNED_COALESCE_SECONDS", default=15 * 60
+)
+ENVELOPES_UNSIGNED_BUDGET_SHARE = env.float("ENVELOPES_UNSIGNED_BUDGET_SHARE", default=0.05)
 # Polling without Connect; DocuSign's rules allow one status check per 15 minutes at most.
 ENVELOPES_POLL_INTERVAL_MINUTES = max(15, env.int("ENVELOPES_POLL_INTERVAL_MINUTES", default=15))
 ENVELOPES_POLL_PAGE_SIZE = env.int("ENVELOPES_POLL_PAGE_SIZE", default=1000)  # DocuSign's max

@@ -5,6 +5,7 @@ add a new key in front, deploy, run `manage.py rotate_encryption_key`, drop the 
 """
 
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -27,6 +28,11 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
             'bytes). Make one with: python -c "from cryptography.fernet import Fernet; '
             'print(Fernet.generate_key().decode())"'
         ) from exc
+
+
+# Encrypted files kept by other apps: each registers a function that re-encrypts its files
+# under the newest key and returns how many it changed; `rotate_encryption_key` runs them.
+FILE_ROTATORS: dict[str, Callable[[], int]] = {}
 
 
 def get_fernet() -> MultiFernet:

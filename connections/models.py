@@ -1,5 +1,6 @@
 """DocuSign connections: credentials for one impersonated user, and the audit log of calls."""
 
+import hashlib
 import secrets
 import uuid
 from typing import Any
@@ -64,6 +65,11 @@ def _connect_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def connect_token_hash(token: str) -> str:
+    """What the webhook looks a connection up by: the token itself is only stored encrypted."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class Connection(models.Model):
     """One DocuSign service integration: an integration key impersonating one user."""
 
@@ -126,11 +132,11 @@ class Connection(models.Model):
         default=False,
         help_text="Used when a sender does not choose a connection.",
     )
-    # DocuSign Connect: the unguessable path of this connection's webhook, and the HMAC keys
-    # (one per line; several during a rotation) that sign its messages.
-    connect_token = models.CharField(
-        max_length=43, unique=True, default=_connect_token, editable=False
-    )
+    # DocuSign Connect: the unguessable path of this connection's webhook (encrypted; found by
+    # its SHA-256, which is all a database dump reveals), and the HMAC keys (one per line;
+    # several during a rotation) that sign its messages.
+    connect_token = EncryptedTextField(default=_connect_token, editable=False)
+    connect_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     connect_hmac_secrets = EncryptedTextField(blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error_code = models.CharField(max_length=100, blank=True, editable=False)
@@ -176,6 +182,13 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_environment_display()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.connect_token_hash = connect_token_hash(self.connect_token)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "connect_token" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "connect_token_hash"}
+        super().save(*args, **kwargs)
 
     @property
     def is_production(self) -> bool:

@@ -6,6 +6,7 @@ connections, never the reverse)."""
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +16,8 @@ from django.urls import reverse
 from connections import golive, selectors, services
 from connections.forms import WriteOnlyTextarea
 from connections.models import Connection
+from envelopes import selectors as envelope_selectors
+from envelopes import unsigned
 from envelopes.models import ConnectEvent
 
 
@@ -55,8 +58,14 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             reverse("envelopes:connect", args=[connection.connect_token])
         ),
         "has_keys": bool(connection.hmac_secrets()),
+        "max_message_mb": settings.ENVELOPES_CONNECT_MAX_BYTES // (1024 * 1024),
+        "unsigned_minutes": settings.ENVELOPES_UNSIGNED_COALESCE_SECONDS // 60,
+        "unsigned_allowance": unsigned.hourly_allowance(),
         "events": ConnectEvent.objects.filter(connection=connection)[:20],
         "budget": selectors.api_budget(connection),
+        "per_envelope": [
+            envelope_selectors.calls_per_completed_envelope(connection, days) for days in (1, 7)
+        ],
         "golive": golive.readiness(connection) if connection.is_demo else None,
     }
     return render(request, "envelopes/connection.html", context)

@@ -115,6 +115,11 @@ class Envelope(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # Keyset pagination of the list (envelopes/pagination.py), all and per sender.
+            models.Index(fields=["-created_at", "-id"], name="envelope_newest_first"),
+            models.Index(fields=["sender", "-created_at", "-id"], name="envelope_sender_newest"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["connection", "docusign_envelope_id"],
@@ -279,7 +284,7 @@ class ConnectEvent(models.Model):
     connection = models.ForeignKey(
         Connection, on_delete=models.CASCADE, related_name="connect_events"
     )
-    identity = models.CharField(max_length=64, unique=True)  # sha256 of DocuSign's event identity
+    identity = models.CharField(max_length=64)  # sha256 of DocuSign's event identity
     event = models.CharField(max_length=50)
     docusign_envelope_id = models.CharField(max_length=36, db_index=True)
     generated_at = models.CharField(max_length=40, blank=True)
@@ -289,12 +294,59 @@ class ConnectEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     unknown_envelope = models.BooleanField(default=False)
     deliveries = models.PositiveIntegerField(default=1)
+    note = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
+        constraints = [
+            # Per connection: a message posted to another connection's URL first must not
+            # turn the real delivery into a "redelivery".
+            models.UniqueConstraint(
+                fields=["connection", "identity"], name="one_connect_event_per_connection"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} for {self.docusign_envelope_id}"
+
+
+class SignedDocument(models.Model):
+    """A completed envelope's signed document or certificate, kept encrypted in our storage.
+
+    Keyed by DocuSign's envelope ID (not our Envelope row) so documents that arrive in a
+    Connect message before the envelope's ID is saved are kept too. Written once: a later
+    copy with different bytes never replaces it.
+    """
+
+    class Source(models.TextChoices):
+        CONNECT = "connect", "Connect message"
+        DOWNLOAD = "download", "Downloaded once from DocuSign"
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="signed_documents"
+    )
+    docusign_envelope_id = models.CharField(max_length=36)
+    # DocuSign's documentId: "1", "2", …, "certificate", or "combined".
+    document_id = models.CharField(max_length=20)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, help_text="DocuSign's type: content, summary, …")
+    file = models.FileField(upload_to="signed/%Y/%m/", max_length=200)
+    size = models.PositiveBigIntegerField(help_text="Bytes of the PDF before encryption.")
+    sha256 = models.CharField(max_length=64)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["docusign_envelope_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "docusign_envelope_id", "document_id"],
+                name="one_signed_document_per_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.docusign_envelope_id})"
 
 
 class SyncCursor(models.Model):

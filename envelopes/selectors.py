@@ -8,13 +8,15 @@ envelope one did not send needs `act_on_team_envelopes` as well as seeing it as 
 (or seeing all).
 """
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from connections.models import ApiCall, Connection
 from envelopes.models import ConnectEvent, DocumentTemplate, Envelope, Recipient
 from envelopes.sending import send_lease
 
@@ -82,6 +84,59 @@ def filtered_envelopes(user: User | AnonymousUser, filters: dict[str, Any]) -> Q
     if until:
         envelopes = envelopes.filter(created_at__date__lte=until)
     return envelopes.order_by("-created_at")
+
+
+# --- DocuSign calls per completed envelope (the connection's tracking page) --------------
+
+_CALL_KINDS = [
+    # (method, path template prefix or exact, label); first match wins
+    ("POST", "/envelopes", "create envelope (send)"),
+    ("GET", "/envelopes", "listStatusChanges (polling, look-ups after a timeout)"),
+    ("GET", "/envelopes/{envelopeId}", "get envelope (unsigned Connect hints, refresh)"),
+    ("GET", "/envelopes/{envelopeId}/documents/{documentId}", "document download"),
+    ("PUT", "/envelopes/{envelopeId}", "void, send a draft"),
+    ("POST", "/envelopes/{envelopeId}/views/recipient", "embedded signing session"),
+    ("POST", "/envelopes/{envelopeId}/views/sender", "sending view (drafts)"),
+]
+
+
+def call_kind(method: str, path: str) -> str:
+    for kind_method, kind_path, label in _CALL_KINDS:
+        if method == kind_method and path == kind_path:
+            return label
+    return f"{method} {path or '/'}"
+
+
+@dataclass(frozen=True)
+class CallsPerEnvelope:
+    label: str
+    calls: int
+    completed: int
+    kinds: list[tuple[str, int]]  # (what the calls were, how many), most first
+
+    @property
+    def per_envelope(self) -> float | None:
+        return self.calls / self.completed if self.completed else None
+
+
+def calls_per_completed_envelope(connection: Connection, days: int) -> CallsPerEnvelope:
+    """DocuSign calls this connection made over the last `days`, per envelope completed in
+    that time (from ApiCall), and which kinds of call they were."""
+    since = timezone.now() - timedelta(days=days)
+    # Token requests go to the account server and are not eSignature API calls.
+    calls = ApiCall.objects.filter(connection=connection, created_at__gte=since).exclude(
+        path__startswith="/oauth"
+    )
+    by_kind: dict[str, int] = {}
+    for row in calls.values("method", "path").annotate(n=Count("id")):
+        label = call_kind(row["method"], row["path"])
+        by_kind[label] = by_kind.get(label, 0) + row["n"]
+    completed = Envelope.objects.filter(
+        connection=connection, status=Envelope.Status.COMPLETED, completed_at__gte=since
+    ).count()
+    kinds = sorted(by_kind.items(), key=lambda item: -item[1])
+    label = "last day" if days == 1 else f"last {days} days"
+    return CallsPerEnvelope(label, sum(by_kind.values()), completed, kinds)
 
 
 # --- Stuck work (the status page, metrics and sweeps share these definitions) -----------

@@ -83,6 +83,22 @@ def refresh_envelope(self: Any, envelope_id: str) -> None:
         _retry_later(self, exc, backoff=5)
 
 
+@shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 5})
+def keep_signed_documents(self: Any, envelope_id: str) -> int:
+    """After completion: keep the signed documents (0 calls if Connect brought them)."""
+    from envelopes.models import Envelope
+    from envelopes.services import keep_signed_documents as keep
+
+    envelope = Envelope.objects.select_related("connection").filter(pk=envelope_id).first()
+    if envelope is None:
+        return 0
+    try:
+        return keep(envelope=envelope)
+    except DocuSignError as exc:
+        _retry_later(self, exc, backoff=30)
+        return 0
+
+
 @shared_task(bind=True, **INFRA_RETRY)
 def drain_connect_events(self: Any, connection_id: int) -> int:
     from envelopes.tracking import drain_connect_events as drain

@@ -5,11 +5,14 @@ refresh after embedded signing. Statuses never move backwards; signals go out on
 """
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -58,6 +61,8 @@ def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, sourc
         EnvelopeEvent.objects.create(
             envelope=envelope, kind=f"envelope-{new}", status=new, source=source
         )
+        if new == Envelope.Status.COMPLETED:
+            transaction.on_commit(partial(keep_signed_documents_later, envelope))
         transaction.on_commit(
             partial(
                 envelope_status_changed.send,
@@ -94,6 +99,16 @@ def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, sourc
     return changed
 
 
+def keep_signed_documents_later(envelope: Envelope) -> None:
+    """Keep a completed envelope's documents. Where Connect is set up, its completed message
+    may carry them (stored as it arrives): wait a little for it before spending a call."""
+    from envelopes.tasks import keep_signed_documents
+
+    connect = bool(envelope.connection.hmac_secrets())
+    wait = settings.ENVELOPES_DOCUMENTS_CONNECT_WAIT if connect else 0
+    keep_signed_documents.apply_async((str(envelope.pk),), countdown=wait)
+
+
 def _apply_recipient(recipient: Recipient, item: dict[str, Any]) -> bool:
     new = str(item.get("status") or "")
     if not moves_forward(recipient.status, new, Recipient):
@@ -109,10 +124,11 @@ def _apply_recipient(recipient: Recipient, item: dict[str, Any]) -> bool:
 
 
 def apply_connect_event(
-    event: ConnectEvent, *, fetch: Callable[[Envelope], dict[str, Any]]
+    event: ConnectEvent, *, fetch: Callable[[Envelope], dict[str, Any] | None]
 ) -> None:
     """Apply a stored Connect message. Unsigned messages are only a hint: `fetch` asks
-    DocuSign for the truth. Messages for envelopes we did not send are kept and flagged.
+    DocuSign for the truth (or returns None when the hint is coalesced or over its budget).
+    Messages for envelopes we did not send are kept and flagged.
 
     Call it outside any transaction: `fetch` talks to DocuSign (seconds, when DocuSign is
     slow), and no lock may be held meanwhile; the writes that follow are short transactions.
@@ -135,17 +151,20 @@ def apply_connect_event(
             return  # another drain applied it meanwhile
         if envelope is None:
             fresh.unknown_envelope = True
+        elif summary is None:
+            fresh.note = "unsigned hint not checked (coalesced or over its budget)"
         else:
-            apply_envelope_summary(envelope, summary or {}, source=EnvelopeEvent.Source.DOCUSIGN)
+            apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
         fresh.processed_at = timezone.now()
-        fresh.save(update_fields=["unknown_envelope", "processed_at"])
+        fresh.save(update_fields=["unknown_envelope", "processed_at", "note"])
         event.processed_at, event.unknown_envelope = fresh.processed_at, fresh.unknown_envelope
+        event.note = fresh.note
 
 
 DRAIN_BATCH = 200
 DRAIN_KEY = "envelopes:connect-drain:{}"  # held while a drain runs for a connection
 # A running drain renews its key after each message; a crashed one's key lapses this soon,
-# and the sweep (every ENVELOPES_SWEEP_SECONDS) starts a new drain.
+# and the next request (or the sweep, every ENVELOPES_SWEEP_SECONDS) starts a new drain.
 DRAIN_KEY_SECONDS = 30
 
 
@@ -170,28 +189,72 @@ def request_drain(connection_id: int) -> bool:
     return True
 
 
+class DrainThrottle:
+    """At most one drain request per connection per `window` seconds from each process.
+
+    The first message of a window asks at once; later ones in the window are covered by one
+    trailing request at its end (a timer), so every committed message is followed by a
+    request within `window`, and a burst of messages costs one Redis round trip, not one
+    each. A process that dies with a trailing request pending leaves its messages to the
+    next request or the periodic sweep.
+    """
+
+    def __init__(self, request: Callable[[int], object]) -> None:
+        self._request = request
+        self._lock = threading.Lock()
+        self._last: dict[int, float] = {}
+        self._trailing: set[int] = set()
+
+    def __call__(self, connection_id: int, window: float) -> None:
+        if window <= 0:
+            self._request(connection_id)
+            return
+        now = time.monotonic()
+        with self._lock:
+            if connection_id in self._trailing:
+                return
+            due = self._last.get(connection_id, float("-inf")) + window
+            if now >= due:
+                self._last[connection_id] = now
+                ask_now = True
+            else:
+                self._trailing.add(connection_id)
+                ask_now = False
+        if ask_now:
+            self._request(connection_id)
+            return
+        timer = threading.Timer(due - now, self._fire, args=(connection_id,))
+        timer.daemon = True
+        timer.start()
+
+    def _fire(self, connection_id: int) -> None:
+        with self._lock:
+            self._trailing.discard(connection_id)
+            self._last[connection_id] = time.monotonic()
+        try:
+            self._request(connection_id)
+        except Exception:  # a timer thread has nobody to tell: log, the sweep recovers
+            logger.exception("Connect drain request for connection %s failed", connection_id)
+
+
+_throttle = DrainThrottle(lambda pk: request_drain(pk))
+
+
+def request_drain_soon(connection_id: int) -> None:
+    """The webhook's way to ask for a drain: throttled (ENVELOPES_CONNECT_DRAIN_THROTTLE)."""
+    _throttle(connection_id, settings.ENVELOPES_CONNECT_DRAIN_THROTTLE)
+
+
 def drain_connect_events(connection_id: int) -> int:
     """Apply every stored, unapplied Connect message of a connection; returns how many.
 
     Reads a batch without locking anything, then applies each message on its own (a DocuSign
-    fetch, then a short transaction). The drain key is renewed as it goes; if this process
-    dies, the key lapses and the sweep starts another drain.
+    fetch, rationed for unsigned hints, then a short transaction). The drain key is renewed
+    as it goes; if this process dies, the key lapses and the sweep starts another drain.
     """
-    from connections.docusign import esignature
-    from connections.models import Connection
-    from connections.services import get_client
+    from envelopes import unsigned
 
     key = DRAIN_KEY.format(connection_id)
-    connection = Connection.objects.get(pk=connection_id)
-    clients: list[Any] = []
-
-    def fetch(envelope: Envelope) -> dict[str, Any]:
-        if not clients:
-            clients.append(get_client(connection))
-        return esignature.get_envelope(
-            clients[0], envelope.docusign_envelope_id, include="recipients"
-        )
-
     applied = 0
     released = False
     while True:
@@ -201,7 +264,7 @@ def drain_connect_events(connection_id: int) -> int:
             ).order_by("received_at", "pk")[:DRAIN_BATCH]
         )
         for event in batch:
-            apply_connect_event(event, fetch=fetch)
+            apply_connect_event(event, fetch=unsigned.fetch_for(event))
             _renew(key)
         applied += len(batch)
         if batch:

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import (
     FileResponse,
@@ -42,10 +41,12 @@ from envelopes.forms import (
 )
 from envelopes.generation import render_document
 from envelopes.models import Envelope
+from envelopes.pagination import BadCursor, keyset_page
 from envelopes.sending import INFRASTRUCTURE_ERRORS
 from envelopes.tasks import refresh_envelope
 
 PAGE_SIZE = 25
+PAGE_KEYS = {"after", "before", "last", "page"}
 logger = logging.getLogger("countersign.envelopes")
 
 
@@ -67,11 +68,21 @@ def envelope_list(request: HttpRequest) -> HttpResponse:
     query = EnvelopeFilters(request.GET)
     valid = query.is_valid()
     filters = query.cleaned_data if valid else {}
-    page = Paginator(
-        selectors.filtered_envelopes(request.user, filters) if valid else Envelope.objects.none(),
-        PAGE_SIZE,
-    ).get_page(filters.get("page") or 1)
-    kept = {k: v for k, v in request.GET.items() if k != "page" and v}
+    envelopes = (
+        selectors.filtered_envelopes(request.user, filters) if valid else Envelope.objects.none()
+    )
+    try:
+        page = keyset_page(
+            envelopes,
+            size=PAGE_SIZE,
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+            last=request.GET.get("last") == "1",
+        )
+    except BadCursor as exc:
+        messages.error(request, str(exc))
+        page = keyset_page(envelopes, size=PAGE_SIZE)
+    kept = {k: v for k, v in request.GET.items() if k not in PAGE_KEYS and v}
     return render(
         request,
         "envelopes/list.html",
@@ -243,6 +254,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "recipients": envelope.recipients.all(),
             "events": envelope.events.all(),
             "documents": envelope.documents.all(),
+            "signed_documents": services.stored_documents(envelope),
             "void_form": VoidForm(),
             "can_void": services.may_void(envelope),
             "live": not envelope.is_final or envelope.void_requested_at is not None,
@@ -367,6 +379,8 @@ def download(request: HttpRequest, pk: Any, document_id: str) -> HttpResponseBas
     name = {"combined": "signed", "certificate": "certificate"}.get(
         document_id, f"document-{document_id}"
     )
+    # Bytes from DocuSign or our storage, never rendered by the browser as a page of ours.
+    response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'attachment; filename="{name}-{envelope.pk}.pdf"'
     return _as_inert_document(response)
 

@@ -79,7 +79,16 @@ class ConnectConfigForm(forms.ModelForm[SimConnectConfig]):
 
     class Meta:
         model = SimConnectConfig
-        fields = ["account", "name", "url", "events", "hmac_secrets", "enabled"]
+        fields = [
+            "account",
+            "name",
+            "url",
+            "events",
+            "hmac_secrets",
+            "include_documents",
+            "include_certificate_of_completion",
+            "enabled",
+        ]
 
     def clean_hmac_secrets(self) -> str:
         value = self.cleaned_data.get("hmac_secrets") or ""

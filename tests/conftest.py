@@ -18,6 +18,8 @@ def _fast_and_isolated(settings: object, tmp_path: Any) -> Iterator[None]:
     uploads in a temporary folder."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+    # Drain requests at once, not from a timer thread that would outlive the test.
+    settings.ENVELOPES_CONNECT_DRAIN_THROTTLE = 0  # type: ignore[attr-defined]
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     cache.clear()

@@ -94,7 +94,11 @@ def recipient_tabs(client: DocuSignClient, envelope_id: str, recipient_id: str) 
 
 
 def download_document(
-    client: DocuSignClient, envelope_id: str, document_id: str
+    client: DocuSignClient,
+    envelope_id: str,
+    document_id: str,
+    *,
+    params: dict[str, str] | None = None,
 ) -> tuple[str, Iterator[bytes]]:
     """(content type, chunks) of a document, `combined` or `certificate`, streamed."""
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopedocuments/get/
@@ -102,6 +106,7 @@ def download_document(
         "GET",
         f"{ENVELOPE}/documents/{{documentId}}",
         path_params={"envelopeId": envelope_id, "documentId": document_id},
+        params=params,
         stream=True,
     )
     content_type = response.headers.get("Content-Type", "application/pdf")

@@ -21,6 +21,7 @@ import requests
 from django.db import connections, transaction
 from django.utils import timezone
 
+from simulator.esign import documents
 from simulator.esign.serializers import envelope_json
 from simulator.esign.wire import ds_date
 from simulator.models import SimConnectConfig, SimConnectDelivery, SimEnvelope, SimRecipient
@@ -32,14 +33,52 @@ def sign(body: bytes, secret: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
+def envelope_documents(envelope: SimEnvelope, *, certificate: bool) -> list[dict[str, Any]]:
+    """What "Include Documents" adds: each document's PDF as base64 `PDFBytes`, and the
+    certificate of completion once the envelope is completed (if that was asked for)."""
+    items = []
+    for doc in envelope.documents.order_by("order"):
+        name, content = documents.render(envelope, doc.document_id)
+        items.append(
+            {
+                "documentId": doc.document_id,
+                "name": name,
+                "type": "content",
+                "order": str(doc.order),
+                "PDFBytes": base64.b64encode(content).decode(),
+            }
+        )
+    if certificate and envelope.status == "completed":
+        name, content = documents.render(envelope, "certificate")
+        items.append(
+            {
+                "documentId": "certificate",
+                "name": name,
+                "type": "summary",
+                "order": "999",
+                "PDFBytes": base64.b64encode(content).decode(),
+            }
+        )
+    return items
+
+
 def payload(
-    envelope: SimEnvelope, event: str, recipient: SimRecipient | None, config_id: int
+    envelope: SimEnvelope,
+    event: str,
+    recipient: SimRecipient | None,
+    config_id: int,
+    *,
+    include_documents: bool = False,
+    include_certificate: bool = False,
 ) -> bytes:
+    summary = envelope_json(envelope, {"recipients", "custom_fields"})
+    if include_documents:
+        summary["envelopeDocuments"] = envelope_documents(envelope, certificate=include_certificate)
     data: dict[str, Any] = {
         "accountId": envelope.account.account_id,
         "userId": envelope.sender.user_id,
         "envelopeId": envelope.envelope_id,
-        "envelopeSummary": envelope_json(envelope, {"recipients", "custom_fields"}),
+        "envelopeSummary": summary,
     }
     if recipient is not None:
         data["recipientId"] = recipient.recipient_id
@@ -59,10 +98,18 @@ def payload(
 
 def publish(envelope: SimEnvelope, event: str, recipient: SimRecipient | None = None) -> None:
     """Queue the event for every matching configuration and the envelope's own listener."""
-    targets: list[tuple[SimConnectConfig | None, str, list[str]]] = []
+    targets: list[tuple[SimConnectConfig | None, str, list[str], bool, bool]] = []
     for config in SimConnectConfig.objects.filter(account=envelope.account, enabled=True):
         if not config.events or event in config.events:
-            targets.append((config, config.url, config.secrets()))
+            targets.append(
+                (
+                    config,
+                    config.url,
+                    config.secrets(),
+                    config.include_documents,
+                    config.include_certificate_of_completion,
+                )
+            )
     notification = envelope.event_notification or {}
     if notification.get("url"):
         wanted = [
@@ -75,11 +122,26 @@ def publish(envelope: SimEnvelope, event: str, recipient: SimRecipient | None = 
                 for c in SimConnectConfig.objects.filter(account=envelope.account)
                 for s in c.secrets()
             ]
-            include_hmac = str(notification.get("includeHMAC", "false")).lower() == "true"
-            targets.append((None, str(notification["url"]), account_keys if include_hmac else []))
+            include_hmac = _true(notification.get("includeHMAC"))
+            targets.append(
+                (
+                    None,
+                    str(notification["url"]),
+                    account_keys if include_hmac else [],
+                    _true(notification.get("includeDocuments")),
+                    _true(notification.get("includeCertificateOfCompletion")),
+                )
+            )
     deliveries = []
-    for target, url, secrets in targets:
-        body = payload(envelope, event, recipient, target.pk if target else 0)
+    for target, url, secrets, with_documents, with_certificate in targets:
+        body = payload(
+            envelope,
+            event,
+            recipient,
+            target.pk if target else 0,
+            include_documents=with_documents,
+            include_certificate=with_certificate,
+        )
         delivery = SimConnectDelivery.objects.create(
             config=target,
             url=url,
@@ -90,6 +152,10 @@ def publish(envelope: SimEnvelope, event: str, recipient: SimRecipient | None = 
         deliveries.append((delivery.pk, secrets))
     for pk, secrets in deliveries:
         transaction.on_commit(partial(_start, pk, secrets))
+
+
+def _true(value: Any) -> bool:
+    return str(value or "false").lower() == "true"  # DocuSign's booleans are strings
 
 
 def _start(delivery_pk: int, secrets: list[str]) -> None:

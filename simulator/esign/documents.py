@@ -1,11 +1,24 @@
 """Envelope documents as DocuSign serves them: the list, each one, combined, certificate."""
 
+import html
+import re
 from typing import Any
 
 from simulator.esign import pdf
-from simulator.esign.envelopes import document_text
 from simulator.esign.wire import ApiError, ds_date
 from simulator.models import SimDocument, SimEnvelope
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def document_text(doc: SimDocument) -> str:
+    """The readable text of a document (HTML stripped; PDF text is not extracted)."""
+    raw = bytes(doc.content)
+    if doc.file_extension.lower() in ("html", "htm"):
+        return html.unescape(_TAGS.sub(" ", raw.decode("utf-8", "replace")))
+    if doc.file_extension.lower() in ("txt", "text", "md"):
+        return raw.decode("utf-8", "replace")
+    return raw.decode("latin-1")
 
 
 def list_json(envelope: SimEnvelope) -> dict[str, Any]:
@@ -56,6 +69,10 @@ def _signatures(envelope: SimEnvelope) -> list[str]:
 
 
 def certificate(envelope: SimEnvelope) -> bytes:
+    return pdf.text_pdf([_certificate_lines(envelope)])
+
+
+def _certificate_lines(envelope: SimEnvelope) -> list[str]:
     lines = [
         "Certificate Of Completion (DocuSign simulator)",
         f"Envelope Id: {envelope.envelope_id}",
@@ -74,17 +91,23 @@ def certificate(envelope: SimEnvelope) -> bytes:
             f"  Sent: {ds_date(r.sent)}  Viewed: {ds_date(r.delivered)}",
             f"  Signed: {ds_date(r.signed)}",
         ]
-    return pdf.text_pdf([lines])
+    return lines
 
 
-def render(envelope: SimEnvelope, document_id: str) -> tuple[str, bytes]:
-    """(file name, PDF bytes) for a document ID or one of DocuSign's keywords."""
+def render(
+    envelope: SimEnvelope, document_id: str, *, with_certificate: bool = False
+) -> tuple[str, bytes]:
+    """(file name, PDF bytes) for a document ID or one of DocuSign's keywords. `combined`
+    carries the certificate of completion only when asked (`certificate=true`): the account
+    option that attaches it by default is off here."""
     if document_id == "certificate":
         return "Summary.pdf", certificate(envelope)
     docs = list(envelope.documents.order_by("order"))
     if document_id == "combined":
         pages = [_pages_for(d) for d in docs]
         pages[-1:] = [pages[-1] + _signatures(envelope)] if pages else [_signatures(envelope)]
+        if with_certificate:
+            pages.append(_certificate_lines(envelope))
         return f"{envelope.email_subject or 'envelope'}.pdf", pdf.text_pdf(pages)
     doc = next((d for d in docs if d.document_id == document_id), None)
     if doc is None:

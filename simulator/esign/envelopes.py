@@ -5,8 +5,6 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelop
 
 import base64
 import binascii
-import html
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from simulator.esign import lifecycle
+from simulator.esign.documents import document_text
 from simulator.esign.serializers import RECIPIENT_KINDS
 from simulator.esign.wire import ApiError
 from simulator.models import (
@@ -27,17 +26,6 @@ from simulator.models import (
 
 ACCESS_CODE_FORBIDDEN = set("<>&#")
 MAX_RECIPIENTS = 100
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def document_text(doc: SimDocument) -> str:
-    """The readable text of a document (HTML stripped; PDF text is not extracted)."""
-    raw = bytes(doc.content)
-    if doc.file_extension.lower() in ("html", "htm"):
-        return html.unescape(_TAGS.sub(" ", raw.decode("utf-8", "replace")))
-    if doc.file_extension.lower() in ("txt", "text", "md"):
-        return raw.decode("utf-8", "replace")
-    return raw.decode("latin-1")
 
 
 def _invalid(message: str, code: str = "INVALID_REQUEST_BODY") -> ApiError:

@@ -201,6 +201,11 @@ class SimConnectConfig(models.Model):
     # One secret per line, encrypted at rest like Countersign's own secrets.
     hmac_secrets = EncryptedTextField(blank=True)
     enabled = models.BooleanField(default=True)
+    # eventData.includeData "documents": every message carries the envelope's PDFs (base64
+    # `PDFBytes` in envelopeSummary.envelopeDocuments); includeCertificateOfCompletion adds
+    # the certificate to completed envelopes' messages.
+    include_documents = models.BooleanField(default=False)
+    include_certificate_of_completion = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.name} → {self.url}"

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from simulator.esign import envelopes, lifecycle
+from simulator.esign import documents, lifecycle
 from simulator.models import SimRecipient, SimSigningSession
 
 SESSION_TTL = timedelta(minutes=5)  # DocuSign's recipient view URLs expire after 5 minutes
@@ -74,7 +74,7 @@ def signing(request: HttpRequest, token: str) -> HttpResponse:
             "recipient": recipient,
             "envelope": envelope,
             "documents": [
-                (d, envelopes.document_text(d)) for d in envelope.documents.order_by("order")
+                (d, documents.document_text(d)) for d in envelope.documents.order_by("order")
             ],
             "fields": fields,
         },

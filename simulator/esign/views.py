@@ -173,7 +173,8 @@ def document(
 ) -> HttpResponse:
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopedocuments/get/
     envelope = _envelope(account, envelope_id)
-    name, content = documents.render(envelope, document_id)
+    wants_certificate = request.GET.get("certificate", "").lower() == "true"
+    name, content = documents.render(envelope, document_id, with_certificate=wants_certificate)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'file; filename="{name}"; documentid="{document_id}"'
     return response

@@ -74,7 +74,8 @@ def test_generate_preview_send_sign_and_download(live_server, page, simulator_co
     log_in(page, live_server.url, "sam")
     page.goto(f"{live_server.url}/envelopes/{envelope.pk}/")
     page.click("#refresh")
-    page.wait_for_selector("text=certificate of completion")
+    # Completed: the signed documents with the certificate are kept and offered from here.
+    page.wait_for_selector("#signed-documents >> text=with certificate")
     assert page.inner_text("#envelope-status") == "Completed"
 
     combined = page.request.get(f"{live_server.url}/envelopes/{envelope.pk}/documents/combined/")

@@ -72,7 +72,8 @@ def test_rotation_is_safe_to_rerun(settings, capsys):
     ConnectionFactory()
     settings.FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
     call_command("rotate_encryption_key")
-    assert "1 value(s) re-encrypted" in capsys.readouterr().out
+    # The private key and the webhook token.
+    assert "2 value(s) re-encrypted" in capsys.readouterr().out
     call_command("rotate_encryption_key")
     assert "0 value(s) re-encrypted" in capsys.readouterr().out
 

@@ -40,3 +40,60 @@ def test_only_staff_with_permission(client, staff_without_perms):
     connection = ConnectionFactory()
     client.force_login(staff_without_perms)
     assert client.get(reverse("envelopes:connection", args=[connection.pk])).status_code == 403
+
+
+def test_shows_calls_per_completed_envelope_and_what_spent_them(staff_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from envelopes.models import Envelope
+    from tests.factories import UserFactory
+
+    connection = ConnectionFactory(connect_hmac_secrets="a-very-secret-hmac-key-0001")
+    sender = UserFactory()
+    now = timezone.now()
+    for n in range(4):  # 4 completed today, 2 more three days ago
+        Envelope.objects.create(
+            connection=connection,
+            sender=sender,
+            subject=f"E{n}",
+            source="uploads",
+            status="completed",
+            completed_at=now - timedelta(hours=n),
+        )
+    for n in range(2):
+        Envelope.objects.create(
+            connection=connection,
+            sender=sender,
+            subject=f"Old{n}",
+            source="uploads",
+            status="completed",
+            completed_at=now - timedelta(days=3),
+        )
+    calls = (
+        [("POST", "/envelopes")] * 6
+        + [("GET", "/envelopes/{envelopeId}/documents/{documentId}")] * 2
+        + [("POST", "/oauth/token")] * 5
+    )  # token requests are not eSignature calls
+    for method, path in calls:
+        ApiCall.objects.create(connection=connection, method=method, path=path, status_code=200)
+    ApiCall.objects.filter(path="/envelopes").update(created_at=now - timedelta(days=2))
+    html = staff_client.get(reverse("envelopes:connection", args=[connection.pk])).content.decode()
+    table = html[html.index('id="per-envelope"') :]
+    # Last day: 2 downloads for 4 envelopes; last 7 days: 8 calls for 6 envelopes.
+    assert "<td>last day</td><td>2</td><td>4</td>\n    <td>0.50</td>" in table
+    assert "<td>last 7 days</td><td>8</td><td>6</td>\n    <td>1.33</td>" in table
+    assert "create envelope (send): 6; document download: 2" in table
+    assert "oauth" not in table
+
+
+def test_the_connect_settings_say_to_include_documents_and_the_certificate(staff_client):
+    connection = ConnectionFactory()
+    html = staff_client.get(reverse("envelopes:connection", args=[connection.pk])).content.decode()
+    settings_table = html[html.index('id="connect-settings"') :]
+    assert "<strong>Documents</strong>" in settings_table
+    assert "<strong>Certificate of Completion</strong>" in settings_table
+    assert "includeDocuments" in settings_table  # the per-envelope eventNotification fields
+    assert "No HMAC key saved" in html
+    assert "checks an hour" in html

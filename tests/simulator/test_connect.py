@@ -146,3 +146,61 @@ def test_the_envelopes_own_event_notification_is_honoured(api, world, receiver):
     headers, body = receiver.wait_for(1)[0]
     assert json.loads(body)["event"] == "envelope-sent"
     assert headers["X-DocuSign-Signature-1"] == expected_signature(body, "acct-key")
+
+
+def _documents(body: bytes) -> dict[str, bytes]:
+    summary = json.loads(body)["data"]["envelopeSummary"]
+    return {
+        d["documentId"]: base64.b64decode(d["PDFBytes"])
+        for d in summary.get("envelopeDocuments", [])
+    }
+
+
+def test_include_documents_puts_the_pdfs_and_the_certificate_in_messages(
+    api, client, world, receiver
+):
+    SimConnectConfig.objects.create(
+        account=world.account,
+        url=receiver.url,
+        events=["envelope-sent", "envelope-completed"],
+        hmac_secrets="k",
+        include_documents=True,
+        include_certificate_of_completion=True,
+    )
+    envelope_id = create(api, recipients={"signers": [signer(1, 1, embedded=True)]})
+    sign_embedded(client, api, envelope_id)
+    by_event = {json.loads(body)["event"]: body for _, body in receiver.wait_for(2)}
+    sent = _documents(by_event["envelope-sent"])
+    completed = _documents(by_event["envelope-completed"])
+    assert list(sent) == ["1"]  # the certificate comes only with a completed envelope
+    assert list(completed) == ["1", "certificate"]
+    assert all(pdf.startswith(b"%PDF-") for pdf in completed.values())
+    served = api("GET", f"/envelopes/{envelope_id}/documents/certificate").content
+    assert completed["certificate"] == served
+    item = json.loads(by_event["envelope-completed"])["data"]["envelopeSummary"][
+        "envelopeDocuments"
+    ][1]
+    assert item["type"] == "summary"
+
+
+def test_messages_carry_no_documents_unless_asked(api, client, world, receiver):
+    SimConnectConfig.objects.create(
+        account=world.account, url=receiver.url, events=["envelope-sent"], hmac_secrets="k"
+    )
+    create(api)
+    _, body = receiver.wait_for(1)[0]
+    assert "envelopeDocuments" not in json.loads(body)["data"]["envelopeSummary"]
+
+
+def test_an_envelopes_event_notification_can_include_documents(api, world, receiver):
+    create(
+        api,
+        eventNotification={
+            "url": receiver.url,
+            "events": ["envelope-sent"],
+            "includeDocuments": "true",
+            "includeCertificateOfCompletion": "true",
+        },
+    )
+    _, body = receiver.wait_for(1)[0]
+    assert list(_documents(body)) == ["1"]  # not completed yet: no certificate

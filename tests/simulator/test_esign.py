@@ -321,6 +321,11 @@ def test_documents_list_and_pdf_downloads(client, api):
     assert b"Signer One" in combined
     certificate = api("GET", f"/envelopes/{envelope_id}/documents/certificate").content
     assert b"Certificate Of Completion" in certificate
+    # The account option that attaches the certificate to `combined` is off; asking adds it.
+    assert b"Certificate Of Completion" not in combined
+    with_it = api("GET", f"/envelopes/{envelope_id}/documents/combined?certificate=true").content
+    assert b"Certificate Of Completion" in with_it
+    assert b"Signer One" in with_it
     assert (
         api("GET", f"/envelopes/{envelope_id}/documents/9").json()["errorCode"]
         == "DOCUMENT_DOES_NOT_EXIST"

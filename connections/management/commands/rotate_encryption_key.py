@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
 from connections.fields import (
+    FILE_ROTATORS,
     EncryptedJSONField,
     EncryptedTextField,
     get_fernet,
@@ -34,11 +35,16 @@ class Command(BaseCommand):
                     rotated = self._rotate(model, field, batch_size)
                     total_rotated += rotated
                     self.stdout.write(f"{model._meta.label}.{field.name}: {rotated} re-encrypted")
-        from envelopes.storage import rotate_files
-
-        files = rotate_files()
-        self.stdout.write(f"uploaded documents: {files} re-encrypted")
-        total_rotated += files
+        for label, rotate in FILE_ROTATORS.items():
+            try:
+                rotated = rotate()
+            except InvalidToken:
+                raise CommandError(
+                    f"{label}: a file cannot be decrypted by any key in FIELD_ENCRYPTION_KEYS. "
+                    "Add back the key it was encrypted with, then run this again."
+                ) from None
+            total_rotated += rotated
+            self.stdout.write(f"{label}: {rotated} file(s) re-encrypted")
         self.stdout.write(self.style.SUCCESS(f"Done: {total_rotated} value(s) re-encrypted."))
 
     def _rotate(self, model: Any, field: Any, batch_size: int) -> int:
