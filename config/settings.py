@@ -7,6 +7,7 @@ off (production, the default), the secrets must be given or the process refuses 
 import base64
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -96,6 +97,17 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Reuse database connections across requests (a new PostgreSQL connection costs milliseconds).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Development and tests on SQLite: threads (runserver, the live server, the simulator's
+    # Connect deliveries) each have their own connection, so readers must not block the
+    # writer (WAL) and a writer waits for another instead of failing at once (timeout).
+    # Tests use a file, not the shared in-memory database, whose table locks fail at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    )
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"countersign-test-{os.getpid()}.sqlite3")
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

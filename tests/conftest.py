@@ -26,6 +26,18 @@ def _fast_and_isolated(settings: object, tmp_path: Any) -> Iterator[None]:
     cache.clear()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Connect deliveries a test started end with the test, before its database is reset:
+    a delivery still retrying would otherwise write into the next test."""
+    try:
+        return (yield)
+    finally:
+        from simulator.esign.connect import stop_deliveries
+
+        stop_deliveries()
+
+
 @pytest.fixture(autouse=True)
 def _simulator_requests_match_docusigns_spec() -> Iterator[None]:
     """Every request the simulator accepts must be valid against DocuSign's official spec."""

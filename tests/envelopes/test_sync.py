@@ -107,3 +107,27 @@ def test_polling_is_never_more_often_than_docusign_allows(settings):
     settings.ENVELOPES_POLL_INTERVAL_MINUTES = 15
     assert poll_interval(ConnectionFactory.build()) == timedelta(minutes=15)
     assert poll_interval(ConnectionFactory.build(connect_hmac_secrets="k")) == timedelta(hours=6)
+
+
+def test_the_minute_tick_polls_exactly_the_connections_that_are_due(settings, monkeypatch):
+    """poll_due_connections asks is_due: never polled → due; polled just now → not due;
+    polled longer ago than the interval → due again."""
+    from envelopes import tasks
+
+    settings.ENVELOPES_POLL_INTERVAL_MINUTES = 15
+    now = timezone.now()
+    sender = UserFactory()
+    never, recent, stale = (ConnectionFactory() for _ in range(3))
+    for connection in (never, recent, stale):
+        Envelope.objects.create(
+            connection=connection, sender=sender, subject="s", source="uploads", status="sent"
+        )
+    for connection, ago in ((recent, timedelta(minutes=1)), (stale, timedelta(minutes=16))):
+        SyncCursor.objects.create(
+            connection=connection, synced_until=now - ago, last_polled_at=now - ago
+        )
+    started = []
+    monkeypatch.setattr(tasks.poll_connection, "delay", started.append)
+    due = tasks.poll_due_connections()
+    assert sorted(due) == sorted([never.pk, stale.pk])
+    assert sorted(started) == sorted([never.pk, stale.pk])

@@ -146,3 +146,23 @@ def test_the_envelopes_own_event_notification_is_honoured(api, world, receiver):
     headers, body = receiver.wait_for(1)[0]
     assert json.loads(body)["event"] == "envelope-sent"
     assert headers["X-DocuSign-Signature-1"] == expected_signature(body, "acct-key")
+
+
+def test_a_delivery_still_retrying_when_its_test_ends_is_stopped(world):
+    """The suite's hook calls stop_deliveries after each test: a delivery retrying against a
+    dead listener stops at once instead of writing into the next test."""
+    from simulator.esign import connect
+
+    config = SimConnectConfig.objects.create(account=world.account, url="http://127.0.0.1:9/")
+    delivery = SimConnectDelivery.objects.create(
+        config=config,
+        url=config.url,
+        event="envelope-sent",
+        envelope_id="e",
+        body=json.dumps({"event": "envelope-sent", "retryCount": 0}),
+    )
+    connect._start(delivery.pk, [])
+    assert connect.stop_deliveries() == 1
+    assert not connect._running
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.delivered) == (1, False)  # no retry after the stop
