@@ -11,7 +11,12 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core (accessibility checks in the browser tests) comes from the npm registry.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 
 run: install
 	scripts/run-dev

@@ -100,10 +100,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Development and tests on SQLite: threads (runserver, the live server, the simulator's
     # Connect deliveries) each have their own connection, so readers must not block the
-    # writer (WAL) and a writer waits for another instead of failing at once (timeout).
+    # writer (WAL), and a transaction takes the write lock when it begins (IMMEDIATE): a
+    # writer then waits for another (timeout) instead of failing at once on a lock upgrade.
     # Tests use a file, not the shared in-memory database, whose table locks fail at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        timeout=20, init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     )
     DATABASES["default"].setdefault("TEST", {}).setdefault(
         "NAME", str(Path(tempfile.gettempdir()) / f"countersign-test-{os.getpid()}.sqlite3")
@@ -231,6 +234,9 @@ ENVELOPES_CONNECT_MAX_BYTES = env.int("ENVELOPES_CONNECT_MAX_BYTES", default=2 *
 # Polling without Connect; DocuSign's rules allow one status check per 15 minutes at most.
 ENVELOPES_POLL_INTERVAL_MINUTES = max(15, env.int("ENVELOPES_POLL_INTERVAL_MINUTES", default=15))
 ENVELOPES_POLL_PAGE_SIZE = env.int("ENVELOPES_POLL_PAGE_SIZE", default=1000)  # DocuSign's max
+# Development without Redis: runserver's own thread starts due polls this often (0: off;
+# `make run` sets 60 when there is no REDIS_URL).
+DEV_POLLER_SECONDS = env.int("DEV_POLLER_SECONDS", default=0)
 
 # --- Production hardening ---------------------------------------------------------------
 if not DEBUG:

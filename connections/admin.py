@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
 
 from connections import consent, onboarding, services
 from connections.forms import ConnectionAdminForm
@@ -25,19 +26,19 @@ STATUS_COLOURS = {
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = ConnectionAdminForm
+    # Few, short columns: the list fits a 1280 px screen (the account ID is on each page).
     list_display = [
         "name",
         "environment",
         "status_badge",
-        "account_id",
         "is_default",
-        "last_checked_at",
-        "last_error_code",
+        "last_check",
         "tracking_link",
     ]
     list_filter = ["environment", "status", "is_default"]
     search_fields = ["name", "integration_key", "user_id", "user_email", "account_id"]
     readonly_fields = [
+        "setup_wizard",
         "key_fingerprint",
         "pending_key_fingerprint",
         "status",
@@ -48,7 +49,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "environment", "is_default"]}),
+        (None, {"fields": ["setup_wizard", "name", "environment", "is_default"]}),
         (
             "DocuSign app and user",
             {"fields": ["integration_key", "user_id", "user_email", "account_id", "base_uri"]},
@@ -172,10 +173,32 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Connection) -> SafeString:
+        if obj.is_draft:  # no key yet: nothing can have failed
+            return format_html(
+                '<a href="{}">Draft: continue setup</a>',
+                reverse("connections:setup", args=[obj.pk]),
+            )
         return format_html(
             '<span style="color:#fff;background:{};padding:2px 8px;border-radius:9px">{}</span>',
             STATUS_COLOURS.get(Connection.Status(obj.status), "#6b7280"),
             obj.get_status_display(),
+        )
+
+    @admin.display(description="last check", ordering="last_checked_at")
+    def last_check(self, obj: Connection) -> str:
+        if obj.last_checked_at is None:
+            return "never"
+        when = timesince(obj.last_checked_at)
+        return f"{when} ago" + (f": {obj.last_error_code}" if obj.last_error_code else ": ok")
+
+    @admin.display(description="setup")
+    def setup_wizard(self, obj: Connection) -> SafeString:
+        if obj.pk is None or obj.setup_step == "done":
+            return format_html("{}", "Complete")
+        return format_html(
+            '<a href="{}">Continue in the setup wizard</a> (next step: {})',
+            reverse("connections:setup", args=[obj.pk]),
+            obj.setup_step,
         )
 
     def save_model(

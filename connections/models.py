@@ -209,9 +209,17 @@ class Connection(models.Model):
             return "keys"
         if not self.user_id:
             return "user"
+        # Complete but never checked (e.g. seeded or made in the admin): not a draft.
+        if self.status == self.Status.NEW and self.is_ready:
+            return "done"
         if self.status != self.Status.CONNECTED:
             return "consent"
         return "done"
+
+    @property
+    def is_draft(self) -> bool:
+        """Still in the setup wizard before its key: nothing to check yet."""
+        return self.setup_step in ("app", "keys")
 
 
 class ApiCall(models.Model):
@@ -250,9 +258,12 @@ class ConsentRequest(models.Model):
 
     class Outcome(models.TextChoices):
         PENDING = "pending", "Waiting for the user"
-        GRANTED = "granted", "Granted"
+        GRANTED = "granted", "Granted (DocuSign confirms)"
         DECLINED = "declined", "Declined"
         SUPERSEDED = "superseded", "Replaced by a newer link"
+        WRONG_USER = "wrong_user", "Allowed by a different DocuSign user"
+        UNCONFIRMED = "unconfirmed", "Allowed, but DocuSign could not confirm"
+        CHECKING = "checking", "Allowed; checking with DocuSign"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     connection = models.ForeignKey(
@@ -267,6 +278,9 @@ class ConsentRequest(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
     outcome_at = models.DateTimeField(null=True, blank=True)
+    # When DocuSign last sent someone back through this link after "Allow access" (it records
+    # consent then, whatever our link's state); a worker then checks what DocuSign holds.
+    allowed_at = models.DateTimeField(null=True, blank=True)
     error_code = models.CharField(max_length=100, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
 

@@ -122,3 +122,37 @@ def errors_from(exc: ValidationError) -> list[str]:
 
 class VoidForm(forms.Form):
     reason = forms.CharField(max_length=200, help_text="Recipients see this reason.")
+
+
+class EnvelopeFilterForm(forms.Form):
+    """The envelope list's filters; every field optional, dates in order."""
+
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Envelope.Status.choices], required=False
+    )
+    connection = forms.ModelChoiceField(
+        queryset=Connection.objects.all(), required=False, empty_label="Any connection"
+    )
+    template = forms.CharField(required=False, max_length=100)
+    sender = forms.CharField(required=False, max_length=150)
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error(
+                "until",
+                f"The end date ({until:%Y-%m-%d}) is before the start date ({since:%Y-%m-%d}): "
+                "swap them, or clear one.",
+            )
+        return data
+
+    @property
+    def active(self) -> bool:
+        return any(self.data.get(name) for name in self.fields)

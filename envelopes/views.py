@@ -28,7 +28,13 @@ from django.views.decorators.http import require_POST
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
 from envelopes import selectors, services
-from envelopes.forms import ComposeForm, RecipientFormSet, VoidForm, parse_prefill
+from envelopes.forms import (
+    ComposeForm,
+    EnvelopeFilterForm,
+    RecipientFormSet,
+    VoidForm,
+    parse_prefill,
+)
 from envelopes.generation import render_document
 from envelopes.models import DocumentTemplate, Envelope
 from envelopes.tasks import refresh_envelope, void_envelope
@@ -42,33 +48,23 @@ def _envelope_for(request: HttpRequest, pk: Any) -> Envelope:
 
 @login_required
 def envelope_list(request: HttpRequest) -> HttpResponse:
-    filters = {
-        "status": request.GET.get("status", ""),
-        "connection": request.GET.get("connection", ""),
-        "template": request.GET.get("template", "").strip(),
-        "sender": request.GET.get("sender", "").strip(),
-        "since": request.GET.get("since") or None,
-        "until": request.GET.get("until") or None,
-    }
-    try:
+    form = EnvelopeFilterForm(request.GET)
+    if form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        if "connection" in filters:
+            filters["connection"] = filters["connection"].pk
         envelopes = selectors.filtered_envelopes(request.user, filters)
-        page = Paginator(envelopes, PAGE_SIZE).get_page(request.GET.get("page"))
-        list(page.object_list)
-    except ValidationError:  # a malformed date
-        messages.error(request, "Dates must look like 2026-01-31.")
-        page = Paginator(Envelope.objects.none(), PAGE_SIZE).get_page(1)
+    else:
+        envelopes = Envelope.objects.none()  # the form shows what is wrong
+    page = Paginator(envelopes, PAGE_SIZE).get_page(request.GET.get("page"))
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    see_all = selectors.can_see_all(request.user)
+    if not see_all:
+        del form.fields["sender"]
     return render(
         request,
         "envelopes/list.html",
-        {
-            "page": page,
-            "filters": filters,
-            "statuses": Envelope.Status.choices,
-            "connections": Connection.objects.all(),
-            "query": urlencode(query),
-            "see_all": selectors.can_see_all(request.user),
-        },
+        {"page": page, "form": form, "query": urlencode(query), "see_all": see_all},
     )
 
 

@@ -102,8 +102,9 @@ def docusign_hosts(settings: object) -> None:
 
 
 @pytest.fixture
-def simulator_connection(live_server: Any, settings: Any) -> Any:
-    """The seeded demo connection, talking to the simulator over real HTTP (live_server)."""
+def seeded_connection(live_server: Any, settings: Any) -> Any:
+    """The seeded demo connection as `make run` has it, Connect included, talking to the
+    simulator over real HTTP (live_server)."""
     from connections.models import Connection
     from simulator.seed import CONNECTION_NAME, seed_simulator
 
@@ -113,3 +114,16 @@ def simulator_connection(live_server: Any, settings: Any) -> Any:
     settings.DOCUSIGN_ALLOW_HTTP_LOOPBACK = True
     seed_simulator(site_url=live_server.url)
     return Connection.objects.get(name=CONNECTION_NAME)
+
+
+@pytest.fixture
+def simulator_connection(seeded_connection: Any) -> Any:
+    """The seeded demo connection without Connect: most tests watch one path at a time
+    (tests of Connect set it up themselves)."""
+    from simulator.models import SimConnectConfig
+    from simulator.seed import CONNECT_NAME
+
+    SimConnectConfig.objects.filter(name=CONNECT_NAME).delete()
+    seeded_connection.connect_hmac_secrets = ""
+    seeded_connection.save()
+    return seeded_connection

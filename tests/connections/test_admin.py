@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection as db
 from django.urls import reverse
+from django.utils import timezone
 
 from connections.models import Connection
 from tests.factories import ConnectionFactory
@@ -47,7 +48,11 @@ def test_change_page_shows_the_fingerprint_and_never_the_key(staff_client):
 
 
 def test_list_page_shows_status_and_never_the_key(staff_client):
-    conn = ConnectionFactory(status=Connection.Status.FAILING, last_error_code="consent_required")
+    conn = ConnectionFactory(
+        status=Connection.Status.FAILING,
+        last_error_code="consent_required",
+        last_checked_at=timezone.now(),
+    )
     html = staff_client.get(reverse("admin:connections_connection_changelist")).content.decode()
     assert "Failing" in html
     assert "consent_required" in html

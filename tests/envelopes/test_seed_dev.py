@@ -29,3 +29,28 @@ def test_seed_dev_refuses_outside_development(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DJANGO_DEBUG=true"):
         call_command("seed_dev")
+
+
+def test_the_staff_password_is_kept_across_runs_unless_reset(settings, monkeypatch, client):
+    settings.DEBUG = True
+    monkeypatch.setenv("DEV_STAFF_PASSWORD", "first-password-1")
+    out = io.StringIO()
+    call_command("seed_dev", stdout=out)
+    assert "Staff login: admin / first-password-1" in out.getvalue()
+    assert client.login(username="admin", password="first-password-1")
+    call_command("seed_dev", stdout=io.StringIO())  # the next `make run`
+    assert client.login(username="admin", password="first-password-1")
+
+    user = get_user_model().objects.get(username="admin")
+    user.set_password("changed-by-the-user")
+    user.save()
+    out = io.StringIO()
+    call_command("seed_dev", stdout=out)
+    assert "password changed since" in out.getvalue()  # never printed wrong, never reset
+    assert client.login(username="admin", password="changed-by-the-user")
+
+    monkeypatch.setenv("DEV_STAFF_PASSWORD", "second-password-2")
+    out = io.StringIO()
+    call_command("seed_dev", "--reset-password", stdout=out)  # make run RESET_PASSWORD=1
+    assert "Staff login: admin / second-password-2" in out.getvalue()
+    assert client.login(username="admin", password="second-password-2")
