@@ -54,3 +54,16 @@ def test_the_staff_password_is_kept_across_runs_unless_reset(settings, monkeypat
     call_command("seed_dev", "--reset-password", stdout=out)  # make run RESET_PASSWORD=1
     assert "Staff login: admin / second-password-2" in out.getvalue()
     assert client.login(username="admin", password="second-password-2")
+
+
+def test_the_seeded_connection_is_not_a_draft_and_has_connect(settings):
+    from simulator.models import SimConnectConfig
+
+    settings.DEBUG = True
+    call_command("seed_dev", stdout=io.StringIO())
+    connection = Connection.objects.get(name="Local simulator")
+    assert connection.setup_step == "done"  # complete, though not checked yet
+    assert not connection.is_draft
+    config = SimConnectConfig.objects.get()
+    assert config.url == f"{settings.SITE_URL}/envelopes/connect/{connection.connect_token}/"
+    assert config.secrets() == connection.hmac_secrets() != []
