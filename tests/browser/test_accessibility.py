@@ -14,7 +14,7 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-SIZES = {"desktop": (1280, 800), "phone": (390, 844)}  # 1280×800: a common laptop
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}  # 1280 x 800: a common laptop
 BLOCKING = ("serious", "critical")
 
 
