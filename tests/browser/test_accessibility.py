@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from connections.models import Connection, ConsentRequest
 from envelopes import services
 from envelopes.services import RecipientInput
+from tests.browser.conftest import missing
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +21,7 @@ BLOCKING = ("serious", "critical")
 
 def axe_source() -> str:
     if not AXE.exists():
-        pytest.fail(f"axe-core not installed at {AXE}: run `make install` (npm ci).")
+        missing(f"axe-core not installed at {AXE}: install npm, then `make install` (npm ci).")
     return AXE.read_text()
 
 
