@@ -41,6 +41,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "setup_wizard",
         "key_fingerprint",
         "pending_key_fingerprint",
+        "pending_key_error",
         "status",
         "last_checked_at",
         "last_error_code",
@@ -60,6 +61,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 "fields": [
                     "key_fingerprint",
                     "pending_key_fingerprint",
+                    "pending_key_error",
                     "new_private_key",
                     "generate_keypair",
                 ]
@@ -155,7 +157,8 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         messages.info(
             request,
             "Checking the new keys in the background; each switches only if DocuSign accepts it. "
-            "A connection whose 'pending key' is still shown kept its current key.",
+            "A connection whose 'pending key' is still shown kept its current key; its page "
+            "says why under 'pending key: last check'.",
         )
 
     @admin.action(description="Promote to production (after Go-Live)", permissions=["add"])

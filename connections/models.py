@@ -116,6 +116,8 @@ class Connection(models.Model):
     # Key rotation: the new key waits here until a check proves DocuSign accepts it.
     pending_private_key = EncryptedTextField(blank=True, editable=False)
     pending_key_fingerprint = models.CharField(max_length=60, blank=True, editable=False)
+    # Why DocuSign refused the pending key at the last try (e.g. not uploaded yet).
+    pending_key_error = models.TextField("pending key: last check", blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     uses_admin_consent = models.BooleanField(
         "administrative consent",
