@@ -11,8 +11,12 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+# Model admins, forms, fields and querysets take type arguments at run time (mypy needs them).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -215,13 +219,14 @@ SIMULATOR_HOURLY_LIMIT = env.int("SIMULATOR_HOURLY_LIMIT", default=3000)
 SIMULATOR_BURST_LIMIT = env.int("SIMULATOR_BURST_LIMIT", default=200)  # per 30 s (demo)
 # Plain http is only ever accepted for loopback hosts, and only in development.
 DOCUSIGN_ALLOW_HTTP_LOOPBACK = DEBUG
-DOCUSIGN_SCOPES: list[str] = env.list("DOCUSIGN_EXTRA_SCOPES", default=[])
+# Scopes asked for besides "signature impersonation", which are always asked for.
+DOCUSIGN_EXTRA_SCOPES: list[str] = env.list("DOCUSIGN_EXTRA_SCOPES", default=[])
 DOCUSIGN_TOKEN_REFRESH_MARGIN = env.int("DOCUSIGN_TOKEN_REFRESH_MARGIN", default=600)  # seconds
 CONSENT_LINK_DAYS = env.int("CONSENT_LINK_DAYS", default=7)  # a consent link's lifetime
 DOCUSIGN_HOURLY_LIMIT = env.int("DOCUSIGN_HOURLY_LIMIT", default=3000)  # per account
 DOCUSIGN_CONNECT_TIMEOUT = env.float("DOCUSIGN_CONNECT_TIMEOUT", default=5.0)
 DOCUSIGN_READ_TIMEOUT = env.float("DOCUSIGN_READ_TIMEOUT", default=30.0)
-# TLS trust for DocuSign calls: True (certifi / system bundle) or a CA bundle path.
+# TLS trust for DocuSign calls: a CA bundle path; empty for certifi's bundle.
 DOCUSIGN_CA_BUNDLE: str = env.str("DOCUSIGN_CA_BUNDLE", default="")
 
 # --- Envelopes --------------------------------------------------------------------------

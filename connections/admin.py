@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
-from connections import consent, onboarding, services
+from connections import consent, key_rotation, services
 from connections.forms import ConnectionAdminForm
 from connections.models import ApiCall, Connection
 
@@ -24,7 +24,7 @@ STATUS_COLOURS = {
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ConnectionAdmin(admin.ModelAdmin[Connection]):
     form = ConnectionAdminForm
     # Few, short columns: the list fits a 1280 px screen (the account ID is on each page).
     list_display = [
@@ -137,7 +137,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.action(description="Rotate the keypair, 1: make a new key", permissions=["change"])
     def start_key_rotation(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         for connection in queryset:
-            public_pem = onboarding.start_key_rotation(connection=connection)
+            public_pem = key_rotation.start_key_rotation(connection=connection)
             messages.success(
                 request,
                 format_html(
@@ -208,7 +208,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self,
         request: HttpRequest,
         obj: Connection,
-        form: ModelForm,  # type: ignore[type-arg]
+        form: ModelForm[Connection],
         change: bool,
     ) -> None:
         public_pem = services.save_connection(
@@ -229,7 +229,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiCallAdmin(admin.ModelAdmin[ApiCall]):
     list_display = [
         "created_at",
         "connection",

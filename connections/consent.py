@@ -17,9 +17,10 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from connections.clients import consent_link
+from connections.credentials import credentials_for
 from connections.models import Connection, ConsentRequest
 
 SALT = "countersign.consent"
@@ -32,6 +33,16 @@ def lifetime() -> timedelta:
 
 def state_for(request: ConsentRequest) -> str:
     return signing.dumps({"r": str(request.pk)}, salt=SALT, compress=True)
+
+
+def redirect_uri() -> str:
+    """Where DocuSign sends the user back; registered on the integration key."""
+    return settings.SITE_URL + reverse("connections:consent-return")
+
+
+def consent_link(connection: Connection, *, state: str = "") -> str:
+    """The individual-consent URL for the connection's impersonated user."""
+    return credentials_for(connection).consent_url(redirect_uri(), state)
 
 
 def link_for(request: ConsentRequest) -> str:

@@ -54,7 +54,7 @@ def encrypt(value: str) -> str:
     return get_fernet().encrypt(value.encode()).decode()
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField[str, str]):
     """Text encrypted with the newest key on save; empty stays empty. Not queryable."""
 
     def from_db_value(

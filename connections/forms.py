@@ -40,7 +40,7 @@ class PrivateKeyField(forms.CharField):
         return keys.private_key_to_pem(keys.load_private_key(value))
 
 
-class ConnectionAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class ConnectionAdminForm(forms.ModelForm[Connection]):
     new_private_key = PrivateKeyField(
         label="RSA private key",
         help_text="Paste the private key DocuSign showed when you added the RSA keypair. It is "
@@ -93,7 +93,7 @@ class ConnectionAdminForm(forms.ModelForm):  # type: ignore[type-arg]
 # --- The setup wizard -----------------------------------------------------------------
 
 
-class WizardStartForm(forms.ModelForm):  # type: ignore[type-arg]
+class WizardStartForm(forms.ModelForm[Connection]):
     class Meta:
         model = Connection
         fields = ["name", "environment", "integration_key"]
@@ -122,7 +122,7 @@ class WizardKeysForm(forms.Form):
         return data
 
 
-class WizardUserForm(forms.ModelForm):  # type: ignore[type-arg]
+class WizardUserForm(forms.ModelForm[Connection]):
     class Meta:
         model = Connection
         fields = ["user_id", "user_email", "uses_admin_consent"]
@@ -141,7 +141,7 @@ class WizardAccountForm(forms.Form):
         self.has_choices = bool(choices)
 
 
-class PromoteForm(forms.ModelForm):  # type: ignore[type-arg]
+class PromoteForm(forms.ModelForm[Connection]):
     class Meta:
         model = Connection
         fields = ["name", "user_id", "user_email"]

@@ -10,9 +10,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from connections import keys
-from connections.clients import auth_server_for, build_client, consent_link
-from connections.docusign.auth import UserAccount, UserInfo, build_assertion, scope_string
+from connections.credentials import api_client_for, auth_server_for, credentials_for
+from connections.docusign.auth import UserAccount, UserInfo
 from connections.docusign.errors import (
+    AccountChoiceNeeded,
     AccountNotAccessible,
     BaseUriMismatch,
     DocuSignError,
@@ -20,7 +21,7 @@ from connections.docusign.errors import (
 )
 from connections.docusign.hosts import BaseUriError, normalize_base_uri
 from connections.models import Connection
-from connections.tokens import ConnectionTokenProvider, store_token
+from connections.tokens import ConnectionTokenProvider, mint_token, store_token
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,6 @@ class CheckResult:
         return self
 
 
-class AccountChoiceNeeded(DocuSignError):
-    title = "The DocuSign user has several accounts"
-    default_code = "account_choice_needed"
-    advice = (
-        "Choose which account Countersign should use: enter its API Account ID on the "
-        "connection (the setup wizard offers the list)."
-    )
-
-
 def run_check(connection: Connection) -> CheckResult:
     """Run the steps in order, stopping at the first failure. Fills a blank account ID and
     base URI from userinfo (it does not save; the caller does)."""
@@ -69,27 +61,20 @@ def run_check(connection: Connection) -> CheckResult:
         return result.failed("Private key loads", KeyNotLoadable(exc.messages[0]))
     result.passed("Private key loads", connection.key_fingerprint)
 
-    scopes = scope_string(settings.DOCUSIGN_SCOPES)
+    credentials = credentials_for(connection)
+    signed = f"for {credentials.auth_server}, scopes '{credentials.scopes}'"
     try:
-        assertion = build_assertion(
-            private_key_pem=connection.private_key,
-            integration_key=connection.integration_key,
-            user_id=connection.user_id,
-            auth_server=connection.auth_server,
-            scopes=scopes,
-        )
-    except DocuSignError as exc:
+        token = mint_token(connection)
+    except KeyNotLoadable as exc:
         return result.failed("Assertion signed", exc)
-    result.passed("Assertion signed", f"for {connection.auth_server}, scopes '{scopes}'")
-
-    server = auth_server_for(connection)
-    try:
-        token = server.request_token(assertion, consent_link=consent_link(connection))
     except DocuSignError as exc:
+        result.passed("Assertion signed", signed)
         return result.failed("Access token obtained", exc)
+    result.passed("Assertion signed", signed)
     store_token(connection, token)  # the check's token serves the next calls too
     result.passed("Access token obtained", f"valid for {token.expires_in} s")
 
+    server = auth_server_for(connection)
     try:
         userinfo = server.get_userinfo(token.access_token)
     except DocuSignError as exc:
@@ -102,7 +87,7 @@ def run_check(connection: Connection) -> CheckResult:
     if not _base_uri_matches(connection, account, result):
         return result
 
-    client = build_client(connection, ConnectionTokenProvider(connection))
+    client = api_client_for(connection, ConnectionTokenProvider(connection))
     try:
         # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/accounts/accounts/get/
         info = client.get_json("")

@@ -22,7 +22,7 @@ def normalize_guid(value: str) -> str:
     return str(uuid.UUID(value))
 
 
-class GuidField(models.CharField):  # type: ignore[type-arg]
+class GuidField(models.CharField[str, str]):
     """A DocuSign GUID, normalised on clean (case, braces, whitespace)."""
 
     def __init__(self, *args: Any, what: str = "", **kwargs: Any) -> None:
@@ -40,9 +40,6 @@ class GuidField(models.CharField):  # type: ignore[type-arg]
         # Room for what people paste ("{GUID}", stray spaces): normalised before it is stored.
         kwargs["max_length"] = 64
         return super().formfield(*args, **kwargs)
-
-    def _where(self) -> str:
-        return f" ({self.what})" if self.what else ""
 
     def to_python(self, value: Any) -> Any:
         value = super().to_python(value)
@@ -190,6 +187,10 @@ class Connection(models.Model):
         return [
             line.strip() for line in (self.connect_hmac_secrets or "").splitlines() if line.strip()
         ]
+
+    @property
+    def is_demo(self) -> bool:
+        return self.environment == self.Environment.DEMO
 
     @property
     def is_ready(self) -> bool:

@@ -1,29 +1,10 @@
 """The setup wizard's steps as services: each saves as it goes, so setup can resume later."""
 
-from copy import copy
-from dataclasses import asdict
-from typing import Any
-
-from django.core.cache import cache
 from django.db import transaction
 
 from connections import keys
-from connections.docusign.auth import UserAccount
-from connections.health import CheckResult, run_check
 from connections.models import Connection
-from connections.services import enqueue_checks, save_connection
-
-ACCOUNTS_KEY = "connections:accounts:{}"
-
-
-def remember_accounts(connection: Connection, accounts: list[UserAccount]) -> None:
-    """The check found several accounts: keep the choice for the wizard (an hour)."""
-    cache.set(ACCOUNTS_KEY.format(connection.pk), [asdict(a) for a in accounts], 3600)
-
-
-def account_choices(connection: Connection) -> list[dict[str, Any]]:
-    return list(cache.get(ACCOUNTS_KEY.format(connection.pk)) or [])
-
+from connections.services import account_choices, enqueue_checks
 
 KEY_NOT_UPLOADED = "no_valid_keys_or_signatures"
 
@@ -36,15 +17,6 @@ def public_key_for(connection: Connection) -> str:
 def key_not_uploaded(connection: Connection) -> bool:
     """The last JWT attempt says DocuSign does not know this key yet: upload it first."""
     return KEY_NOT_UPLOADED in connection.last_error_code  # e.g. invalid_grant/no_valid_…
-
-
-def set_keypair(
-    *, connection: Connection, private_key_pem: str = "", generate: bool = False
-) -> str:
-    """Store a pasted or generated key; returns the public key PEM when generated."""
-    return save_connection(
-        connection=connection, private_key_pem=private_key_pem, generate_keypair=generate
-    )
 
 
 @transaction.atomic
@@ -85,43 +57,3 @@ def promote_to_production(
     production.full_clean()
     production.save()
     return production
-
-
-def start_key_rotation(*, connection: Connection) -> str:
-    """Generate the next keypair; the current key keeps working. Returns the public key PEM
-    to add on DocuSign's Apps and Keys page (an integration key may hold 5 keypairs)."""
-    pair = keys.generate_keypair()
-    connection.pending_private_key = pair.private_pem
-    connection.pending_key_fingerprint = pair.fingerprint
-    connection.pending_key_error = ""
-    connection.save(
-        update_fields=[
-            "pending_private_key",
-            "pending_key_fingerprint",
-            "pending_key_error",
-            "updated_at",
-        ]
-    )
-    return pair.public_pem
-
-
-def finish_key_rotation(*, connection: Connection) -> CheckResult:
-    """Check the pending key; only if DocuSign accepts it does it replace the current one."""
-    if not connection.pending_private_key:
-        raise ValueError("No key rotation is under way for this connection.")
-    trial = copy(connection)
-    trial.private_key = connection.pending_private_key
-    trial.key_fingerprint = connection.pending_key_fingerprint
-    result = run_check(trial)
-    if result.error is not None:  # kept for staff: the admin shows it on the connection
-        connection.pending_key_error = f"{result.error} {result.error.advice}"
-        connection.save(update_fields=["pending_key_error", "updated_at"])
-    elif result.ok:
-        connection.private_key, connection.key_fingerprint = (
-            trial.private_key,
-            trial.key_fingerprint,
-        )
-        connection.pending_private_key = connection.pending_key_fingerprint = ""
-        connection.pending_key_error = ""
-        connection.save()  # the fingerprint is in the token cache key: old tokens are dropped
-    return result

@@ -1,4 +1,4 @@
-"""Read queries about connections: the API budget and recent Connect traffic."""
+"""Read queries about connections: the DocuSign API budget used in the last hour."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,10 +14,6 @@ class Budget:
     calls_last_hour: int
     hourly_limit: int
     last_remaining: int | None  # what DocuSign's X-RateLimit-Remaining said last
-
-    @property
-    def share_used(self) -> float:
-        return self.calls_last_hour / self.hourly_limit if self.hourly_limit else 0.0
 
 
 def api_budget(connection: Connection) -> Budget:

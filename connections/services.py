@@ -1,14 +1,18 @@
 """Connection use cases, called by the admin, the wizard, commands and tasks alike."""
 
+from dataclasses import asdict
 from functools import partial
+from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from connections import keys
-from connections.clients import ConnectionNotReady, build_client
+from connections.credentials import api_client_for
+from connections.docusign.auth import UserAccount
 from connections.docusign.client import DocuSignClient
-from connections.docusign.errors import ConsentRequired, DocuSignError
+from connections.docusign.errors import ConnectionNotReady, ConsentRequired, DocuSignError
 from connections.health import CheckResult, run_check
 from connections.models import Connection
 from connections.tokens import ConnectionTokenProvider
@@ -40,8 +44,6 @@ def check_connection(*, connection: Connection) -> CheckResult:
     """Run every step of the connection check and record the outcome on the connection."""
     result = run_check(connection)
     if result.accounts:
-        from connections.onboarding import remember_accounts
-
         remember_accounts(connection, result.accounts)
     connection.last_checked_at = timezone.now()
     error = result.error
@@ -55,16 +57,28 @@ def check_connection(*, connection: Connection) -> CheckResult:
             else Connection.Status.FAILING
         )
         connection.last_error_code = error.error_code[:100]
-        connection.last_error_detail = f"{error}\n\n{error.advice}"
+        connection.last_error_detail = error.with_advice
     connection.save()
     return result
+
+
+ACCOUNTS_KEY = "connections:accounts:{}"
+
+
+def remember_accounts(connection: Connection, accounts: list[UserAccount]) -> None:
+    """The check found several accounts: keep the choice for the wizard (an hour)."""
+    cache.set(ACCOUNTS_KEY.format(connection.pk), [asdict(a) for a in accounts], 3600)
+
+
+def account_choices(connection: Connection) -> list[dict[str, Any]]:
+    return list(cache.get(ACCOUNTS_KEY.format(connection.pk)) or [])
 
 
 def get_client(connection: Connection) -> DocuSignClient:
     """The eSignature client for `connection`, with cached tokens and an ApiCall audit trail."""
     if not connection.is_ready:
         raise ConnectionNotReady(f"connection {connection.name!r} is not ready")
-    return build_client(connection, ConnectionTokenProvider(connection))
+    return api_client_for(connection, ConnectionTokenProvider(connection))
 
 
 def enqueue_checks(*, connections: list[Connection]) -> list[str]:
@@ -88,7 +102,7 @@ def note_failure(*, connection: Connection, error: DocuSignError) -> None:
     if isinstance(error, ConsentRequired):
         connection.status = Connection.Status.AWAITING_CONSENT
         connection.last_error_code = error.error_code[:100]
-        connection.last_error_detail = f"{error}\n\n{error.advice}"
+        connection.last_error_detail = error.with_advice
         connection.save(
             update_fields=["status", "last_error_code", "last_error_detail", "updated_at"]
         )

@@ -38,7 +38,7 @@ def send_consent_email(consent_request_id: str) -> None:
 
 @shared_task
 def finish_key_rotation(connection_id: int) -> bool:
+    from connections.key_rotation import finish_key_rotation as finish
     from connections.models import Connection
-    from connections.onboarding import finish_key_rotation as finish
 
     return finish(connection=Connection.objects.get(pk=connection_id)).ok

@@ -20,8 +20,9 @@ import redis
 from django.conf import settings
 from django.core.cache import cache as django_cache
 
-from connections.clients import auth_server_for, consent_link
-from connections.docusign.auth import AuthServer, TokenResponse, build_assertion, scope_string
+from connections.consent import consent_link
+from connections.credentials import auth_server_for, credentials_for
+from connections.docusign.auth import TokenResponse, scope_string
 from connections.docusign.errors import DocuSignUnreachable
 from connections.fields import decrypt, encrypt
 from connections.models import Connection
@@ -45,7 +46,7 @@ def cache_key(connection: Connection) -> str:
             connection.integration_key,
             connection.user_id,
             connection.key_fingerprint,
-            scope_string(settings.DOCUSIGN_SCOPES),
+            scope_string(settings.DOCUSIGN_EXTRA_SCOPES),
         ]
     )
     return "docusign-token:" + hashlib.sha256(parts.encode()).hexdigest()[:32]
@@ -93,16 +94,11 @@ def drop_cached_token(connection: Connection) -> None:
 
 
 def mint_token(connection: Connection) -> TokenResponse:
-    """One JWT Grant exchange with DocuSign (no cache)."""
-    assertion = build_assertion(
-        private_key_pem=connection.private_key,
-        integration_key=connection.integration_key,
-        user_id=connection.user_id,
-        auth_server=connection.auth_server,
-        scopes=scope_string(settings.DOCUSIGN_SCOPES),
+    """One JWT Grant exchange with DocuSign (no cache): the token cache and the check both
+    mint through here."""
+    response = auth_server_for(connection).mint_token(
+        credentials_for(connection), consent_link=consent_link(connection)
     )
-    server: AuthServer = auth_server_for(connection)
-    response = server.request_token(assertion, consent_link=consent_link(connection))
     logger.info("Minted a DocuSign token for connection %s (%s)", connection.pk, connection.name)
     return response
 

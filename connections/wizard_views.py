@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from connections import consent, onboarding
-from connections.clients import consent_redirect_uri
 from connections.forms import (
     PromoteForm,
     WizardAccountForm,
@@ -21,7 +20,7 @@ from connections.forms import (
     WizardUserForm,
 )
 from connections.models import Connection, ConsentRequest
-from connections.services import enqueue_checks
+from connections.services import account_choices, enqueue_checks, save_connection
 
 ADMIN_HOSTS = {
     Connection.Environment.DEMO: "https://admindemo.docusign.com",
@@ -84,7 +83,7 @@ def _page(
         apps_and_keys_demo=apps_and_keys_url(Connection.Environment.DEMO),
         apps_and_keys_production=apps_and_keys_url(Connection.Environment.PRODUCTION),
         simulated=simulated() and environment == Connection.Environment.DEMO,
-        redirect_uri=consent_redirect_uri(),
+        redirect_uri=consent.redirect_uri(),
     )
     return render(request, f"connections/wizard/{step}.html", context)
 
@@ -128,10 +127,10 @@ def step(request: HttpRequest, pk: int) -> HttpResponse:
 def _keys(request: HttpRequest, connection: Connection) -> HttpResponse:
     form = WizardKeysForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        generated = onboarding.set_keypair(
+        generated = save_connection(
             connection=connection,
             private_key_pem=form.cleaned_data["private_key"],
-            generate=bool(form.cleaned_data["generate"]),
+            generate_keypair=bool(form.cleaned_data["generate"]),
         )
         if generated:  # the public key is on its own page: reloading it shows it again
             return redirect("connections:public-key", pk=connection.pk)
@@ -209,7 +208,7 @@ def _account_choices(connection: Connection) -> list[tuple[str, str]]:
             a["account_id"],
             f"{a['account_name']} ({a['account_id']}){' — default' if a['is_default'] else ''}",
         )
-        for a in onboarding.account_choices(connection)
+        for a in account_choices(connection)
     ]
 
 

@@ -8,7 +8,7 @@ from envelopes.generation import validate_body
 from envelopes.models import DocumentTemplate, Envelope, EnvelopeEvent, Recipient
 
 
-class DocumentTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
+class DocumentTemplateForm(forms.ModelForm[DocumentTemplate]):
     class Meta:
         model = DocumentTemplate
         fields = ["name", "body", "fields"]
@@ -20,20 +20,20 @@ class DocumentTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(DocumentTemplate)
-class DocumentTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DocumentTemplateAdmin(admin.ModelAdmin[DocumentTemplate]):
     form = DocumentTemplateForm
     list_display = ["name", "updated_at"]
     search_fields = ["name"]
 
 
-class RecipientInline(admin.TabularInline):  # type: ignore[type-arg]
+class RecipientInline(admin.TabularInline[Recipient, Envelope]):
     model = Recipient
     extra = 0
     fields = ("name", "email", "kind", "routing_order", "embedded", "role_name", "status")
     readonly_fields = fields
 
 
-class EventInline(admin.TabularInline):  # type: ignore[type-arg]
+class EventInline(admin.TabularInline[EnvelopeEvent, Envelope]):
     model = EnvelopeEvent
     extra = 0
     fields = ("at", "kind", "status", "detail", "source")
@@ -41,7 +41,7 @@ class EventInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Envelope)
-class EnvelopeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class EnvelopeAdmin(admin.ModelAdmin[Envelope]):
     list_display = ["subject", "status", "connection", "sender", "created_at"]
     list_filter = ["status", "source", "connection"]
     list_select_related = ["connection", "sender"]

@@ -57,6 +57,6 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "has_keys": bool(connection.hmac_secrets()),
         "events": ConnectEvent.objects.filter(connection=connection)[:20],
         "budget": selectors.api_budget(connection),
-        "golive": golive.readiness(connection) if connection.environment == "demo" else None,
+        "golive": golive.readiness(connection) if connection.is_demo else None,
     }
     return render(request, "envelopes/connection.html", context)

@@ -78,7 +78,7 @@ def _documents(envelope: Envelope) -> list[dict[str, Any]]:
 def build_definition(envelope: Envelope) -> dict[str, Any]:
     definition: dict[str, Any] = {
         "emailSubject": envelope.subject,
-        "status": "created" if envelope.as_draft else "sent",
+        "status": Envelope.Status.CREATED if envelope.as_draft else Envelope.Status.SENT,
         "customFields": {
             "textCustomFields": [
                 {

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
 from connections.models import Connection
@@ -41,7 +40,9 @@ class ComposeForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        default = Connection.objects.filter(is_default=True, environment="demo").first()
+        default = Connection.objects.filter(
+            is_default=True, environment=Connection.Environment.DEMO
+        ).first()
         if default and not self.is_bound:
             self.initial.setdefault("connection", default.pk)
         self.initial.setdefault("source", Envelope.Source.GENERATED)
@@ -114,10 +115,6 @@ def parse_prefill(data: Any) -> dict[str, dict[str, str]]:
             _, role, label = key.split(":", 2)
             prefill.setdefault(role, {})[label] = str(data.get(key))
     return prefill
-
-
-def errors_from(exc: ValidationError) -> list[str]:
-    return list(exc.messages)
 
 
 class VoidForm(forms.Form):

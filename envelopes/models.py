@@ -36,6 +36,7 @@ class Envelope(models.Model):
         CREATED = "created", "Draft at DocuSign"
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Viewed"
+        SIGNED = "signed", "Signed, completing"
         COMPLETED = "completed", "Completed"
         DECLINED = "declined", "Declined"
         VOIDED = "voided", "Voided"
@@ -46,7 +47,21 @@ class Envelope(models.Model):
         TEMPLATE = "template", "DocuSign template"
         GENERATED = "generated", "Generated document"
 
+    # The usual path, in order; DECLINED and VOIDED may end it at any step before the end.
+    PROGRESS = (
+        Status.QUEUED,
+        Status.SENDING,
+        Status.CREATED,
+        Status.SENT,
+        Status.DELIVERED,
+        Status.SIGNED,
+        Status.COMPLETED,
+    )
+    ENDINGS = frozenset({Status.DECLINED, Status.VOIDED})
     FINAL = frozenset({Status.COMPLETED, Status.DECLINED, Status.VOIDED, Status.FAILED})
+    # At DocuSign and not finished: what polling watches for changes.
+    OPEN_AT_DOCUSIGN = (Status.CREATED, Status.SENT, Status.DELIVERED, Status.SIGNED)
+    OUT_FOR_SIGNATURE = frozenset({Status.SENT, Status.DELIVERED})
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="envelopes")
@@ -95,11 +110,29 @@ class Envelope(models.Model):
         return self.status in self.FINAL
 
     @property
-    def in_flight(self) -> bool:
+    def not_yet_at_docusign(self) -> bool:
+        """Queued or being sent: a worker still has to create it at DocuSign."""
         return self.status in (self.Status.QUEUED, self.Status.SENDING)
+
+    @property
+    def out_for_signature(self) -> bool:
+        return self.status in self.OUT_FOR_SIGNATURE
 
 
 class Recipient(models.Model):
+    class Status(models.TextChoices):
+        # DocuSign's recipient statuses that Countersign tracks.
+        CREATED = "created", "Not sent yet"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Viewed"
+        SIGNED = "signed", "Signed"
+        COMPLETED = "completed", "Completed"
+        DECLINED = "declined", "Declined"
+
+    PROGRESS = (Status.CREATED, Status.SENT, Status.DELIVERED, Status.SIGNED, Status.COMPLETED)
+    ENDINGS = frozenset({Status.DECLINED})
+    FINAL = frozenset({Status.COMPLETED, Status.DECLINED})
+
     class Kind(models.TextChoices):
         SIGNER = "signer", "Signer"
         CARBON_COPY = "carbon_copy", "Receives a copy"
@@ -122,7 +155,7 @@ class Recipient(models.Model):
     )
     role_name = models.CharField(max_length=100, blank=True)
     recipient_id = models.CharField(max_length=10, help_text="DocuSign's recipientId.")
-    status = models.CharField(max_length=20, default="created")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATED)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -134,6 +167,10 @@ class Recipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    @property
+    def awaiting_signature(self) -> bool:
+        return self.status in (self.Status.SENT, self.Status.DELIVERED)
 
     @property
     def client_user_id(self) -> str:

@@ -29,7 +29,7 @@ from envelopes.models import (
     EnvelopeEvent,
     Recipient,
 )
-from envelopes.tracking import apply_envelope_summary
+from envelopes.tracking import apply_envelope_summary, request_drain
 from envelopes.uploads import check_uploads
 
 logger = logging.getLogger("countersign.envelopes")
@@ -154,7 +154,9 @@ def prepare_envelope(
     return envelope
 
 
-def record_event(envelope: Envelope, kind: str, detail: str = "", *, source: str = "app") -> None:
+def record_event(
+    envelope: Envelope, kind: str, detail: str = "", *, source: str = EnvelopeEvent.Source.APP
+) -> None:
     EnvelopeEvent.objects.create(
         envelope=envelope, kind=kind, status=envelope.status, detail=detail, source=source
     )
@@ -208,12 +210,12 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
             record_event(envelope, "retrying", str(exc))
             raise
         envelope.status = Envelope.Status.FAILED
-        envelope.error_code, envelope.error_detail = exc.error_code, f"{exc}\n\n{exc.advice}"
+        envelope.error_code, envelope.error_detail = exc.error_code, exc.with_advice
         envelope.save()
         record_event(envelope, "failed", str(exc))
         return envelope
     envelope.docusign_envelope_id = str(summary["envelopeId"])
-    envelope.status = str(summary.get("status") or "sent")
+    envelope.status = str(summary.get("status") or Envelope.Status.SENT)
     envelope.sent_at = timezone.now() if envelope.status != Envelope.Status.CREATED else None
     envelope.error_code = envelope.error_detail = ""
     envelope.save()
@@ -226,8 +228,6 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
 
 def _replay_early_connect_messages(envelope: Envelope) -> None:
     """Connect can report an envelope before we have saved its ID; apply those messages now."""
-    from envelopes.webhooks import request_drain
-
     early = ConnectEvent.objects.filter(
         connection=envelope.connection,
         docusign_envelope_id=envelope.docusign_envelope_id.lower(),
@@ -237,9 +237,32 @@ def _replay_early_connect_messages(envelope: Envelope) -> None:
         transaction.on_commit(partial(request_drain, envelope.connection_id))
 
 
-def void_envelope(*, envelope: Envelope, reason: str) -> None:
+# DocuSign voids only envelopes still out for signature: not drafts, not finished ones.
+VOIDABLE = Envelope.OUT_FOR_SIGNATURE
+
+
+def may_void(envelope: Envelope) -> bool:
+    return envelope.status in VOIDABLE
+
+
+def _check_void(envelope: Envelope, reason: str) -> None:
+    if not may_void(envelope):
+        raise ValidationError("Only envelopes that are out for signature can be voided.")
     if not reason.strip():
         raise ValidationError("Say why the envelope is voided: recipients see the reason.")
+
+
+def request_void(*, envelope: Envelope, reason: str) -> None:
+    """Record the request and have a worker void the envelope at DocuSign."""
+    from envelopes.tasks import void_envelope as void_task
+
+    _check_void(envelope, reason)
+    record_event(envelope, "void-requested", reason)
+    transaction.on_commit(partial(void_task.delay, str(envelope.pk), reason))
+
+
+def void_envelope(*, envelope: Envelope, reason: str) -> None:
+    _check_void(envelope, reason)
     esignature.void_envelope(get_client(envelope.connection), envelope.docusign_envelope_id, reason)
     envelope.status, envelope.voided_reason = Envelope.Status.VOIDED, reason[:200]
     envelope.save()
@@ -352,4 +375,6 @@ def send_draft(*, envelope: Envelope) -> None:
 def _mark_first_routing_order_sent(envelope: Envelope) -> None:
     """DocuSign sends to the first routing order at once; no extra call needed to know that."""
     first = min(r.routing_order for r in envelope.recipients.all())
-    envelope.recipients.filter(routing_order=first).update(status="sent", sent_at=envelope.sent_at)
+    envelope.recipients.filter(routing_order=first).update(
+        status=Recipient.Status.SENT, sent_at=envelope.sent_at
+    )

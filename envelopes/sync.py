@@ -19,7 +19,6 @@ from envelopes.models import Envelope, EnvelopeEvent, SyncCursor
 from envelopes.tracking import apply_envelope_summary
 
 OVERLAP = timedelta(minutes=5)
-IN_FLIGHT = (Envelope.Status.CREATED, Envelope.Status.SENT, Envelope.Status.DELIVERED)
 # With Connect delivering changes, polling is only a rare reconciliation sweep.
 CONNECT_SWEEP = timedelta(hours=6)
 
@@ -47,8 +46,8 @@ def poll_connection(
     connection: Connection, client: DocuSignClient, *, now: datetime | None = None
 ) -> PollResult:
     now = now or timezone.now()
-    in_flight = Envelope.objects.filter(connection=connection, status__in=IN_FLIGHT)
-    earliest = in_flight.aggregate(first=Min("created_at"))["first"]
+    watched = Envelope.objects.filter(connection=connection, status__in=Envelope.OPEN_AT_DOCUSIGN)
+    earliest = watched.aggregate(first=Min("created_at"))["first"]
     if earliest is None:
         return PollResult(calls=0, applied=0)  # nothing can change: no call at all
     cursor, _ = SyncCursor.objects.get_or_create(

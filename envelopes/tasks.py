@@ -62,12 +62,15 @@ def poll_due_connections() -> list[int]:
     from django.utils import timezone
 
     from connections.models import Connection
-    from envelopes.sync import IN_FLIGHT, is_due
+    from envelopes.models import Envelope
+    from envelopes.sync import is_due
 
     now = timezone.now()
     due = [
         c.pk
-        for c in Connection.objects.filter(envelopes__status__in=IN_FLIGHT).distinct()
+        for c in Connection.objects.filter(
+            envelopes__status__in=Envelope.OPEN_AT_DOCUSIGN
+        ).distinct()
         if c.is_ready and is_due(c, now)
     ]
     for pk in due:

@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -16,18 +17,18 @@ from django.utils.dateparse import parse_datetime
 from envelopes.models import ConnectEvent, Envelope, EnvelopeEvent, Recipient
 from envelopes.signals import envelope_status_changed, recipient_completed
 
-_ORDER = ["queued", "sending", "created", "sent", "delivered", "signed", "completed"]
-_FINAL = {"completed", "declined", "voided", "failed"}
+Tracked = type[Envelope] | type[Recipient]
 
 
-def moves_forward(old: str, new: str) -> bool:
-    if old == new or old in _FINAL:
+def moves_forward(old: str, new: str, model: Tracked = Envelope) -> bool:
+    """True if `new` is later than `old` on the model's path (statuses never move back)."""
+    if old == new or old in model.FINAL:
         return False
-    if new in ("declined", "voided"):
+    if new in model.ENDINGS:
         return True
-    if new not in _ORDER:
+    if new not in model.PROGRESS:
         return False
-    return old not in _ORDER or _ORDER.index(new) > _ORDER.index(old)
+    return old not in model.PROGRESS or model.PROGRESS.index(new) > model.PROGRESS.index(old)
 
 
 def _time(value: Any) -> datetime | None:
@@ -70,7 +71,7 @@ def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, sourc
         for item in kind_list if isinstance(kind_list, list) else []:
             recipient = by_id.get(str(item.get("recipientId")))
             if recipient is not None and _apply_recipient(recipient, item):
-                if recipient.status == "completed":
+                if recipient.status == Recipient.Status.COMPLETED:
                     transaction.on_commit(
                         partial(
                             recipient_completed.send,
@@ -92,7 +93,7 @@ def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, sourc
 
 def _apply_recipient(recipient: Recipient, item: dict[str, Any]) -> bool:
     new = str(item.get("status") or "")
-    if not moves_forward(recipient.status, new):
+    if not moves_forward(recipient.status, new, Recipient):
         return False
     recipient.status = new
     recipient.sent_at = _time(item.get("sentDateTime")) or recipient.sent_at
@@ -124,15 +125,26 @@ def apply_connect_event(
 
 
 DRAIN_BATCH = 200
+DRAIN_KEY = "envelopes:connect-drain:{}"  # held while a drain runs for a connection
+
+
+def request_drain(connection_id: int) -> None:
+    """Start one task applying this connection's stored messages, unless one is already on it.
+
+    Called after the message is committed: either the running drain still sees it (it looks
+    again after releasing the key), or this call starts a new drain. A publish per message
+    would cost more than the rest of the request.
+    """
+    if cache.add(DRAIN_KEY.format(connection_id), 1, timeout=60):
+        from envelopes.tasks import drain_connect_events
+
+        drain_connect_events.delay(connection_id)
 
 
 def drain_connect_events(connection_id: int) -> int:
     """Apply every stored, unapplied Connect message of a connection; returns how many."""
-    from django.core.cache import cache
-
     from connections.docusign import esignature
     from connections.services import get_client
-    from envelopes.webhooks import DRAIN_KEY
 
     def fetch(envelope: Envelope) -> dict[str, Any]:
         return esignature.get_envelope(

@@ -37,7 +37,7 @@ from envelopes.forms import (
 )
 from envelopes.generation import render_document
 from envelopes.models import DocumentTemplate, Envelope
-from envelopes.tasks import refresh_envelope, void_envelope
+from envelopes.tasks import refresh_envelope
 
 PAGE_SIZE = 25
 
@@ -74,7 +74,7 @@ def _templates(connection: Connection | None) -> tuple[list[dict[str, Any]], str
     try:
         return services.list_templates(connection=connection), ""
     except DocuSignError as exc:
-        return [], f"DocuSign templates are unavailable: {exc}. {exc.advice}"
+        return [], f"DocuSign templates are unavailable: {exc.with_advice}"
 
 
 @login_required
@@ -168,7 +168,7 @@ def template_fields(request: HttpRequest) -> HttpResponse:
         try:
             roles = services.template_roles(connection=connection, template_id=template_id)
         except DocuSignError as exc:
-            error = f"{exc}. {exc.advice}"
+            error = exc.with_advice
     return render(
         request, "envelopes/partials/template_fields.html", {"roles": roles, "error": error}
     )
@@ -195,6 +195,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "events": envelope.events.all(),
             "documents": envelope.documents.all(),
             "void_form": VoidForm(),
+            "can_void": services.may_void(envelope),
             "live": not envelope.is_final,
         },
     )
@@ -229,7 +230,7 @@ def signed(request: HttpRequest, pk: Any) -> HttpResponse:
     """Where DocuSign sends the signer back; `event` is a hint, DocuSign's record the truth."""
     envelope = _envelope_for(request, pk)
     event = request.GET.get("event", "")
-    services.record_event(envelope, "signer returned", event or "no outcome given")
+    services.record_event(envelope, "signer-returned", event or "no outcome given")
     transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
     messages.info(request, SIGNING_OUTCOMES.get(event, "Signing ended."))
     return redirect("envelopes:detail", pk=envelope.pk)
@@ -252,7 +253,7 @@ def prepare_draft(request: HttpRequest, pk: Any) -> HttpResponse:
 def draft_return(request: HttpRequest, pk: Any) -> HttpResponse:
     envelope = _envelope_for(request, pk)
     event = request.GET.get("event", "")
-    services.record_event(envelope, "sending view closed", event or "no outcome given")
+    services.record_event(envelope, "sending-view-closed", event or "no outcome given")
     transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
     messages.info(request, "Sent." if event == "Send" else "The draft is saved at DocuSign.")
     return redirect("envelopes:detail", pk=envelope.pk)
@@ -266,7 +267,7 @@ def filled_values(request: HttpRequest, pk: Any, recipient_pk: int) -> HttpRespo
     try:
         values, error = services.tab_values(envelope=envelope, recipient=recipient), ""
     except DocuSignError as exc:
-        values, error = {}, f"{exc}. {exc.advice}"
+        values, error = {}, exc.with_advice
     return render(request, "envelopes/partials/tab_values.html", {"values": values, "error": error})
 
 
@@ -285,15 +286,13 @@ def refresh(request: HttpRequest, pk: Any) -> HttpResponse:
 def void(request: HttpRequest, pk: Any) -> HttpResponse:
     envelope = _envelope_for(request, pk)
     form = VoidForm(request.POST)
-    if envelope.status not in ("sent", "delivered"):
-        messages.error(request, "Only envelopes that are out for signature can be voided.")
-    elif form.is_valid():
-        reason = form.cleaned_data["reason"]
-        services.record_event(envelope, "void-requested", reason)
-        transaction.on_commit(lambda: void_envelope.delay(str(envelope.pk), reason))
-        messages.info(request, "Voiding at DocuSign…")
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.request_void(envelope=envelope, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
     else:
-        messages.error(request, "Say why the envelope is voided: recipients see the reason.")
+        messages.info(request, "Voiding at DocuSign…")
     return redirect("envelopes:detail", pk=envelope.pk)
 
 
@@ -307,7 +306,7 @@ def download(request: HttpRequest, pk: Any, document_id: str) -> HttpResponseBas
     try:
         content_type, chunks = services.download(envelope=envelope, document_id=document_id)
     except DocuSignError as exc:
-        messages.error(request, f"The download failed: {exc}. {exc.advice}")
+        messages.error(request, f"The download failed: {exc.with_advice}")
         return redirect("envelopes:detail", pk=envelope.pk)
     response = StreamingHttpResponse(chunks, content_type=content_type)
     name = {"combined": "signed", "certificate": "certificate"}.get(

@@ -15,7 +15,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -26,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from connections.models import Connection
 from envelopes.models import ConnectEvent
+from envelopes.tracking import request_drain
 
 logger = logging.getLogger("countersign.connect")
 
@@ -144,19 +144,3 @@ class ConnectWebhookView(View):
             ConnectEvent.objects.filter(identity=key).update(deliveries=F("deliveries") + 1)
             return
         transaction.on_commit(partial(request_drain, connection.connection_id))
-
-
-DRAIN_KEY = "envelopes:connect-drain:{}"
-
-
-def request_drain(connection_id: int) -> None:
-    """Start one task applying this connection's stored messages, unless one is already on it.
-
-    Called after the message is committed: either the running drain still sees it (it looks
-    again after releasing the key), or this call starts a new drain. A publish per message
-    would cost more than the rest of the request.
-    """
-    if cache.add(DRAIN_KEY.format(connection_id), 1, timeout=60):
-        from envelopes.tasks import drain_connect_events
-
-        drain_connect_events.delay(connection_id)

@@ -11,12 +11,12 @@ from simulator.models import SimConnectConfig, SimConnectDelivery, SimEnvelope, 
 
 
 @admin.register(SimFault)
-class SimFaultAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SimFaultAdmin(admin.ModelAdmin[SimFault]):
     list_display = ["status", "remaining", "path_contains", "delay_ms", "created"]
     fields = ["status", "remaining", "path_contains", "delay_ms"]
 
 
-class ConnectConfigForm(forms.ModelForm):  # type: ignore[type-arg]
+class ConnectConfigForm(forms.ModelForm[SimConnectConfig]):
     url = forms.URLField(max_length=500, assume_scheme="https")
     hmac_secrets = forms.CharField(
         required=False,
@@ -40,13 +40,13 @@ class ConnectConfigForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(SimConnectConfig)
-class SimConnectConfigAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SimConnectConfigAdmin(admin.ModelAdmin[SimConnectConfig]):
     form = ConnectConfigForm
     list_display = ["name", "account", "url", "enabled"]
 
 
 @admin.register(SimConnectDelivery)
-class SimConnectDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SimConnectDeliveryAdmin(admin.ModelAdmin[SimConnectDelivery]):
     list_display = [
         "created",
         "event",
@@ -63,7 +63,7 @@ class SimConnectDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(SimEnvelope)
-class SimEnvelopeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SimEnvelopeAdmin(admin.ModelAdmin[SimEnvelope]):
     list_display = ["envelope_id", "email_subject", "status", "account", "status_changed"]
     list_filter = ["status"]
     search_fields = ["envelope_id", "email_subject"]

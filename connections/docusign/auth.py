@@ -13,7 +13,12 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from connections.docusign.errors import DocuSignError, KeyNotLoadable, error_from_response
+from connections.docusign.errors import (
+    DocuSignError,
+    KeyNotLoadable,
+    error_from_response,
+    read_json,
+)
 from connections.docusign.transport import Transport
 
 BASE_SCOPES = ("signature", "impersonation")
@@ -69,6 +74,30 @@ def build_assertion(
 
 
 @dataclass(frozen=True)
+class Credentials:
+    """What a JWT Grant needs, built once per connection (the key is never in its repr)."""
+
+    integration_key: str
+    user_id: str
+    auth_server: str
+    scopes: str
+    private_key_pem: str = field(repr=False)
+
+    def assertion(self, *, now: float | None = None) -> str:
+        return build_assertion(
+            private_key_pem=self.private_key_pem,
+            integration_key=self.integration_key,
+            user_id=self.user_id,
+            auth_server=self.auth_server,
+            scopes=self.scopes,
+            now=now,
+        )
+
+    def consent_url(self, redirect_uri: str, state: str = "") -> str:
+        return consent_url(self.auth_server, self.integration_key, redirect_uri, self.scopes, state)
+
+
+@dataclass(frozen=True)
 class TokenResponse:
     access_token: str = field(repr=False)
     expires_in: int
@@ -93,10 +122,6 @@ class UserInfo:
 
     def account(self, account_id: str) -> UserAccount | None:
         return next((a for a in self.accounts if a.account_id == account_id.lower()), None)
-
-    @property
-    def default_account(self) -> UserAccount | None:
-        return next((a for a in self.accounts if a.is_default), None)
 
 
 def consent_url(
@@ -124,6 +149,14 @@ class AuthServer:
     def __init__(self, *, url: str, transport: Transport) -> None:
         self.url = url.rstrip("/")
         self.transport = transport
+
+    def mint_token(self, credentials: Credentials, *, consent_link: str = "") -> TokenResponse:
+        """The one JWT Grant exchange: sign an assertion, trade it for an access token.
+
+        KeyNotLoadable means the assertion could not be signed; any other DocuSignError
+        comes from the exchange.
+        """
+        return self.request_token(credentials.assertion(), consent_link=consent_link)
 
     def request_token(self, assertion: str, *, consent_link: str = "") -> TokenResponse:
         # Reference: https://developers.docusign.com/platform/auth/reference/obtain-access-token/
@@ -176,10 +209,7 @@ class AuthServer:
 
 
 def _json_object(response: Any) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        raise DocuSignError("DocuSign's answer was not JSON", status=response.status_code) from None
+    body = read_json(response)
     if not isinstance(body, dict):
         raise DocuSignError("DocuSign's answer was not a JSON object", status=response.status_code)
     return body

@@ -18,6 +18,7 @@ from connections.docusign.errors import (
     DocuSignUnreachable,
     RateLimited,
     error_from_response,
+    read_json,
     retry_after_seconds,
 )
 from connections.docusign.transport import CallHook, Transport, check_host, header_int
@@ -157,9 +158,6 @@ class DocuSignClient:
     def put_json(self, path: str, **options: Any) -> dict[str, Any]:
         return _json(self.request("PUT", path, **options))
 
-    def delete_json(self, path: str, **options: Any) -> dict[str, Any]:
-        return _json(self.request("DELETE", path, **options))
-
     # --- retries and pacing -----------------------------------------------------------
 
     @staticmethod
@@ -216,10 +214,7 @@ class DocuSignClient:
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
-    if not response.content:
+    body = read_json(response)
+    if body is None:
         return {}
-    try:
-        body = response.json()
-    except ValueError:
-        raise DocuSignError("DocuSign's answer was not JSON", status=response.status_code) from None
     return body if isinstance(body, dict) else {"items": body}

@@ -1,10 +1,13 @@
 """DocuSign failures as exception types, each with the fix a staff member can apply.
 
-One table (`_OAUTH_ERRORS`, `_API_ERRORS`) maps DocuSign's codes to types: the admin, the
-wizard, `docusign_check`, tasks and logs all read the same `advice`. Messages never carry a
-token, an assertion or a key: only DocuSign's own error text, which holds none of those.
+One table (`_ERRORS`) maps DocuSign's codes to types and one reader (`read_json`) parses
+DocuSign's bodies, so the client, the auth server, the `ApiCall` audit row and the
+connection's last error all agree on a failure's code. The admin, the wizard,
+`docusign_check`, tasks and logs all read the same `advice`. Messages never carry a token,
+an assertion or a key: only DocuSign's own error text, which holds none of those.
 """
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import requests
@@ -12,6 +15,8 @@ import requests
 
 class DocuSignError(Exception):
     title: ClassVar[str] = "DocuSign returned an error"
+    # The detail when DocuSign's body says nothing ({status} is the HTTP status).
+    empty_detail: ClassVar[str] = ""
     advice: str = (
         "DocuSign refused the request. The error code and message above say why; if they "
         "don't help, search DocuSign's error-code list for the code."
@@ -43,16 +48,10 @@ class DocuSignError(Exception):
         text = " ".join(parts)
         return f"{text}: {self.detail}" if self.detail else text
 
-    def as_dict(self) -> dict[str, Any]:
-        """What the check, the wizard and ApiCall rows store: safe to show and to log."""
-        return {
-            "title": self.title,
-            "status": self.status,
-            "error_code": self.error_code,
-            "detail": self.detail,
-            "advice": self.advice,
-            "retryable": self.retryable,
-        }
+    @property
+    def with_advice(self) -> str:
+        """The message and its fix, as pages and stored error details show them."""
+        return f"{self}. {self.advice}"
 
 
 # --- OAuth (account server) -----------------------------------------------------------
@@ -177,6 +176,7 @@ class HostNotAllowed(DocuSignError):
 class DocuSignServerError(DocuSignError):
     title = "DocuSign had an internal error"
     default_code = "server_error"
+    empty_detail = "HTTP {status} from DocuSign"
     retryable = True
     advice = (
         "DocuSign answered with a server error. This is usually brief and retried "
@@ -187,6 +187,7 @@ class DocuSignServerError(DocuSignError):
 class RateLimited(DocuSignError):
     title = "DocuSign's API limit was reached"
     default_code = "rate_limited"
+    empty_detail = "API limit was reached"
     retryable = True
     advice = (
         "The account used up its DocuSign API calls for now (3,000 an hour by default, plus a "
@@ -211,8 +212,66 @@ class AuthenticationFailed(DocuSignError):
 class ApiError(DocuSignError):
     """Any other DocuSign `{errorCode, message}` answer."""
 
+    empty_detail = "HTTP {status} with no DocuSign error body"
 
-# Advice for eSignature error codes people meet (D-ERR); others fall back to ApiError's.
+
+# --- Raised by Countersign itself -----------------------------------------------------
+
+
+class ConnectionNotReady(DocuSignError):
+    title = "The connection is not set up yet"
+    default_code = "connection_not_ready"
+    advice = (
+        "This connection still lacks its RSA key, account ID or base URI. Finish the setup "
+        "wizard or run the connection check, which discovers the account from DocuSign."
+    )
+
+
+class AccountChoiceNeeded(DocuSignError):
+    title = "The DocuSign user has several accounts"
+    default_code = "account_choice_needed"
+    advice = (
+        "Choose which account Countersign should use: enter its API Account ID on the "
+        "connection (the setup wizard offers the list)."
+    )
+
+
+# --- Reading DocuSign's answers -------------------------------------------------------
+
+_RATE_LIMIT_CODES = (
+    "HOURLY_APIINVOCATION_LIMIT_EXCEEDED",
+    "BURST_APIINVOCATION_LIMIT_EXCEEDED",
+    "HOURLY_ENVELOPE_POLLING_LIMIT_EXCEEDED",
+    "BURST_ENVELOPE_POLLING_LIMIT_EXCEEDED",
+    "HOURLY_APIINVOCATION_ENVELOPE_LIMIT_EXCEEDED",
+    "BURST_APIINVOCATION_ENVELOPE_LIMIT_EXCEEDED",
+)
+
+# DocuSign's code (OAuth `error[/error_description]` or eSignature `errorCode`) → type.
+_ERRORS: dict[str, type[DocuSignError]] = {
+    "consent_required": ConsentRequired,
+    "invalid_grant": InvalidGrant,
+    "invalid_grant/user_not_found": UserNotFound,
+    "invalid_grant/invalid_subject": UserNotFound,
+    "invalid_grant/no_valid_keys_or_signatures": NoValidKeysOrSignatures,
+    "invalid_grant/issuer_not_found": IssuerNotFound,
+    "invalid_grant/expired_grant": ExpiredGrant,
+    "USER_AUTHENTICATION_FAILED": AuthenticationFailed,
+    "AUTHORIZATION_INVALID_TOKEN": AuthenticationFailed,
+    "USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT": AccountNotAccessible,
+    **dict.fromkeys(_RATE_LIMIT_CODES, RateLimited),
+}
+
+# When the code is not in the table, the HTTP status decides (5xx: DocuSignServerError).
+_STATUS_ERRORS: dict[int, type[DocuSignError]] = {
+    401: AuthenticationFailed,
+    429: RateLimited,
+}
+
+# OAuth errors whose description is a machine-readable reason, kept in the code.
+_REASON_IN_CODE = frozenset({"invalid_grant"})
+
+# Advice for eSignature error codes people meet (D-ERR); others keep their type's advice.
 _API_ADVICE: dict[str, str] = {
     "INVALID_EMAIL_ADDRESS_FOR_RECIPIENT": "A recipient's email address is not valid. "
     "Correct it and send again.",
@@ -221,37 +280,45 @@ _API_ADVICE: dict[str, str] = {
     "voided; completed, declined and draft envelopes cannot.",
     "TEMPLATE_ID_INVALID": "The DocuSign template does not exist in this account or is not "
     "shared with the impersonated user. Refresh the template list.",
-    "USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT": AccountNotAccessible.advice,
     "ACCOUNT_LACKS_PERMISSIONS": "The DocuSign account's plan does not allow this feature.",
     "USER_LACKS_PERMISSIONS": "The impersonated DocuSign user lacks the permission for this "
     "action; give them sending rights (or a DS Admin role) in DocuSign Admin.",
     "PARTNER_AUTHENTICATION_FAILED": IssuerNotFound.advice,
 }
 
-_RATE_LIMIT_CODES = {
-    "HOURLY_APIINVOCATION_LIMIT_EXCEEDED",
-    "BURST_APIINVOCATION_LIMIT_EXCEEDED",
-    "HOURLY_ENVELOPE_POLLING_LIMIT_EXCEEDED",
-    "BURST_ENVELOPE_POLLING_LIMIT_EXCEEDED",
-    "HOURLY_APIINVOCATION_ENVELOPE_LIMIT_EXCEEDED",
-    "BURST_APIINVOCATION_ENVELOPE_LIMIT_EXCEEDED",
-}
 
-_INVALID_GRANT_TYPES: dict[str, type[InvalidGrant]] = {
-    "user_not_found": UserNotFound,
-    "invalid_subject": UserNotFound,
-    "no_valid_keys_or_signatures": NoValidKeysOrSignatures,
-    "issuer_not_found": IssuerNotFound,
-    "expired_grant": ExpiredGrant,
-}
-
-
-def _json(response: requests.Response) -> dict[str, Any]:
+def read_json(response: requests.Response) -> Any:
+    """DocuSign's body as JSON (None when empty); DocuSignError when it is not JSON."""
+    if not response.content:
+        return None
     try:
-        body = response.json()
+        return response.json()
     except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
+        raise DocuSignError("DocuSign's answer was not JSON", status=response.status_code) from None
+
+
+@dataclass(frozen=True)
+class ErrorBody:
+    """The code and message of a DocuSign error body, OAuth or eSignature."""
+
+    code: str = ""
+    message: str = ""
+
+    @classmethod
+    def of(cls, response: requests.Response) -> "ErrorBody":
+        try:
+            body = read_json(response)
+        except DocuSignError:
+            return cls()  # an HTML error page from a proxy, say: the status decides
+        if not isinstance(body, dict):
+            return cls()
+        if "error" in body:  # OAuth: {"error": "...", "error_description": "..."}
+            code = str(body.get("error") or "")
+            description = str(body.get("error_description") or "")
+            if code in _REASON_IN_CODE and description:
+                return cls(f"{code}/{description}", description)
+            return cls(code, description or code)
+        return cls(str(body.get("errorCode") or ""), str(body.get("message") or ""))
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:
@@ -264,42 +331,29 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return None
 
 
+def error_type(code: str, status: int) -> type[DocuSignError]:
+    found = _ERRORS.get(code) or _ERRORS.get(code.upper()) or _STATUS_ERRORS.get(status)
+    if found is not None:
+        return found
+    return DocuSignServerError if status >= 500 else ApiError
+
+
 def error_from_response(response: requests.Response, *, consent_url: str = "") -> DocuSignError:
     """Turn a non-2xx DocuSign answer (OAuth or eSignature) into its exception type."""
     status = response.status_code
-    body = _json(response)
-    if "error" in body:  # OAuth: {"error": "...", "error_description": "..."}
-        code = str(body.get("error") or "")
-        description = str(body.get("error_description") or "")
-        if code == "consent_required":
-            return ConsentRequired(description, status=status, consent_url=consent_url)
-        if code == "invalid_grant":
-            cls = _INVALID_GRANT_TYPES.get(description, InvalidGrant)
-            full_code = f"{code}/{description}" if description else code
-            return cls(description or code, status=status, error_code=full_code)
-        if status == 401:
-            return AuthenticationFailed(description or code, status=status, error_code=code)
-        detail = description or code
-        if status >= 500:
-            return DocuSignServerError(detail, status=status, error_code=code)
-        return ApiError(detail, status=status, error_code=code)
-    code = str(body.get("errorCode") or "")
-    message = str(body.get("message") or "")
-    if status == 429 or code.upper() in _RATE_LIMIT_CODES:
-        return RateLimited(
-            message or "API limit was reached",
-            status=status,
-            error_code=code or "rate_limited",
-            retry_after=retry_after_seconds(response),
-        )
-    if status == 401 or code in ("USER_AUTHENTICATION_FAILED", "AUTHORIZATION_INVALID_TOKEN"):
-        return AuthenticationFailed(message, status=status, error_code=code)
-    if code == "USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT":
-        return AccountNotAccessible(message, status=status, error_code=code)
-    if status >= 500 and not code:
-        return DocuSignServerError(f"HTTP {status} from DocuSign", status=status)
-    if status >= 500:
-        return DocuSignServerError(message, status=status, error_code=code)
-    if not code:
-        return ApiError(f"HTTP {status} with no DocuSign error body", status=status)
-    return ApiError(message, status=status, error_code=code, advice=_API_ADVICE.get(code))
+    body = ErrorBody.of(response)
+    cls = error_type(body.code, status)
+    options: dict[str, Any] = {"status": status, "error_code": body.code}
+    if body.code in _API_ADVICE:
+        options["advice"] = _API_ADVICE[body.code]
+    if issubclass(cls, ConsentRequired):
+        options["consent_url"] = consent_url
+    if issubclass(cls, RateLimited):
+        options["retry_after"] = retry_after_seconds(response)
+    detail = body.message or cls.empty_detail.format(status=status)
+    return cls(detail, **options)
+
+
+def error_code_of(response: requests.Response) -> str:
+    """The code an error answer is recorded under: the same one its exception carries."""
+    return error_from_response(response).error_code

@@ -48,11 +48,6 @@ def send_draft(client: DocuSignClient, envelope_id: str) -> dict[str, Any]:
     )
 
 
-def list_recipients(client: DocuSignClient, envelope_id: str) -> dict[str, Any]:
-    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/enveloperecipients/list/
-    return client.get_json(f"{ENVELOPE}/recipients", path_params={"envelopeId": envelope_id})
-
-
 def recipient_tabs(client: DocuSignClient, envelope_id: str, recipient_id: str) -> dict[str, Any]:
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/enveloperecipienttabs/list/
     return client.get_json(

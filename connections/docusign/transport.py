@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import certifi
 import requests
 
-from connections.docusign.errors import DocuSignUnreachable, HostNotAllowed
+from connections.docusign.errors import DocuSignUnreachable, HostNotAllowed, error_code_of
 from connections.docusign.hosts import is_allowed_host, is_loopback
 
 logger = logging.getLogger("countersign.docusign")
@@ -30,7 +30,6 @@ class CallRecord:
     duration_ms: int
     error_code: str = ""
     rate_limit_remaining: int | None = None
-    rate_limit_reset: int | None = None
 
 
 CallHook = Callable[[CallRecord], None]
@@ -105,7 +104,7 @@ class Transport:
             raise DocuSignUnreachable(f"{type(exc).__name__} talking to {host}") from None
         error_code = ""
         if response.status_code >= 400 and not stream:
-            error_code = _error_code(response)
+            error_code = error_code_of(response)
         self._report(
             method,
             path_template,
@@ -113,7 +112,6 @@ class Transport:
             started,
             error_code,
             header_int(response, "X-RateLimit-Remaining"),
-            header_int(response, "X-RateLimit-Reset"),
         )
         return response
 
@@ -125,12 +123,9 @@ class Transport:
         started: float,
         error_code: str,
         remaining: int | None = None,
-        reset: int | None = None,
     ) -> None:
         duration_ms = int((time.monotonic() - started) * 1000)
-        record = CallRecord(
-            method, path_template, status, duration_ms, error_code, remaining, reset
-        )
+        record = CallRecord(method, path_template, status, duration_ms, error_code, remaining)
         logger.info(
             "DocuSign %s %s -> %s in %d ms%s",
             method,
@@ -141,19 +136,6 @@ class Transport:
         )
         if self.on_call is not None:
             self.on_call(record)
-
-
-def _error_code(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    if "error" in body:
-        description = body.get("error_description")
-        return f"{body['error']}/{description}" if description else str(body["error"])
-    return str(body.get("errorCode") or "")
 
 
 def check_host(url: str, *, allowed_hosts: Sequence[str], allow_http_loopback: bool) -> None:

@@ -14,7 +14,6 @@ from django.utils import timezone
 from simulator.models import SimEnvelope, SimRecipient
 
 ACTIVE = ("sent", "delivered")
-FINAL_ENVELOPE = ("completed", "declined", "voided")
 
 
 def current_routing_order(envelope: SimEnvelope) -> int | None:

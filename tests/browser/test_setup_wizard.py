@@ -41,7 +41,7 @@ class Actions:
 
 def consent_from_email(page, live_server):
     """The impersonated user opens the link in the newest email and allows access."""
-    link = re.search(r"https?://\S+/oauth/auth\?\S+", mail.outbox[-1].body).group(0)
+    link = re.search(r"https?://\S+/oauth/auth\?\S+", str(mail.outbox[-1].body)).group(0)
     user_page = page.context.new_page()
     user_page.goto(link)
     if user_page.locator("#email").count():

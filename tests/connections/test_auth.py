@@ -181,8 +181,9 @@ def test_userinfo_is_parsed_into_accounts():
     )
     info = auth.AuthServer(url=AUTH, transport=Transport()).get_userinfo("tok")
     assert responses.calls[0].request.headers["Authorization"] == "Bearer tok"
-    assert info.default_account.account_name == "Main"
-    assert info.default_account.base_uri == "https://demo.docusign.net"
+    default = next(a for a in info.accounts if a.is_default)
+    assert default.account_name == "Main"
+    assert default.base_uri == "https://demo.docusign.net"
     assert info.account("a4ec37d6-0000-0000-0000-000000000001").account_name == "Side"
 
 

@@ -1,5 +1,7 @@
 """The eSignature client: base path, string scalars, retries, 401 refresh, allow-list, TLS."""
 
+from typing import Any
+
 import pytest
 import requests
 import responses
@@ -36,7 +38,7 @@ def make_client(**kwargs):
     sleeps = []
     tokens = FakeTokens()
     records = []
-    defaults = {
+    defaults: dict[str, Any] = {
         "base_uri": "https://demo.docusign.net",
         "account_id": ACCOUNT,
         "token_provider": tokens,

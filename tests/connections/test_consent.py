@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 from django.core import mail, signing
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection as db
 from django.urls import reverse
 
@@ -48,18 +49,19 @@ def token_answers(**answer):
     )
     responses.get(f"{DEMO_AUTH}/oauth/userinfo", json=USERINFO)
     responses.get(
-        "https://demo.docusign.net/restapi/v2.1/accounts/" + USERINFO["accounts"][0]["account_id"],
+        "https://demo.docusign.net/restapi/v2.1/accounts/" + ACCOUNT_ID,
         json={"accountName": "Demo"},
     )
 
 
-USERINFO = {
+ACCOUNT_ID = "00000000-0000-0000-0000-00000000000a"
+USERINFO: dict[str, object] = {
     "sub": "u",
     "name": "Dana Demo",
     "email": "signer-bot@example.com",
     "accounts": [
         {
-            "account_id": "00000000-0000-0000-0000-00000000000a",
+            "account_id": ACCOUNT_ID,
             "is_default": True,
             "account_name": "Demo",
             "base_uri": "https://demo.docusign.net",
@@ -90,7 +92,7 @@ def test_an_allow_is_confirmed_with_docusign_before_thanking(
     client, pending, django_capture_on_commit_callbacks
 ):
     token_answers()
-    pending.connection.account_id = USERINFO["accounts"][0]["account_id"]
+    pending.connection.account_id = ACCOUNT_ID
     pending.connection.save()
     response = allow(client, pending, django_capture_on_commit_callbacks)
     assert response.status_code == 200
@@ -124,7 +126,7 @@ def test_an_allow_on_any_link_tells_what_docusign_holds(
     """DocuSign records consent at Allow whatever our link's state: an old, replaced,
     declined or used link never claims "expired" or "already used"."""
     token_answers()
-    pending.connection.account_id = USERINFO["accounts"][0]["account_id"]
+    pending.connection.account_id = ACCOUNT_ID
     pending.connection.save()
     if link_state == "expired":
         monkeypatch.setattr(consent, "lifetime", lambda: timedelta(seconds=-1))
@@ -236,6 +238,7 @@ def test_the_email_has_text_and_html_and_explains_the_grant(
             connection=ConnectionFactory(), requested_by=superuser, email="dana@example.com"
         )
     [message] = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
     assert message.to == ["dana@example.com"]
     assert "root asks you" in message.body
     assert "impersonation" in message.body

@@ -186,11 +186,37 @@ def test_retryable_marks_only_transient_failures():
     assert not errors.ApiError("x").retryable
 
 
-def test_as_dict_is_what_the_wizard_and_logs_show():
+def test_with_advice_is_what_pages_and_stored_details_show():
     error = errors.UserNotFound(
         "user_not_found", status=400, error_code="invalid_grant/user_not_found"
     )
-    data = error.as_dict()
-    assert data["error_code"] == "invalid_grant/user_not_found"
-    assert data["advice"] == errors.UserNotFound.advice
-    assert data["retryable"] is False
+    assert error.error_code == "invalid_grant/user_not_found"
+    assert error.with_advice == f"{error}. {errors.UserNotFound.advice}"
+    assert error.retryable is False
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        (400, {"error": "consent_required"}, "consent_required"),
+        (400, {"error": "consent_required", "error_description": "ask"}, "consent_required"),
+        (
+            400,
+            {"error": "invalid_grant", "error_description": "user_not_found"},
+            "invalid_grant/user_not_found",
+        ),
+        (429, {"errorCode": "", "message": ""}, "rate_limited"),
+        (503, {}, "server_error"),
+        (400, {"errorCode": "TEMPLATE_ID_INVALID", "message": "x"}, "TEMPLATE_ID_INVALID"),
+    ],
+)
+def test_the_recorded_code_is_the_exceptions_code(status, body, code):
+    response = _response(status, body)
+    assert errors.error_code_of(response) == errors.error_from_response(response).error_code
+    assert errors.error_code_of(response) == code
+
+
+def test_a_body_that_is_not_json_is_an_error_for_callers_that_need_json():
+    with pytest.raises(errors.DocuSignError, match="not JSON"):
+        errors.read_json(_response(200, text="<html>"))
+    assert errors.read_json(_response(204, text="")) is None

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -17,7 +19,7 @@ def call(connection, path="/envelopes", method="POST", status=201, minutes_ago=0
         status_code=status,
     )
     ApiCall.objects.filter(pk=row.pk).update(
-        created_at=timezone.now() - timezone.timedelta(minutes=minutes_ago)
+        created_at=timezone.now() - timedelta(minutes=minutes_ago)
     )
 
 

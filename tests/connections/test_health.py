@@ -149,6 +149,24 @@ def test_consent_required_puts_the_connection_in_awaiting_consent(docusign_hosts
 
 
 @responses.activate
+@pytest.mark.parametrize(
+    "token_body",
+    [
+        {"error": "consent_required", "error_description": "the user must consent"},
+        {"error": "invalid_grant", "error_description": "no_valid_keys_or_signatures"},
+    ],
+)
+def test_the_api_call_row_and_the_connection_record_the_same_code(docusign_hosts, token_body):
+    conn = ConnectionFactory(account_id=ACCOUNT)
+    stub_auth(token_status=400, token_body=token_body)
+    check_connection(connection=conn)
+    conn.refresh_from_db()
+    row = ApiCall.objects.get(path="/oauth/token")
+    assert conn.last_error_code
+    assert row.error_code == conn.last_error_code
+
+
+@responses.activate
 def test_a_wrong_key_is_failing_with_the_keypair_advice(docusign_hosts):
     conn = ConnectionFactory(account_id=ACCOUNT)
     stub_auth(

@@ -4,7 +4,7 @@ import pytest
 import responses
 from django.urls import reverse
 
-from connections import onboarding
+from connections import key_rotation
 from tests.connections.test_health import ACCOUNT, stub_account_call, stub_auth
 from tests.factories import ConnectionFactory
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_starting_a_rotation_keeps_the_current_key(docusign_hosts):
     connection = ConnectionFactory(account_id=ACCOUNT)
     before = (connection.private_key, connection.key_fingerprint)
-    public_pem = onboarding.start_key_rotation(connection=connection)
+    public_pem = key_rotation.start_key_rotation(connection=connection)
     connection.refresh_from_db()
     assert public_pem.startswith("-----BEGIN PUBLIC KEY-----")
     assert (connection.private_key, connection.key_fingerprint) == before
@@ -24,11 +24,11 @@ def test_starting_a_rotation_keeps_the_current_key(docusign_hosts):
 @responses.activate
 def test_the_new_key_replaces_the_old_once_docusign_accepts_it(docusign_hosts):
     connection = ConnectionFactory(account_id=ACCOUNT)
-    onboarding.start_key_rotation(connection=connection)
+    key_rotation.start_key_rotation(connection=connection)
     pending = connection.pending_key_fingerprint
     stub_auth()
     stub_account_call()
-    assert onboarding.finish_key_rotation(connection=connection).ok
+    assert key_rotation.finish_key_rotation(connection=connection).ok
     connection.refresh_from_db()
     assert connection.key_fingerprint == pending
     assert connection.pending_key_fingerprint == ""
@@ -38,12 +38,12 @@ def test_the_new_key_replaces_the_old_once_docusign_accepts_it(docusign_hosts):
 def test_a_new_key_docusign_rejects_leaves_the_old_one_working(docusign_hosts):
     connection = ConnectionFactory(account_id=ACCOUNT)
     before = connection.key_fingerprint
-    onboarding.start_key_rotation(connection=connection)
+    key_rotation.start_key_rotation(connection=connection)
     stub_auth(
         token_status=400,
         token_body={"error": "invalid_grant", "error_description": "no_valid_keys_or_signatures"},
     )
-    result = onboarding.finish_key_rotation(connection=connection)
+    result = key_rotation.finish_key_rotation(connection=connection)
     assert result.error.error_code == "invalid_grant/no_valid_keys_or_signatures"
     connection.refresh_from_db()
     assert connection.key_fingerprint == before
@@ -68,7 +68,7 @@ def test_a_refused_rotation_says_why_on_the_connections_page(
 ):
     """Run before the new public key is uploaded, step 2 used to leave "Checking…" forever."""
     connection = ConnectionFactory(account_id=ACCOUNT)
-    onboarding.start_key_rotation(connection=connection)
+    key_rotation.start_key_rotation(connection=connection)
     stub_auth(
         token_status=400,
         token_body={"error": "invalid_grant", "error_description": "no_valid_keys_or_signatures"},

@@ -181,12 +181,12 @@ def test_a_dead_minter_does_not_block_others_forever(docusign_hosts, settings, m
 def test_a_failing_audit_write_never_breaks_the_docusign_call(docusign_hosts, monkeypatch, caplog):
     from django.db import DatabaseError
 
-    from connections import clients
+    from connections import credentials
 
     def broken(*args, **kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(clients, "_create_api_call", broken)
+    monkeypatch.setattr(credentials, "_create_api_call", broken)
     conn = ConnectionFactory()
     stub_token("still-works")
     assert tokens.get_access_token(conn) == "still-works"

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_seed_dev_creates_a_login_a_sample_template_and_the_demo_connection(settings):
     settings.DEBUG = True
     out = io.StringIO()
-    call_command("seed_dev", stdout=out)
-    call_command("seed_dev", stdout=out)  # safe to run at every `make run`
+    for _ in range(2):  # safe to run at every `make run`, which seeds the simulator too
+        call_command("seed_dev", stdout=out)
+        call_command("seed_simulator", stdout=out)
     text = out.getvalue()
     assert "Staff login: admin / " in text
     assert get_user_model().objects.get(username="admin").is_superuser
@@ -60,10 +61,17 @@ def test_the_seeded_connection_is_not_a_draft_and_has_connect(settings):
     from simulator.models import SimConnectConfig
 
     settings.DEBUG = True
-    call_command("seed_dev", stdout=io.StringIO())
+    call_command("seed_simulator", stdout=io.StringIO())
     connection = Connection.objects.get(name="Local simulator")
     assert connection.setup_step == "done"  # complete, though not checked yet
     assert not connection.is_draft
     config = SimConnectConfig.objects.get()
     assert config.url == f"{settings.SITE_URL}/envelopes/connect/{connection.connect_token}/"
     assert config.secrets() == connection.hmac_secrets() != []
+
+
+def test_seed_simulator_refuses_outside_development(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DJANGO_DEBUG=true"):
+        call_command("seed_simulator")
+    assert not Connection.objects.exists()

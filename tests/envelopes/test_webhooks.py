@@ -106,7 +106,7 @@ def test_a_valid_message_is_applied_with_signals(
     csrf_client, setup, django_capture_on_commit_callbacks
 ):
     connection, envelope = setup
-    seen = []
+    seen: list[tuple[str, ...]] = []
     envelope_status_changed.connect(
         lambda **kw: seen.append(("env", kw["old_status"], kw["new_status"])),
         weak=False,

@@ -21,7 +21,7 @@ class Receiver:
     """A Connect listener on loopback that records what it receives."""
 
     def __init__(self, fail_first: int = 0):
-        self.messages: list[tuple[dict, dict]] = []
+        self.messages: list[tuple[dict[str, str], bytes]] = []
         self.fail_first = fail_first
         receiver = self
 

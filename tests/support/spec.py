@@ -12,11 +12,11 @@ from typing import Any
 
 import jsonschema
 
-SPEC = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "docusign"
-    / "esignature.rest.swagger-v2.1.json"
+_SPEC_PATH = Path("shared") / "docusign" / "esignature.rest.swagger-v2.1.json"
+# The nearest folder above the repository that holds it (a git worktree sits deeper).
+SPEC = next(
+    (p / _SPEC_PATH for p in Path(__file__).resolve().parents if (p / _SPEC_PATH).exists()),
+    Path(__file__).resolve().parents[3] / _SPEC_PATH,
 )
 
 

@@ -1,11 +1,10 @@
-"""`make run`'s seed: a staff login, a sample document template, and with the simulator a
-demo connection to it: enough to send and sign a first document at once."""
+"""`make run`'s seed: a staff login and a sample document template. With the simulator on,
+`make run` also runs the simulator's own `seed_simulator` for a demo connection to it."""
 
 import os
 import secrets
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,7 +24,7 @@ SAMPLE_FIELDS = [
 
 
 class Command(BaseCommand):
-    help = "Development only: create or reset the staff login, seed the simulator, print both."
+    help = "Development only: create or reset the staff login and a sample template."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="admin")
@@ -57,11 +56,6 @@ class Command(BaseCommand):
             name="Services agreement (sample)",
             defaults={"body": SAMPLE_BODY, "fields": SAMPLE_FIELDS},
         )
-        if apps.is_installed("simulator"):
-            from simulator.seed import seed_simulator  # only when the simulator is mounted
-
-            for line in seed_simulator(site_url=settings.SITE_URL):
-                self.stdout.write(line)
         self.stdout.write(
             self.style.SUCCESS(f"Staff login: {login}  (admin: {settings.SITE_URL}/admin/)")
         )

@@ -1,4 +1,9 @@
-"""Builds DocuSign clients for a connection from settings, with the ApiCall audit hook."""
+"""A connection's way in to DocuSign: its credentials, transports and clients.
+
+Everything here is built from the `Connection` row and the settings, once per use, and
+handed to the Django-free `connections.docusign` package. Every call is audited as an
+`ApiCall` row.
+"""
 
 import logging
 from functools import partial
@@ -6,21 +11,21 @@ from functools import partial
 from django.conf import settings
 from django.db import DatabaseError
 
-from connections.docusign.auth import AuthServer, consent_url, scope_string
+from connections.docusign.auth import AuthServer, Credentials, scope_string
 from connections.docusign.client import DocuSignClient, TokenProvider
-from connections.docusign.errors import DocuSignError
 from connections.docusign.transport import CallRecord, Transport
 from connections.models import ApiCall, Connection
 
 logger = logging.getLogger("countersign.docusign")
 
 
-class ConnectionNotReady(DocuSignError):
-    title = "The connection is not set up yet"
-    default_code = "connection_not_ready"
-    advice = (
-        "This connection still lacks its RSA key, account ID or base URI. Finish the setup "
-        "wizard or run the connection check, which discovers the account from DocuSign."
+def credentials_for(connection: Connection) -> Credentials:
+    return Credentials(
+        integration_key=connection.integration_key,
+        user_id=connection.user_id,
+        auth_server=connection.auth_server,
+        scopes=scope_string(settings.DOCUSIGN_EXTRA_SCOPES),
+        private_key_pem=connection.private_key,
     )
 
 
@@ -37,22 +42,7 @@ def auth_server_for(connection: Connection) -> AuthServer:
     return AuthServer(url=connection.auth_server, transport=transport_for(connection))
 
 
-def consent_redirect_uri() -> str:
-    return f"{settings.SITE_URL}/connections/consent/return/"
-
-
-def consent_link(connection: Connection, *, state: str = "") -> str:
-    """The individual-consent URL for the connection's impersonated user."""
-    return consent_url(
-        connection.auth_server,
-        connection.integration_key,
-        consent_redirect_uri(),
-        scope_string(settings.DOCUSIGN_SCOPES),
-        state,
-    )
-
-
-def build_client(connection: Connection, token_provider: TokenProvider) -> DocuSignClient:
+def api_client_for(connection: Connection, token_provider: TokenProvider) -> DocuSignClient:
     return DocuSignClient(
         base_uri=connection.base_uri,
         account_id=connection.account_id,
