@@ -166,3 +166,22 @@ def test_a_delivery_still_retrying_when_its_test_ends_is_stopped(world):
     assert not connect._running
     delivery.refresh_from_db()
     assert (delivery.attempts, delivery.delivered) == (1, False)  # no retry after the stop
+
+
+def test_a_test_that_leaves_a_delivery_retrying(world):
+    """The first of a pair: it ends while its delivery is still retrying."""
+    from simulator.esign import connect
+
+    config = SimConnectConfig.objects.create(account=world.account, url="http://127.0.0.1:9/")
+    delivery = SimConnectDelivery.objects.create(
+        config=config, url=config.url, event="envelope-sent", envelope_id="e", body="{}"
+    )
+    connect._start(delivery.pk, [])
+    assert connect._running
+
+
+def test_the_next_test_starts_with_no_delivery_running():
+    """The pair's second: the suite's hook (tests/conftest.py) stopped and joined it."""
+    from simulator.esign import connect
+
+    assert not connect._running
