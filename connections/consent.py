@@ -1,9 +1,11 @@
-"""Individual consent: a signed, expiring link per request, the email, and the return page.
+"""Individual consent: a signed link per request, the email, and the return page.
 
-The `state` DocuSign echoes back names the ConsentRequest and is signed with a salt and a
-max age (django.core.signing), so it cannot be forged, expires, and dies once used. The
-authorization `code` DocuSign adds is never read: JWT Grant only needs the consent itself,
-which a token mint then proves.
+The `state` DocuSign echoes back names the ConsentRequest and is signed with a salt
+(django.core.signing), so it cannot be forged. It does not gate anything: DocuSign records
+consent at "Allow access" whatever our link's age or history, so every return with an
+allow makes a worker ask DocuSign (a JWT Grant for the connection's user) what it now holds,
+and the page says that. The authorization `code` DocuSign adds is never read: JWT Grant
+only needs the consent itself.
 Reference: https://developers.docusign.com/platform/auth/consent/obtaining-individual-consent/
 """
 

@@ -55,5 +55,6 @@ class Command(BaseCommand):
         self.stdout.write(consent.link_for(request))
         self.stderr.write(
             f"Open it as the DocuSign user {connection.user_email or connection.user_id} and "
-            f"choose Allow access. It works once, until {request.expires_at:%Y-%m-%d %H:%M} UTC."
+            "choose Allow access. A newer link replaces this one; the page DocuSign returns "
+            "to then checks with DocuSign that the consent is there."
         )
