@@ -217,6 +217,21 @@ if DOCUSIGN_SIMULATOR:
 SIMULATOR_AUTO_SIGN_SECONDS = env.int("SIMULATOR_AUTO_SIGN_SECONDS", default=0)
 SIMULATOR_HOURLY_LIMIT = env.int("SIMULATOR_HOURLY_LIMIT", default=3000)
 SIMULATOR_BURST_LIMIT = env.int("SIMULATOR_BURST_LIMIT", default=200)  # per 30 s (demo)
+# DocuSign's official eSignature OpenAPI spec: the tests check the simulator against it (the
+# simulator itself runs on the compact schema derived from it, committed in simulator/).
+_SPEC = Path("shared/docusign/esignature.rest.swagger-v2.1.json")
+DOCUSIGN_SPEC_PATH = Path(
+    env.str(
+        "DOCUSIGN_SPEC_PATH",
+        # ../shared beside the repository, or the nearest one above (a git worktree's).
+        default=str(
+            next(
+                (p / _SPEC for p in BASE_DIR.parents if (p / _SPEC).exists()),
+                BASE_DIR.parent / _SPEC,
+            )
+        ),
+    )
+)
 # Plain http is only ever accepted for loopback hosts, and only in development.
 DOCUSIGN_ALLOW_HTTP_LOOPBACK = DEBUG
 # Scopes asked for besides "signature impersonation", which are always asked for.

@@ -1,4 +1,5 @@
-"""Simulator state in Django's admin: faults to inject, Connect configurations, envelopes."""
+"""Simulator state in Django's admin: behaviour (timing, limits), faults to inject, Connect
+configurations, envelopes."""
 
 from typing import Any
 
@@ -7,13 +8,64 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from connections.forms import WriteOnlyTextarea
-from simulator.models import SimConnectConfig, SimConnectDelivery, SimEnvelope, SimFault
+from simulator.models import (
+    SimBehaviour,
+    SimConnectConfig,
+    SimConnectDelivery,
+    SimEnvelope,
+    SimFault,
+)
 
 
 @admin.register(SimFault)
 class SimFaultAdmin(admin.ModelAdmin[SimFault]):
-    list_display = ["status", "remaining", "path_contains", "delay_ms", "created"]
-    fields = ["status", "remaining", "path_contains", "delay_ms"]
+    list_display = [
+        "status",
+        "remaining",
+        "operation",
+        "path_contains",
+        "delay_ms",
+        "drop_connection",
+        "created",
+    ]
+    fields = ["status", "remaining", "operation", "path_contains", "delay_ms", "drop_connection"]
+
+
+@admin.register(SimBehaviour)
+class SimBehaviourAdmin(admin.ModelAdmin[SimBehaviour]):
+    """One row: how slow and limited the simulated DocuSign is (simulator.control in code)."""
+
+    fieldsets = [
+        (
+            "Timing",
+            {"fields": ["slow_create_seconds", "slow_create_percent", "search_lag_seconds"]},
+        ),
+        (
+            "Limits",
+            {
+                "fields": [
+                    "hourly_limit",
+                    "hourly_limit_status",
+                    "burst_limit",
+                    "envelope_poll_burst_limit",
+                    "envelope_poll_hourly_limit",
+                    "envelope_update_burst_limit",
+                    "envelope_update_hourly_limit",
+                ]
+            },
+        ),
+        (
+            "Failures",
+            {"fields": ["unavailable_percent", "drop_percent", "token_lifetime_seconds"]},
+        ),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not SimBehaviour.objects.exists()
+
+    def save_model(self, request: HttpRequest, obj: SimBehaviour, form: Any, change: bool) -> None:
+        obj.pk = 1  # the one row simulator.control reads
+        super().save_model(request, obj, form, change)
 
 
 class ConnectConfigForm(forms.ModelForm[SimConnectConfig]):

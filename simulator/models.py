@@ -130,6 +130,7 @@ class SimAccessToken(models.Model):
 
 
 from simulator.esign.models import (  # noqa: E402  (Django finds models here)
+    SimBehaviour,
     SimConnectConfig,
     SimConnectDelivery,
     SimDocument,
@@ -144,6 +145,7 @@ __all__ = [
     "SimAccessToken",
     "SimAccount",
     "SimApp",
+    "SimBehaviour",
     "SimConnectConfig",
     "SimConnectDelivery",
     "SimConsent",

@@ -20,8 +20,8 @@ import requests
 from django.db import connections, transaction
 from django.utils import timezone
 
-from simulator.esign.api import ds_date
-from simulator.esign.envelopes import envelope_json
+from simulator.esign.serializers import envelope_json
+from simulator.esign.wire import ds_date
 from simulator.models import SimConnectConfig, SimConnectDelivery, SimEnvelope, SimRecipient
 
 logger = logging.getLogger("simulator.connect")

@@ -3,8 +3,8 @@
 from typing import Any
 
 from simulator.esign import pdf
-from simulator.esign.api import ApiError, ds_date
 from simulator.esign.envelopes import document_text
+from simulator.esign.wire import ApiError, ds_date
 from simulator.models import SimDocument, SimEnvelope
 
 

@@ -1,4 +1,4 @@
-"""Envelopes in the simulator: create from a definition, serialise as DocuSign does.
+"""Envelopes in the simulator: create one from an envelope definition.
 
 Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/create/
 """
@@ -12,10 +12,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
 
 from simulator.esign import lifecycle
-from simulator.esign.api import ApiError, ds_date
+from simulator.esign.serializers import RECIPIENT_KINDS
+from simulator.esign.wire import ApiError
 from simulator.models import (
     SimAccount,
     SimDocument,
@@ -25,11 +25,6 @@ from simulator.models import (
     SimUser,
 )
 
-RECIPIENT_KINDS = {
-    "signers": "signer",
-    "carbonCopies": "carboncopy",
-    "certifiedDeliveries": "certifieddelivery",
-}
 MAX_RECIPIENTS = 100
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -245,126 +240,3 @@ def _check_anchors(envelope: SimEnvelope) -> None:
                         f"The specified Anchor Tab string was not found in the document. "
                         f"Anchor Tab String: '{anchor}'",
                     )
-
-
-# --- Serialisation ----------------------------------------------------------------------
-
-
-def envelope_json(envelope: SimEnvelope, include: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
-    uri = f"/envelopes/{envelope.envelope_id}"
-    data: dict[str, Any] = {
-        "envelopeId": envelope.envelope_id,
-        "status": envelope.status,
-        "emailSubject": envelope.email_subject,
-        "emailBlurb": envelope.email_blurb,
-        "envelopeUri": uri,
-        "documentsUri": f"{uri}/documents",
-        "recipientsUri": f"{uri}/recipients",
-        "customFieldsUri": f"{uri}/custom_fields",
-        "createdDateTime": ds_date(envelope.created),
-        "statusChangedDateTime": ds_date(envelope.status_changed),
-        "lastModifiedDateTime": ds_date(envelope.status_changed),
-    }
-    _add_dates(data, envelope, ["sent", "delivered", "completed", "declined", "voided"])
-    if envelope.voided_reason:
-        data["voidedReason"] = envelope.voided_reason
-    if envelope.template_id:
-        data["templatesUri"] = f"{uri}/templates"
-    if "recipients" in include:
-        data["recipients"] = recipients_json(envelope, include_tabs="tabs" in include)
-    if "custom_fields" in include:
-        data["customFields"] = custom_fields_json(envelope)
-    return data
-
-
-def _add_dates(data: dict[str, Any], row: SimEnvelope | SimRecipient, fields: list[str]) -> None:
-    """`sent` → `sentDateTime` and so on, for the timestamps that are set."""
-    for field in fields:
-        value = getattr(row, field)
-        if value:
-            data[f"{field}DateTime"] = ds_date(value)
-
-
-def custom_fields_json(envelope: SimEnvelope) -> dict[str, Any]:
-    return {
-        "textCustomFields": [
-            {"fieldId": str(i), "name": name, "value": value, "show": "true", "required": "false"}
-            for i, (name, value) in enumerate(envelope.custom_fields.items(), start=1)
-        ],
-        "listCustomFields": [],
-    }
-
-
-def recipient_json(recipient: SimRecipient, *, include_tabs: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "recipientId": recipient.recipient_id,
-        "recipientIdGuid": recipient.recipient_id_guid,
-        "recipientType": RECIPIENT_KINDS[recipient.kind],
-        "name": recipient.name,
-        "email": recipient.email,
-        "routingOrder": str(recipient.routing_order),
-        "status": recipient.status,
-    }
-    if recipient.client_user_id:
-        data["clientUserId"] = recipient.client_user_id
-    if recipient.role_name:
-        data["roleName"] = recipient.role_name
-    _add_dates(data, recipient, ["sent", "delivered", "signed", "declined"])
-    if recipient.declined_reason:
-        data["declinedReason"] = recipient.declined_reason
-    if include_tabs:
-        data["tabs"] = recipient.tabs
-    return data
-
-
-def recipients_json(envelope: SimEnvelope, *, include_tabs: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {kind: [] for kind in RECIPIENT_KINDS}
-    recipients = list(envelope.recipients.all())
-    for recipient in recipients:
-        data[recipient.kind].append(recipient_json(recipient, include_tabs=include_tabs))
-    pending = [r.routing_order for r in recipients if r.status in ("created", "sent", "delivered")]
-    data["recipientCount"] = str(len(recipients))
-    data["currentRoutingOrder"] = str(min(pending) if pending else 1)
-    return data
-
-
-def template_json(template: SimTemplate, *, full: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "templateId": template.template_id,
-        "name": template.name,
-        "description": template.description,
-        "emailSubject": template.email_subject,
-        "shared": "true",
-        "created": ds_date(template.created),
-        "lastModified": ds_date(template.modified),
-        "uri": f"/templates/{template.template_id}",
-        "pageCount": str(len(template.documents)),
-    }
-    if full:
-        data["recipients"] = template_recipients_json(template)
-        data["documents"] = [
-            {"documentId": d["documentId"], "name": d["name"], "order": str(i)}
-            for i, d in enumerate(template.documents, start=1)
-        ]
-    return data
-
-
-def template_recipients_json(template: SimTemplate) -> dict[str, Any]:
-    return {
-        "signers": [
-            {
-                "roleName": role["roleName"],
-                "recipientId": str(role.get("recipientId", i)),
-                "routingOrder": str(role.get("routingOrder", 1)),
-                "tabs": role.get("tabs") or {},
-            }
-            for i, role in enumerate(template.roles, start=1)
-        ],
-        "carbonCopies": [],
-        "certifiedDeliveries": [],
-        "recipientCount": str(len(template.roles)),
-    }
-
-
-def now_iso() -> str:
-    return ds_date(timezone.now())

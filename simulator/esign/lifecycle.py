@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from simulator.esign import connect
 from simulator.models import SimEnvelope, SimRecipient
 
 ACTIVE = ("sent", "delivered")
@@ -130,9 +131,7 @@ def _touch(envelope: SimEnvelope, event: str) -> None:
 
 
 def _publish(envelope: SimEnvelope, event: str, recipient: SimRecipient | None = None) -> None:
-    from simulator.esign.connect import publish  # connect serialises envelopes: import late
-
-    publish(envelope, event, recipient)
+    connect.publish(envelope, event, recipient)
 
 
 def auto_sign_due(account_id: int, *, after_seconds: int) -> int:

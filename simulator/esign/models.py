@@ -1,4 +1,5 @@
-"""The simulator's eSignature state: envelopes, recipients, documents, templates, faults."""
+"""The simulator's eSignature state: envelopes, recipients, documents, templates, faults
+and behaviour (timing and limits)."""
 
 import uuid
 
@@ -105,16 +106,83 @@ class SimSigningSession(models.Model):
 
 
 class SimFault(models.Model):
-    """The next `remaining` API requests (matching `path_contains`) fail or are delayed."""
+    """The next `remaining` API requests (matching `operation` and `path_contains`) are delayed,
+    then fail with `status` (≥ 400), lose their connection mid-answer, or go through."""
 
-    status = models.PositiveSmallIntegerField(default=503)
+    status = models.PositiveSmallIntegerField(
+        default=503, help_text="≥ 400: answer with this status. Below 400: answer normally."
+    )
     remaining = models.PositiveIntegerField(default=1)
+    operation = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="A DocuSign operationId, e.g. Envelopes_PostEnvelopes; blank: any.",
+    )
     path_contains = models.CharField(max_length=200, blank=True)
     delay_ms = models.PositiveIntegerField(default=0)
+    drop_connection = models.BooleanField(
+        default=False,
+        help_text="Do the work, then close the connection half-way through the answer.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return f"{self.remaining} x {self.status} on '{self.path_contains}'"
+        what = "dropped" if self.drop_connection else str(self.status)
+        return f"{self.remaining} x {what} on {self.operation or 'any'} '{self.path_contains}'"
+
+
+class SimBehaviour(models.Model):
+    """How slow, limited and unreliable the simulated DocuSign is (one row; blank: off)."""
+
+    search_lag_seconds = models.FloatField(
+        default=0, help_text="listStatusChanges finds an envelope only this long after creation."
+    )
+    slow_create_seconds = models.FloatField(
+        default=0, help_text="Creates take this long before the envelope exists."
+    )
+    slow_create_percent = models.PositiveSmallIntegerField(
+        default=100, help_text="Share of creates that are slow (0-100)."
+    )
+    unavailable_percent = models.PositiveSmallIntegerField(
+        default=0, help_text="Share of API calls answered 503 (0-100)."
+    )
+    drop_percent = models.PositiveSmallIntegerField(
+        default=0, help_text="Share of API calls whose connection drops mid-answer (0-100)."
+    )
+    token_lifetime_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Access tokens die after this many seconds although expires_in says 3600.",
+    )
+    hourly_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="API calls per hour (blank: SIMULATOR_HOURLY_LIMIT)."
+    )
+    hourly_limit_status = models.PositiveSmallIntegerField(
+        default=429,
+        choices=[(429, "429"), (400, "400 (as observed in production)")],
+        help_text="HTTP status of HOURLY_APIINVOCATION_LIMIT_EXCEEDED.",
+    )
+    burst_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="API calls per 30 s (blank: SIMULATOR_BURST_LIMIT)."
+    )
+    envelope_poll_burst_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="GETs on one envelope per 30 s (blank: unlimited)."
+    )
+    envelope_poll_hourly_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="GETs on one envelope per hour (blank: unlimited)."
+    )
+    envelope_update_burst_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="PUTs on one envelope per 30 s (blank: unlimited)."
+    )
+    envelope_update_hourly_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="PUTs on one envelope per hour (blank: unlimited)."
+    )
+
+    class Meta:
+        verbose_name_plural = "sim behaviour"
+
+    def __str__(self) -> str:
+        return "Simulator behaviour"
 
 
 class SimConnectConfig(models.Model):

@@ -1,4 +1,4 @@
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, re_path
 
 from simulator.esign import pages, views
 
@@ -22,6 +22,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.template_recipients,
         name="api-template-recipients",
     ),
+    # Everything else under restapi/: a JSON error naming DocuSign's operation, never HTML.
+    re_path(r"^restapi/(?P<rest>.*)$", views.not_simulated, name="api-not-simulated"),
     path("signing/<str:token>/", pages.signing, name="signing"),
     path("sending/<str:token>/", pages.sender, name="sender"),
     path("inbox/", pages.inbox, name="inbox"),

@@ -4,17 +4,16 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/reference/
 """
 
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
 
-from simulator.esign import documents, envelopes, lifecycle
-from simulator.esign.api import ApiError, api_view, json_body
+from simulator.esign import documents, envelopes, lifecycle, serializers, status_changes, strict
+from simulator.esign.api import api_view
+from simulator.esign.status_changes import include_param, int_param
+from simulator.esign.wire import ApiError, json_body, now_iso
 from simulator.models import (
     SimAccount,
     SimEnvelope,
@@ -23,8 +22,6 @@ from simulator.models import (
     SimTemplate,
     SimUser,
 )
-
-MAX_COUNT = 1000
 
 
 def _envelope(account: SimAccount, envelope_id: str) -> SimEnvelope:
@@ -36,10 +33,6 @@ def _envelope(account: SimAccount, envelope_id: str) -> SimEnvelope:
             404,
         )
     return envelope
-
-
-def _include(request: HttpRequest) -> set[str]:
-    return {p.strip() for p in request.GET.get("include", "").split(",") if p.strip()}
 
 
 @api_view
@@ -63,85 +56,14 @@ def envelopes_collection(
             {
                 "envelopeId": envelope.envelope_id,
                 "status": envelope.status,
-                "statusDateTime": envelopes.now_iso(),
+                "statusDateTime": now_iso(),
                 "uri": f"/envelopes/{envelope.envelope_id}",
             },
             status=201,
         )
     if request.method == "GET":
-        return JsonResponse(list_status_changes(request, account))
+        return JsonResponse(status_changes.list_status_changes(request, account))
     raise ApiError("INVALID_REQUEST_METHOD", "Use GET or POST.", 405)
-
-
-def _date(request: HttpRequest, name: str) -> datetime | None:
-    raw = request.GET.get(name)
-    if not raw:
-        return None
-    value = parse_datetime(raw.replace(" ", "+"))
-    if value is None:
-        raise ApiError(
-            "INVALID_REQUEST_PARAMETER", f"The {name} parameter is not a valid date: {raw}"
-        )
-    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
-
-
-def _int(request: HttpRequest, name: str, default: int) -> int:
-    try:
-        return int(request.GET.get(name, default))
-    except ValueError:
-        raise ApiError(
-            "INVALID_REQUEST_PARAMETER", f"The {name} parameter must be a number."
-        ) from None
-
-
-def list_status_changes(request: HttpRequest, account: SimAccount) -> dict[str, Any]:
-    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/liststatuschanges/
-    from_date, to_date = _date(request, "from_date"), _date(request, "to_date")
-    ids = [i.strip().lower() for i in request.GET.get("envelope_ids", "").split(",") if i.strip()]
-    if from_date is None and not ids and not request.GET.get("transaction_ids"):
-        raise ApiError(
-            "INVALID_REQUEST_PARAMETER",
-            "The request contained at least one invalid parameter. A from_date, envelope_ids "
-            "or transaction_ids is required.",
-        )
-    found: QuerySet[SimEnvelope] = SimEnvelope.objects.filter(account=account)
-    if ids:
-        found = found.filter(envelope_id__in=ids)
-    if from_date:
-        found = found.filter(status_changed__gte=from_date)
-    if to_date:
-        found = found.filter(status_changed__lte=to_date)
-    statuses = [s.strip().lower() for s in request.GET.get("status", "").split(",") if s.strip()]
-    if statuses and "any" not in statuses:
-        found = found.filter(status__in=statuses)
-    custom = request.GET.get("custom_field", "")
-    if custom:
-        name, _, value = custom.partition("=")
-        found = found.filter(**{f"custom_fields__{name}": value})
-    start, count = _int(request, "start_position", 0), min(_int(request, "count", 100), MAX_COUNT)
-    if start < 0 or count < 1:
-        raise ApiError("INVALID_REQUEST_PARAMETER", "start_position must be ≥ 0 and count ≥ 1.")
-    total = found.count()
-    page = list(
-        found.order_by("status_changed", "pk").prefetch_related("recipients")[start : start + count]
-    )
-    include = _include(request)
-    end = start + len(page) - 1
-    query = request.GET.copy()
-    data: dict[str, Any] = {
-        "resultSetSize": str(len(page)),
-        "totalSetSize": str(total),
-        "startPosition": str(start),
-        "endPosition": str(max(end, 0)),
-        "envelopes": [envelopes.envelope_json(e, include) for e in page],
-    }
-    if start + len(page) < total:
-        query["start_position"] = str(start + len(page))
-        data["nextUri"] = f"/envelopes?{query.urlencode()}"
-    if start > 0:
-        query["start_position"] = str(max(start - count, 0))
-        data["previousUri"] = f"/envelopes?{query.urlencode()}"
-    return data
 
 
 @api_view
@@ -151,7 +73,7 @@ def envelope_item(
     envelope = _envelope(account, envelope_id)
     if request.method == "GET":
         # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/get/
-        return JsonResponse(envelopes.envelope_json(envelope, _include(request)))
+        return JsonResponse(serializers.envelope_json(envelope, include_param(request)))
     if request.method != "PUT":
         raise ApiError("INVALID_REQUEST_METHOD", "Use GET or PUT.", 405)
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/update/
@@ -197,13 +119,13 @@ def recipients(
     if request.method == "PUT":
         return _update_recipients(envelope, json_body(request))
     include_tabs = request.GET.get("include_tabs", "false").lower() == "true"
-    return JsonResponse(envelopes.recipients_json(envelope, include_tabs=include_tabs))
+    return JsonResponse(serializers.recipients_json(envelope, include_tabs=include_tabs))
 
 
 def _update_recipients(envelope: SimEnvelope, body: dict[str, Any]) -> HttpResponse:
     """Correct names/emails of recipients who have not finished (drafts or in-process)."""
     results = []
-    for kind in envelopes.RECIPIENT_KINDS:
+    for kind in serializers.RECIPIENT_KINDS:
         for item in body.get(kind) or []:
             recipient = envelope.recipients.filter(
                 recipient_id=str(item.get("recipientId"))
@@ -266,11 +188,14 @@ def templates_collection(
     search = request.GET.get("search_text", "")
     if search:
         found = found.filter(name__icontains=search)
-    start, count = _int(request, "start_position", 0), min(_int(request, "count", 100), 2000)
+    start, count = (
+        int_param(request, "start_position", 0),
+        min(int_param(request, "count", 100), 2000),
+    )
     page = list(found[start : start + count])
     return JsonResponse(
         {
-            "envelopeTemplates": [envelopes.template_json(t) for t in page],
+            "envelopeTemplates": [serializers.template_json(t) for t in page],
             "resultSetSize": str(len(page)),
             "totalSetSize": str(found.count()),
             "startPosition": str(start),
@@ -291,7 +216,7 @@ def template_item(
     request: HttpRequest, *, account: SimAccount, user: SimUser, template_id: str
 ) -> HttpResponse:
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templates/get/
-    return JsonResponse(envelopes.template_json(_template(account, template_id), full=True))
+    return JsonResponse(serializers.template_json(_template(account, template_id), full=True))
 
 
 @api_view
@@ -299,7 +224,7 @@ def template_recipients(
     request: HttpRequest, *, account: SimAccount, user: SimUser, template_id: str
 ) -> HttpResponse:
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templaterecipients/list/
-    return JsonResponse(envelopes.template_recipients_json(_template(account, template_id)))
+    return JsonResponse(serializers.template_recipients_json(_template(account, template_id)))
 
 
 @api_view
@@ -368,3 +293,18 @@ def sender_view(
 
 def _no_recipient() -> SimRecipient:
     raise ApiError("ENVELOPE_HAS_NO_RECIPIENTS", "Add a recipient before opening the sender view.")
+
+
+@csrf_exempt
+def not_simulated(request: HttpRequest, rest: str) -> HttpResponse:
+    """Any other path under /restapi: DocuSign's JSON error naming the operation, if any."""
+    try:
+        operation = strict.operation_for(request.method or "GET", f"/{rest}")
+    except ApiError as exc:
+        return exc.response()
+    # Unreachable while every simulated operation has its URL (a test checks that).
+    return ApiError(
+        "OPERATION_NOT_SIMULATED",
+        f"{operation.id} is simulated, but not at /{rest} (check the path's form).",
+        501,
+    ).response()

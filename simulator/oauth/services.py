@@ -30,6 +30,9 @@ CLOCK_LEEWAY = 60  # seconds; DocuSign's tolerance is unpublished
 # DocuSign's samples ask for 1 hour; its Python example 4000 s. Longer than this is refused.
 MAX_ASSERTION_LIFETIME = 2 * 3600
 MAX_KEYPAIRS = 5
+# The simulator stands in for the demo environment: an assertion for production's account
+# server names an integration key this environment does not know (FACTS §1.4).
+OTHER_ENVIRONMENT_AUDIENCES = frozenset({"account.docusign.com"})
 
 
 class OAuthError(Exception):
@@ -65,6 +68,8 @@ def verify_assertion(assertion: str, *, audience: str, now: float | None = None)
         raise OAuthError("invalid_request", "The assertion is not a JWT.") from None
     if header.get("alg") != "RS256":
         raise _invalid_grant("no_valid_keys_or_signatures")
+    if claims.get("aud") in OTHER_ENVIRONMENT_AUDIENCES and claims.get("aud") != audience:
+        raise _invalid_grant("issuer_not_found")
     app = SimApp.objects.filter(integration_key=str(claims.get("iss", "")).lower()).first()
     if app is None:
         raise _invalid_grant("issuer_not_found")
@@ -124,9 +129,10 @@ def _signed_by_app(assertion: str, app: SimApp) -> bool:
     return False
 
 
-def issue_token(grant: Grant) -> dict[str, Any]:
+def issue_token(grant: Grant, *, lifetime: int | None = None) -> dict[str, Any]:
+    """A token that says it lives TOKEN_LIFETIME; `lifetime` may make it die sooner."""
     token, _ = SimAccessToken.issue(
-        app=grant.app, user=grant.user, scopes=grant.scopes, lifetime=TOKEN_LIFETIME
+        app=grant.app, user=grant.user, scopes=grant.scopes, lifetime=lifetime or TOKEN_LIFETIME
     )
     return {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from simulator import control
 from simulator.models import SimApp, SimConsent, SimUser
 from simulator.oauth import services
 
@@ -36,7 +37,8 @@ def token(request: HttpRequest) -> JsonResponse:
         grant = services.verify_assertion(assertion, audience=expected_audience(request))
     except services.OAuthError as exc:
         return JsonResponse(exc.body(), status=exc.status)
-    return JsonResponse(services.issue_token(grant))
+    lifetime = control.behaviour().token_lifetime_seconds
+    return JsonResponse(services.issue_token(grant, lifetime=lifetime))
 
 
 @require_GET

@@ -69,3 +69,28 @@ def api(client, world, token):
         )
 
     return call
+
+
+@pytest.fixture
+def http_api(live_server, world):
+    """The world's REST API over real HTTP (live_server): `call(method, path, **requests_kw)`."""
+    import requests
+
+    host = live_server.url.split("://", 1)[1]
+    response = requests.post(
+        f"{live_server.url}/simulator/oauth/token",
+        data={
+            "grant_type": JWT_GRANT_TYPE,
+            "assertion": make_assertion(world, aud=f"{host}/simulator"),
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200, response.content
+    base = f"{live_server.url}/simulator/restapi/v2.1/accounts/{world.account.account_id}"
+    headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def call(method, path, **kwargs):
+        timeout = kwargs.pop("timeout", 10)
+        return requests.request(method, base + path, headers=headers, timeout=timeout, **kwargs)
+
+    return call

@@ -1,0 +1,93 @@
+"""Make the simulated DocuSign slow, limited or unreliable: one small API for tests,
+benchmarks and scripts; the same switches are in the admin (Sim behaviour, Sim faults).
+
+    from simulator import control
+
+    control.configure(search_lag_seconds=5, burst_limit=10, token_lifetime_seconds=2)
+    control.slow_creates(seconds=6)              # the next create answers after 6 s
+    control.drop_connections(operation="Envelopes_PostEnvelopes")
+    control.inject_fault(status=503, count=2, operation="Envelopes_GetEnvelope")
+    control.expire_tokens()                      # every issued access token dies now
+    control.reset()                              # back to a prompt, unlimited DocuSign
+
+State lives in the database, so it reaches every process serving the simulator (gunicorn
+workers, live_server threads). Operation names are DocuSign's operationIds.
+"""
+
+from typing import Any
+
+from django.utils import timezone
+
+from simulator.models import SimAccessToken, SimBehaviour, SimFault
+
+CREATE = "Envelopes_PostEnvelopes"
+
+
+def behaviour() -> SimBehaviour:
+    """The current behaviour (defaults when nothing was configured)."""
+    return SimBehaviour.objects.filter(pk=1).first() or SimBehaviour(pk=1)
+
+
+def configure(**changes: Any) -> SimBehaviour:
+    """Set SimBehaviour fields, e.g. `configure(search_lag_seconds=5, hourly_limit=100)`."""
+    current = behaviour()
+    for name, value in changes.items():
+        if not hasattr(current, name) or name in ("id", "pk"):
+            raise TypeError(f"SimBehaviour has no setting '{name}'.")
+        setattr(current, name, value)
+    current.full_clean()
+    current.save()
+    return current
+
+
+def reset() -> None:
+    """Forget every behaviour change and pending fault."""
+    SimBehaviour.objects.all().delete()
+    SimFault.objects.all().delete()
+
+
+def inject_fault(
+    *,
+    status: int = 503,
+    count: int = 1,
+    operation: str = "",
+    path_contains: str = "",
+    delay_ms: int = 0,
+    drop_connection: bool = False,
+) -> SimFault:
+    """The next `count` matching API calls wait `delay_ms`, then fail with `status` (≥ 400),
+    or go through and lose their connection mid-answer (`drop_connection`), or go through."""
+    return SimFault.objects.create(
+        status=status,
+        remaining=count,
+        operation=operation,
+        path_contains=path_contains,
+        delay_ms=delay_ms,
+        drop_connection=drop_connection,
+    )
+
+
+def slow_creates(*, seconds: float, count: int = 1) -> SimFault:
+    """The next `count` envelope creates take `seconds`; each envelope exists only once its
+    create has finished (set the client's read timeout below `seconds` to see a timeout
+    whose create still succeeds)."""
+    return inject_fault(status=200, count=count, operation=CREATE, delay_ms=int(seconds * 1000))
+
+
+def drop_connections(*, count: int = 1, operation: str = "", path_contains: str = "") -> SimFault:
+    """The next `count` matching calls do their work, then the connection closes half-way
+    through the answer (the client sees a broken response, not DocuSign's verdict)."""
+    return inject_fault(
+        status=200,
+        count=count,
+        operation=operation,
+        path_contains=path_contains,
+        drop_connection=True,
+    )
+
+
+def expire_tokens() -> int:
+    """Every access token issued so far stops working now; returns how many."""
+    return SimAccessToken.objects.filter(expires_at__gt=timezone.now()).update(
+        expires_at=timezone.now()
+    )

@@ -1,0 +1,153 @@
+"""Envelopes, recipients and templates as DocuSign's GET answers and Connect messages show them.
+
+Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/get/
+"""
+
+from collections.abc import Set as AbstractSet
+from typing import Any
+
+from simulator.esign.wire import ds_date
+from simulator.models import SimEnvelope, SimRecipient, SimTemplate
+
+RECIPIENT_KINDS = {
+    "signers": "signer",
+    "carbonCopies": "carboncopy",
+    "certifiedDeliveries": "certifieddelivery",
+}
+
+
+def envelope_json(envelope: SimEnvelope, include: AbstractSet[str] = frozenset()) -> dict[str, Any]:
+    """GET envelope's answer: the keys and constant flags of DocuSign's own example."""
+    uri = f"/envelopes/{envelope.envelope_id}"
+    data: dict[str, Any] = {
+        "allowMarkup": "false",
+        "allowReassign": "true",
+        "autoNavigation": "true",
+        "certificateUri": f"{uri}/documents/certificate",
+        "createdDateTime": ds_date(envelope.created),
+        "customFieldsUri": f"{uri}/custom_fields",
+        "documentsCombinedUri": f"{uri}/documents/combined",
+        "documentsUri": f"{uri}/documents",
+        "emailBlurb": envelope.email_blurb,
+        "emailSubject": envelope.email_subject,
+        "enableWetSign": "true",
+        "envelopeId": envelope.envelope_id,
+        "envelopeIdStamping": "true",
+        "envelopeLocation": "current_site",
+        "envelopeUri": uri,
+        "is21CFRPart11": "false",
+        "isSignatureProviderEnvelope": "false",
+        "lastModifiedDateTime": ds_date(envelope.status_changed),
+        "notificationUri": f"{uri}/notification",
+        "purgeState": "unpurged",
+        "recipientsUri": f"{uri}/recipients",
+        "sender": {
+            "userName": envelope.sender.name,
+            "userId": envelope.sender.user_id,
+            "accountId": envelope.account.account_id,
+            "email": envelope.sender.email,
+        },
+        "signerCanSignOnMobile": "true",
+        "status": envelope.status,
+        "statusChangedDateTime": ds_date(envelope.status_changed),
+        "templatesUri": f"{uri}/templates",
+    }
+    if envelope.sent:
+        data["initialSentDateTime"] = ds_date(envelope.sent)
+    _add_dates(data, envelope, ["sent", "delivered", "completed", "declined", "voided"])
+    if envelope.voided_reason:
+        data["voidedReason"] = envelope.voided_reason
+    if "recipients" in include:
+        data["recipients"] = recipients_json(envelope, include_tabs="tabs" in include)
+    if "custom_fields" in include:
+        data["customFields"] = custom_fields_json(envelope)
+    return data
+
+
+def _add_dates(data: dict[str, Any], row: SimEnvelope | SimRecipient, fields: list[str]) -> None:
+    """`sent` → `sentDateTime` and so on, for the timestamps that are set."""
+    for field in fields:
+        value = getattr(row, field)
+        if value:
+            data[f"{field}DateTime"] = ds_date(value)
+
+
+def custom_fields_json(envelope: SimEnvelope) -> dict[str, Any]:
+    return {
+        "textCustomFields": [
+            {"fieldId": str(i), "name": name, "value": value, "show": "true", "required": "false"}
+            for i, (name, value) in enumerate(envelope.custom_fields.items(), start=1)
+        ],
+        "listCustomFields": [],
+    }
+
+
+def recipient_json(recipient: SimRecipient, *, include_tabs: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "recipientId": recipient.recipient_id,
+        "recipientIdGuid": recipient.recipient_id_guid,
+        "recipientType": RECIPIENT_KINDS[recipient.kind],
+        "name": recipient.name,
+        "email": recipient.email,
+        "routingOrder": str(recipient.routing_order),
+        "status": recipient.status,
+    }
+    if recipient.client_user_id:
+        data["clientUserId"] = recipient.client_user_id
+    if recipient.role_name:
+        data["roleName"] = recipient.role_name
+    _add_dates(data, recipient, ["sent", "delivered", "signed", "declined"])
+    if recipient.declined_reason:
+        data["declinedReason"] = recipient.declined_reason
+    if include_tabs:
+        data["tabs"] = recipient.tabs
+    return data
+
+
+def recipients_json(envelope: SimEnvelope, *, include_tabs: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {kind: [] for kind in RECIPIENT_KINDS}
+    recipients = list(envelope.recipients.all())
+    for recipient in recipients:
+        data[recipient.kind].append(recipient_json(recipient, include_tabs=include_tabs))
+    pending = [r.routing_order for r in recipients if r.status in ("created", "sent", "delivered")]
+    data["recipientCount"] = str(len(recipients))
+    data["currentRoutingOrder"] = str(min(pending) if pending else 1)
+    return data
+
+
+def template_json(template: SimTemplate, *, full: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "templateId": template.template_id,
+        "name": template.name,
+        "description": template.description,
+        "emailSubject": template.email_subject,
+        "shared": "true",
+        "created": ds_date(template.created),
+        "lastModified": ds_date(template.modified),
+        "uri": f"/templates/{template.template_id}",
+        "pageCount": str(len(template.documents)),
+    }
+    if full:
+        data["recipients"] = template_recipients_json(template)
+        data["documents"] = [
+            {"documentId": d["documentId"], "name": d["name"], "order": str(i)}
+            for i, d in enumerate(template.documents, start=1)
+        ]
+    return data
+
+
+def template_recipients_json(template: SimTemplate) -> dict[str, Any]:
+    return {
+        "signers": [
+            {
+                "roleName": role["roleName"],
+                "recipientId": str(role.get("recipientId", i)),
+                "routingOrder": str(role.get("routingOrder", 1)),
+                "tabs": role.get("tabs") or {},
+            }
+            for i, role in enumerate(template.roles, start=1)
+        ],
+        "carbonCopies": [],
+        "certifiedDeliveries": [],
+        "recipientCount": str(len(template.roles)),
+    }
