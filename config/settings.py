@@ -15,6 +15,9 @@ import django_stubs_ext
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from ops.logs import logging_config
+from ops.sentry import init_sentry
+
 # Model admins, forms, fields and querysets take type arguments at run time (mypy needs them).
 django_stubs_ext.monkeypatch()
 
@@ -63,9 +66,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "connections",
     "envelopes",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.ProbeMiddleware",  # /healthz, /readyz: before host and HTTPS checks
+    "ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ops.middleware.ConnectRejectionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +121,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"].setdefault("TEST", {}).setdefault(
         "NAME", str(Path(tempfile.gettempdir()) / f"countersign-test-{os.getpid()}.sqlite3")
+    )
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # An unreachable database fails a request (and /readyz) in seconds instead of hanging.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -192,9 +204,39 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=0) or None  # None: CPUs
+# Exactly one beat schedules: the others wait on a Redis lock (ops/beat.py).
+CELERY_BEAT_SCHEDULER = "ops.beat:SingleBeatScheduler"
+CELERY_BEAT_SCHEDULE_FILENAME: str = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "celerybeat-schedule")
+)
+# Heartbeats (ops/heartbeat.py): beat writes one each tick and has a worker write one this
+# often; /readyz fails when either is older than OPS_HEARTBEAT_STALE_SECONDS.
+OPS_HEARTBEAT_SECONDS = env.float("OPS_HEARTBEAT_SECONDS", default=15.0)
+OPS_HEARTBEAT_STALE_SECONDS = env.float(
+    "OPS_HEARTBEAT_STALE_SECONDS", default=3 * OPS_HEARTBEAT_SECONDS
+)
+# A beat that dies holds the schedule this long before a standby beat takes over.
+OPS_BEAT_LOCK_SECONDS = env.float("OPS_BEAT_LOCK_SECONDS", default=4 * OPS_HEARTBEAT_SECONDS)
+CELERY_BEAT_MAX_LOOP_INTERVAL = OPS_HEARTBEAT_SECONDS
+ENVELOPES_SWEEP_SECONDS = env.float("ENVELOPES_SWEEP_SECONDS", default=30.0)
+ENVELOPES_RECONCILE_MINUTES = env.float("ENVELOPES_RECONCILE_MINUTES", default=15.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Decides each minute which connections are due; each polls at most every 15 minutes.
     "poll-docusign": {"task": "envelopes.tasks.poll_due_connections", "schedule": 60.0},
+    # Restarts lost work: expired send claims, lost tasks, undone voids, unapplied Connect.
+    "sweep-stuck-work": {"task": "envelopes.tasks.sweep", "schedule": ENVELOPES_SWEEP_SECONDS},
+    # Links or voids envelopes at DocuSign that no row (or two) account for.
+    "reconcile-docusign": {
+        "task": "envelopes.tasks.reconcile",
+        "schedule": ENVELOPES_RECONCILE_MINUTES * 60,
+    },
+    "ops-heartbeat": {
+        "task": "ops.tasks.heartbeat",
+        "schedule": OPS_HEARTBEAT_SECONDS,
+        # Heartbeats that waited out a worker outage are dropped, not replayed in a burst.
+        "options": {"expires": OPS_HEARTBEAT_SECONDS},
+    },
 }
 
 # --- DocuSign ---------------------------------------------------------------------------
@@ -239,6 +281,12 @@ DOCUSIGN_EXTRA_SCOPES: list[str] = env.list("DOCUSIGN_EXTRA_SCOPES", default=[])
 DOCUSIGN_TOKEN_REFRESH_MARGIN = env.int("DOCUSIGN_TOKEN_REFRESH_MARGIN", default=600)  # seconds
 CONSENT_LINK_DAYS = env.int("CONSENT_LINK_DAYS", default=7)  # a consent link's lifetime
 DOCUSIGN_HOURLY_LIMIT = env.int("DOCUSIGN_HOURLY_LIMIT", default=3000)  # per account
+# Calls per 30 s across all our processes: DocuSign allows 200 (demo) / 500 (production).
+DOCUSIGN_BURST_LIMIT = env.int("DOCUSIGN_BURST_LIMIT", default=180)
+# Share of both budgets kept for a person waiting (signing, downloads) over background work.
+DOCUSIGN_INTERACTIVE_RESERVE = env.float("DOCUSIGN_INTERACTIVE_RESERVE", default=0.1)
+# How long after a create DocuSign's search (listStatusChanges) may still not show the envelope.
+DOCUSIGN_SEARCH_LAG_SECONDS = env.float("DOCUSIGN_SEARCH_LAG_SECONDS", default=60.0)
 DOCUSIGN_CONNECT_TIMEOUT = env.float("DOCUSIGN_CONNECT_TIMEOUT", default=5.0)
 DOCUSIGN_READ_TIMEOUT = env.float("DOCUSIGN_READ_TIMEOUT", default=30.0)
 # TLS trust for DocuSign calls: a CA bundle path; empty for certifi's bundle.
@@ -257,6 +305,16 @@ ENVELOPES_POLL_PAGE_SIZE = env.int("ENVELOPES_POLL_PAGE_SIZE", default=1000)  # 
 # Development without Redis: runserver's own thread starts due polls this often (0: off;
 # `make run` sets 60 when there is no REDIS_URL).
 DEV_POLLER_SECONDS = env.int("DEV_POLLER_SECONDS", default=0)
+# Sending: a claim older than the lease is presumed dead and taken over by the sweep.
+ENVELOPES_SEND_LEASE_SECONDS = env.int("ENVELOPES_SEND_LEASE_SECONDS", default=300)
+ENVELOPES_MAX_SEND_ATTEMPTS = env.int("ENVELOPES_MAX_SEND_ATTEMPTS", default=10)
+ENVELOPES_RETRY_MAX_SECONDS = env.int("ENVELOPES_RETRY_MAX_SECONDS", default=300)  # backoff cap
+# Queued work (or a void) untouched this long has lost its task: the sweep dispatches it again.
+ENVELOPES_QUEUED_GRACE_SECONDS = env.int("ENVELOPES_QUEUED_GRACE_SECONDS", default=60)
+# Connect messages unapplied this long are drained by the sweep (a crashed drain).
+ENVELOPES_CONNECT_STALE_SECONDS = env.int("ENVELOPES_CONNECT_STALE_SECONDS", default=20)
+# How far back reconciliation compares DocuSign's envelopes with ours.
+ENVELOPES_RECONCILE_LOOKBACK_HOURS = env.float("ENVELOPES_RECONCILE_LOOKBACK_HOURS", default=2.0)
 
 # --- Production hardening ---------------------------------------------------------------
 if not DEBUG:
@@ -269,15 +327,18 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # Django attaches its own console handler; keep one copy of each line.
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.db.backends": {"level": "WARNING"},
-    },
-}
+# --- Operations: logs, metrics, error reporting -----------------------------------------
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is off (404).
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]  # scraped over the internal network
+SENTRY_DSN: str = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    init_sentry(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+        release=env.str("SENTRY_RELEASE", default=""),
+    )

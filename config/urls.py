@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("connections/", include("connections.urls")),
     path("envelopes/", include("envelopes.urls")),
+    path("", include("ops.urls")),
 ]
 
 if settings.DOCUSIGN_SIMULATOR:

@@ -238,10 +238,11 @@ class ApiCallAdmin(admin.ModelAdmin[ApiCall]):
         "status_code",
         "duration_ms",
         "error_code",
+        "request_id",
     ]
     list_filter = ["method", "status_code", "connection"]
     list_select_related = ["connection"]
-    search_fields = ["path", "error_code"]
+    search_fields = ["path", "error_code", "=request_id"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -42,7 +42,12 @@ def auth_server_for(connection: Connection) -> AuthServer:
     return AuthServer(url=connection.auth_server, transport=transport_for(connection))
 
 
-def api_client_for(connection: Connection, token_provider: TokenProvider) -> DocuSignClient:
+def api_client_for(
+    connection: Connection, token_provider: TokenProvider, *, interactive: bool = False
+) -> DocuSignClient:
+    """`interactive`: a person is waiting for this call; it may use the reserved budget."""
+    from connections.budget import SharedBudget
+
     return DocuSignClient(
         base_uri=connection.base_uri,
         account_id=connection.account_id,
@@ -53,6 +58,7 @@ def api_client_for(connection: Connection, token_provider: TokenProvider) -> Doc
         read_timeout=settings.DOCUSIGN_READ_TIMEOUT,
         ca_bundle=settings.DOCUSIGN_CA_BUNDLE,
         on_call=partial(record_api_call, connection=connection),
+        budget=SharedBudget(connection.account_id, interactive=interactive),
     )
 
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from connections import keys
 from connections.docusign.hosts import BaseUriError, normalize_base_uri
 from connections.fields import EncryptedTextField
+from ops.request_id import current_request_id
 
 
 def normalize_guid(value: str) -> str:
@@ -242,6 +243,10 @@ class ApiCall(models.Model):
     duration_ms = models.PositiveIntegerField(default=0)
     error_code = models.CharField(max_length=100, blank=True)
     rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    # The web request (or task) that caused the call: grep it to follow one send end to end.
+    request_id = models.CharField(
+        max_length=64, blank=True, default=current_request_id, db_index=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -74,11 +74,12 @@ def account_choices(connection: Connection) -> list[dict[str, Any]]:
     return list(cache.get(ACCOUNTS_KEY.format(connection.pk)) or [])
 
 
-def get_client(connection: Connection) -> DocuSignClient:
-    """The eSignature client for `connection`, with cached tokens and an ApiCall audit trail."""
+def get_client(connection: Connection, *, interactive: bool = False) -> DocuSignClient:
+    """The eSignature client for `connection`, with cached tokens, an ApiCall audit trail and
+    the account's shared API budget (`interactive`: a person waits, see connections.budget)."""
     if not connection.is_ready:
         raise ConnectionNotReady(f"connection {connection.name!r} is not ready")
-    return api_client_for(connection, ConnectionTokenProvider(connection))
+    return api_client_for(connection, ConnectionTokenProvider(connection), interactive=interactive)
 
 
 def enqueue_checks(*, connections: list[Connection]) -> list[str]:

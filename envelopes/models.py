@@ -86,6 +86,14 @@ class Envelope(models.Model):
     # Sending is claimed by one worker at a time; a claim older than the lease is abandoned.
     send_attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When a create was last sent to DocuSign: until it is known to have failed, DocuSign may
+    # still make the envelope, so no second create before a look-up finds nothing for long
+    # enough (see services.send_envelope).
+    create_started_at = models.DateTimeField(null=True, blank=True)
+    # A queued envelope waits until then (backoff, rate limit, create outcome still unknown).
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A void asked for and not yet done at DocuSign (the sweep retries it).
+    void_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -3,7 +3,6 @@
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -16,25 +15,32 @@ from django.db import transaction
 from django.utils import timezone
 
 from connections.docusign import esignature
-from connections.docusign.errors import DocuSignError
+from connections.docusign.errors import ConnectionNotReady, DocuSignError
 from connections.models import Connection
-from connections.services import get_client, note_failure
-from envelopes.definitions import CUSTOM_FIELD, build_definition
+from connections.services import get_client
+from envelopes.failures import show_failure
 from envelopes.generation import clean_data
+from envelopes.history import record_event
 from envelopes.models import (
-    ConnectEvent,
     Document,
     DocumentTemplate,
     Envelope,
     EnvelopeEvent,
     Recipient,
 )
-from envelopes.tracking import apply_envelope_summary, request_drain
+from envelopes.sending import (
+    INFRASTRUCTURE_ERRORS,
+    mark_first_routing_order_sent,
+    reconcile_connection,
+    send_envelope,
+)
+from envelopes.tracking import apply_envelope_summary
 from envelopes.uploads import check_uploads
+
+__all__ = ["reconcile_connection", "record_event", "send_envelope"]  # re-exported use cases
 
 logger = logging.getLogger("countersign.envelopes")
 
-SEND_LEASE = timedelta(minutes=5)  # a claim older than this is presumed dead
 TEMPLATES_CACHE_SECONDS = 600
 
 
@@ -75,6 +81,22 @@ def _check_recipients(recipients: list[RecipientInput], *, from_template: bool) 
         raise ValidationError("The same person is listed twice.", code="duplicate")
 
 
+def check_can_send(connection: Connection) -> None:
+    """Refuse, before anything is queued, a connection that cannot send yet."""
+    if not connection.is_ready:
+        raise ValidationError(
+            f"The connection {connection.name!r} is not set up yet: {ConnectionNotReady.advice}",
+            code="connection",
+        )
+    if connection.status == Connection.Status.AWAITING_CONSENT:
+        raise ValidationError(
+            f"The connection {connection.name!r} is waiting for the DocuSign user's consent; "
+            "sending would fail. Ask the user to grant consent (the connection's page has the "
+            "link), then send again.",
+            code="connection",
+        )
+
+
 @transaction.atomic
 def prepare_envelope(
     *,
@@ -92,6 +114,7 @@ def prepare_envelope(
     as_draft: bool = False,
 ) -> Envelope:
     """Save the envelope (status `queued`) and send it from a worker once committed."""
+    check_can_send(connection)
     sources = [bool(uploads), document_template is not None, bool(docusign_template_id)]
     if sum(sources) != 1:
         raise ValidationError(
@@ -148,93 +171,25 @@ def prepare_envelope(
         document.file.save(item.name, item.upload, save=False)
         document.save()
     record_event(envelope, "queued", "Waiting for a worker to send it to DocuSign.")
+    logger.info("Envelope %s queued for sending through %s", envelope.pk, connection.name)
+    transaction.on_commit(partial(_start_sending, str(envelope.pk)))
+    return envelope
+
+
+def _start_sending(envelope_id: str) -> None:
+    """Queue the send; with the broker down the envelope stays queued for the sweep."""
     from envelopes.tasks import send_envelope as send_envelope_task
 
-    transaction.on_commit(partial(send_envelope_task.delay, str(envelope.pk)))
-    return envelope
+    enqueue(send_envelope_task, envelope_id)
 
 
-def record_event(
-    envelope: Envelope, kind: str, detail: str = "", *, source: str = EnvelopeEvent.Source.APP
-) -> None:
-    EnvelopeEvent.objects.create(
-        envelope=envelope, kind=kind, status=envelope.status, detail=detail, source=source
-    )
-
-
-def _claim(envelope_id: str) -> Envelope | None:
-    """Take the envelope for sending; None if another worker has it or it is done."""
-    now = timezone.now()
-    queued = Envelope.objects.filter(pk=envelope_id, status=Envelope.Status.QUEUED)
-    abandoned = Envelope.objects.filter(
-        pk=envelope_id, status=Envelope.Status.SENDING, claimed_at__lt=now - SEND_LEASE
-    )
-    for candidates in (queued, abandoned):
-        if candidates.update(status=Envelope.Status.SENDING, claimed_at=now) == 1:
-            envelope = Envelope.objects.select_related("connection").get(pk=envelope_id)
-            envelope.send_attempts += 1
-            envelope.save(update_fields=["send_attempts"])
-            return envelope
-    return None
-
-
-def send_envelope(*, envelope_id: str) -> Envelope | None:
-    """Create the envelope at DocuSign, exactly once.
-
-    On a retry (after a timeout or a dead worker) it first looks for an envelope carrying our
-    UUID, so a create that succeeded at DocuSign is never made twice. Retryable failures put
-    the envelope back in the queue and re-raise for the task to retry; others mark it failed.
-    """
-    envelope = _claim(envelope_id)
-    if envelope is None:
-        return None
-    client = get_client(envelope.connection)
+def enqueue(task: Any, *args: Any) -> None:
+    """Hand work to a worker. The row already says what is to be done, so a broker that is
+    down loses nothing: the sweep (envelopes.sweeps) dispatches it again."""
     try:
-        summary = None
-        if envelope.send_attempts > 1:
-            found = esignature.find_envelopes(
-                client,
-                custom_field=CUSTOM_FIELD,
-                value=str(envelope.pk),
-                since=envelope.created_at - timedelta(minutes=5),
-            )
-            summary = found[0] if found else None
-        if summary is None:
-            summary = esignature.create_envelope(client, build_definition(envelope))
-        else:
-            record_event(envelope, "recovered", "Found the envelope a previous attempt created.")
-    except DocuSignError as exc:
-        note_failure(connection=envelope.connection, error=exc)
-        if exc.retryable:
-            Envelope.objects.filter(pk=envelope.pk).update(status=Envelope.Status.QUEUED)
-            record_event(envelope, "retrying", str(exc))
-            raise
-        envelope.status = Envelope.Status.FAILED
-        envelope.error_code, envelope.error_detail = exc.error_code, exc.with_advice
-        envelope.save()
-        record_event(envelope, "failed", str(exc))
-        return envelope
-    envelope.docusign_envelope_id = str(summary["envelopeId"])
-    envelope.status = str(summary.get("status") or Envelope.Status.SENT)
-    envelope.sent_at = timezone.now() if envelope.status != Envelope.Status.CREATED else None
-    envelope.error_code = envelope.error_detail = ""
-    envelope.save()
-    if envelope.status == Envelope.Status.SENT:
-        _mark_first_routing_order_sent(envelope)
-    record_event(envelope, envelope.status, f"DocuSign envelope {envelope.docusign_envelope_id}")
-    _replay_early_connect_messages(envelope)
-    return envelope
-
-
-def _replay_early_connect_messages(envelope: Envelope) -> None:
-    """Connect can report an envelope before we have saved its ID; apply those messages now."""
-    early = ConnectEvent.objects.filter(
-        connection=envelope.connection,
-        docusign_envelope_id=envelope.docusign_envelope_id.lower(),
-        unknown_envelope=True,
-    ).update(unknown_envelope=False, processed_at=None)
-    if early:
-        transaction.on_commit(partial(request_drain, envelope.connection_id))
+        task.delay(*args)
+    except INFRASTRUCTURE_ERRORS as exc:
+        logger.warning("Could not queue %s%s (%s); the sweep will", task.name, args, exc)
 
 
 # DocuSign voids only envelopes still out for signature: not drafts, not finished ones.
@@ -245,34 +200,69 @@ def may_void(envelope: Envelope) -> bool:
     return envelope.status in VOIDABLE
 
 
-def _check_void(envelope: Envelope, reason: str) -> None:
+def request_void(*, envelope: Envelope, reason: str) -> None:
+    """Ask for a void: recorded now, done by a worker (retried by the sweep if it is lost)."""
     if not may_void(envelope):
         raise ValidationError("Only envelopes that are out for signature can be voided.")
     if not reason.strip():
         raise ValidationError("Say why the envelope is voided: recipients see the reason.")
-
-
-def request_void(*, envelope: Envelope, reason: str) -> None:
-    """Record the request and have a worker void the envelope at DocuSign."""
+    envelope.void_requested_at = timezone.now()
+    envelope.voided_reason = reason.strip()[:200]
+    envelope.error_code = envelope.error_detail = ""
+    envelope.save()
+    record_event(envelope, "void-requested", reason)
     from envelopes.tasks import void_envelope as void_task
 
-    _check_void(envelope, reason)
-    record_event(envelope, "void-requested", reason)
-    transaction.on_commit(partial(void_task.delay, str(envelope.pk), reason))
+    transaction.on_commit(partial(enqueue, void_task, str(envelope.pk)))
 
 
-def void_envelope(*, envelope: Envelope, reason: str) -> None:
-    _check_void(envelope, reason)
-    esignature.void_envelope(get_client(envelope.connection), envelope.docusign_envelope_id, reason)
-    envelope.status, envelope.voided_reason = Envelope.Status.VOIDED, reason[:200]
+def void_envelope(*, envelope_id: str) -> Envelope:
+    """Void at DocuSign what was asked for. Retryable errors raise (the task retries);
+    others end the request with the failure on the page, in the history and by email."""
+    envelope = Envelope.objects.select_related("connection", "sender").get(pk=envelope_id)
+    if envelope.void_requested_at is None or envelope.status not in VOIDABLE:
+        return envelope
+    try:
+        esignature.void_envelope(
+            get_client(envelope.connection), envelope.docusign_envelope_id, envelope.voided_reason
+        )
+    except DocuSignError as exc:
+        if exc.retryable:
+            raise
+        if exc.error_code == "ENVELOPE_CANNOT_VOID_INVALID_STATE":
+            _learn_status(envelope)  # e.g. completed meanwhile, or voided by a lost attempt
+        void_failed(envelope, exc)
+        return envelope
+    envelope.status, envelope.void_requested_at = Envelope.Status.VOIDED, None
     envelope.save()
-    record_event(envelope, "voided", reason)
+    record_event(envelope, "voided", envelope.voided_reason)
+    return envelope
+
+
+def _learn_status(envelope: Envelope) -> None:
+    try:
+        refresh_from_docusign(envelope=envelope)
+    except DocuSignError as exc:
+        logger.warning("Could not refresh envelope %s after a refused void: %s", envelope.pk, exc)
+    envelope.refresh_from_db()
+
+
+def void_failed(envelope: Envelope, error: DocuSignError) -> None:
+    """The void request ends: done already, or shown as failed with DocuSign's reason."""
+    envelope.void_requested_at = None
+    envelope.save(update_fields=["void_requested_at", "updated_at"])
+    if envelope.status == Envelope.Status.VOIDED:
+        record_event(envelope, "voided", "DocuSign had already voided the envelope.")
+        return
+    show_failure(envelope, kind="void-failed", what="Voiding at DocuSign failed", error=error)
 
 
 def download(*, envelope: Envelope, document_id: str) -> tuple[str, Iterator[bytes]]:
     """Stream a document, `combined` or `certificate` from DocuSign; nothing is stored."""
     return esignature.download_document(
-        get_client(envelope.connection), envelope.docusign_envelope_id, document_id
+        get_client(envelope.connection, interactive=True),
+        envelope.docusign_envelope_id,
+        document_id,
     )
 
 
@@ -280,7 +270,7 @@ def signing_url(*, envelope: Envelope, recipient: Recipient, return_url: str) ->
     if not recipient.embedded:
         raise ValidationError(f"{recipient.name} signs from DocuSign's email, not here.")
     return esignature.recipient_view(
-        get_client(envelope.connection),
+        get_client(envelope.connection, interactive=True),
         envelope.docusign_envelope_id,
         recipient={
             "clientUserId": recipient.client_user_id,
@@ -309,7 +299,7 @@ def tab_values(*, envelope: Envelope, recipient: Recipient) -> dict[str, str]:
 def list_templates(*, connection: Connection, refresh: bool = False) -> list[dict[str, Any]]:
     """DocuSign templates of the connection's account, cached for ten minutes."""
     key = f"envelopes:templates:{connection.pk}:{connection.account_id}"
-    templates = None if refresh else cache.get(key)
+    templates = None if refresh else _cached(key)
     if templates is None:
         templates = [
             {
@@ -319,7 +309,7 @@ def list_templates(*, connection: Connection, refresh: bool = False) -> list[dic
             }
             for t in esignature.list_templates(get_client(connection))
         ]
-        cache.set(key, templates, TEMPLATES_CACHE_SECONDS)
+        _cache(key, templates)
     return list(templates)
 
 
@@ -328,7 +318,7 @@ def template_roles(
 ) -> list[dict[str, Any]]:
     """Each role of a template with its routing order and the labels of its text tabs."""
     key = f"envelopes:template-roles:{connection.pk}:{template_id}"
-    roles = None if refresh else cache.get(key)
+    roles = None if refresh else _cached(key)
     if roles is None:
         recipients = esignature.template_recipients(get_client(connection), template_id)
         roles = [
@@ -339,8 +329,24 @@ def template_roles(
             }
             for s in recipients.get("signers") or []
         ]
-        cache.set(key, roles, TEMPLATES_CACHE_SECONDS)
+        _cache(key, roles)
     return list(roles)
+
+
+def _cached(key: str) -> Any:
+    """A cache read that survives Redis being down (a miss: ask DocuSign)."""
+    try:
+        return cache.get(key)
+    except INFRASTRUCTURE_ERRORS as exc:
+        logger.warning("Cache unavailable (%s); reading from DocuSign", type(exc).__name__)
+        return None
+
+
+def _cache(key: str, value: Any) -> None:
+    try:
+        cache.set(key, value, TEMPLATES_CACHE_SECONDS)
+    except INFRASTRUCTURE_ERRORS as exc:
+        logger.warning("Cache unavailable (%s); not cached", type(exc).__name__)
 
 
 def refresh_from_docusign(*, envelope: Envelope) -> bool:
@@ -368,13 +374,5 @@ def send_draft(*, envelope: Envelope) -> None:
     esignature.send_draft(get_client(envelope.connection), envelope.docusign_envelope_id)
     envelope.status, envelope.sent_at = Envelope.Status.SENT, timezone.now()
     envelope.save()
-    _mark_first_routing_order_sent(envelope)
+    mark_first_routing_order_sent(envelope)
     record_event(envelope, "sent", "The draft was sent.")
-
-
-def _mark_first_routing_order_sent(envelope: Envelope) -> None:
-    """DocuSign sends to the first routing order at once; no extra call needed to know that."""
-    first = min(r.routing_order for r in envelope.recipients.all())
-    envelope.recipients.filter(routing_order=first).update(
-        status=Recipient.Status.SENT, sent_at=envelope.sent_at
-    )

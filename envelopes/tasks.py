@@ -1,59 +1,111 @@
-"""Celery tasks for envelopes: thin wrappers around services; retries for transient errors."""
+"""Celery tasks for envelopes: thin wrappers around services.
 
+Retries: our own infrastructure failing (database, Redis, broker) is always retried; a
+DocuSign error only when DocuSign marks it retryable, and a rate limit at the time DocuSign
+accepts calls again (a countdown, never a sleep). Non-retryable errors end at once, visibly.
+"""
+
+import logging
+import time
 from typing import Any
 
 from celery import shared_task
 
-from connections.docusign.errors import DocuSignError
+from connections.docusign.errors import DocuSignError, RateLimited
+from envelopes.sending import INFRASTRUCTURE_ERRORS
+
+logger = logging.getLogger("countersign.envelopes")
+
+INFRA_RETRY: dict[str, Any] = {
+    "autoretry_for": INFRASTRUCTURE_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 10,
+}
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(DocuSignError,),
-    retry_backoff=2,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=8,
-)
+def _retry_later(task: Any, exc: DocuSignError, *, backoff: float) -> None:
+    """Reschedule `task` for a retryable DocuSign error, or log and stop for any other."""
+    if not exc.retryable:
+        logger.warning("%s stopped: %s", task.name, exc)
+        return
+    if isinstance(exc, RateLimited) and exc.retry_at is not None:
+        countdown = max(1.0, exc.retry_at - time.time())
+    else:
+        countdown = backoff * 2**task.request.retries
+    raise task.retry(exc=exc, countdown=countdown, max_retries=task.max_retries)
+
+
+@shared_task(bind=True, acks_late=True, **INFRA_RETRY)
 def send_envelope(self: Any, envelope_id: str) -> str:
     from envelopes.services import send_envelope as send
 
     envelope = send(envelope_id=envelope_id)
-    return envelope.status if envelope else "skipped"
+    if envelope is None:
+        return "skipped"
+    waiting = envelope.status == envelope.Status.QUEUED and envelope.next_attempt_at is not None
+    # Inline (eager) tasks cannot wait: the sweep sends it when it is due.
+    if waiting and not self.request.is_eager:
+        try:
+            send_envelope.apply_async((envelope_id,), eta=envelope.next_attempt_at)
+        except INFRASTRUCTURE_ERRORS as exc:
+            logger.warning("Could not reschedule %s (%s); the sweep will", envelope_id, exc)
+    return str(envelope.status)
 
 
-@shared_task(autoretry_for=(DocuSignError,), retry_backoff=5, max_retries=5)
-def void_envelope(envelope_id: str, reason: str) -> None:
+@shared_task(bind=True, acks_late=True, **INFRA_RETRY)
+def void_envelope(self: Any, envelope_id: str, reason: str = "") -> None:
+    """`reason` is unused (the row holds it); kept so queued messages of old code still run."""
     from envelopes.models import Envelope
     from envelopes.services import void_envelope as void
+    from envelopes.services import void_failed
 
-    void(envelope=Envelope.objects.get(pk=envelope_id), reason=reason)
+    try:
+        void(envelope_id=envelope_id)
+    except DocuSignError as exc:
+        if self.request.is_eager:
+            return  # the sweep tries again when it is due
+        if self.request.retries >= self.max_retries and not isinstance(exc, RateLimited):
+            void_failed(Envelope.objects.get(pk=envelope_id), exc)
+            return
+        _retry_later(self, exc, backoff=5)
 
 
-@shared_task(autoretry_for=(DocuSignError,), retry_backoff=5, max_retries=3)
-def refresh_envelope(envelope_id: str) -> None:
+@shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
+def refresh_envelope(self: Any, envelope_id: str) -> None:
     from envelopes.models import Envelope
     from envelopes.services import refresh_from_docusign
 
-    refresh_from_docusign(envelope=Envelope.objects.get(pk=envelope_id))
+    try:
+        refresh_from_docusign(envelope=Envelope.objects.get(pk=envelope_id))
+    except DocuSignError as exc:
+        _retry_later(self, exc, backoff=5)
 
 
-@shared_task(autoretry_for=(DocuSignError,), retry_backoff=5, max_retries=5)
-def drain_connect_events(connection_id: int) -> int:
+@shared_task(bind=True, **INFRA_RETRY)
+def drain_connect_events(self: Any, connection_id: int) -> int:
     from envelopes.tracking import drain_connect_events as drain
 
-    return drain(connection_id)
+    try:
+        return drain(connection_id)
+    except DocuSignError as exc:
+        _retry_later(self, exc, backoff=5)
+        return 0
 
 
-@shared_task(autoretry_for=(DocuSignError,), retry_backoff=30, max_retries=3)
-def poll_connection(connection_id: int) -> int:
+@shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
+def poll_connection(self: Any, connection_id: int) -> int:
     from connections.models import Connection
     from connections.services import get_client
     from envelopes.sync import poll_connection as poll
 
     connection = Connection.objects.get(pk=connection_id)
-    return poll(connection, get_client(connection)).calls
+    try:
+        return poll(connection, get_client(connection)).calls
+    except DocuSignError as exc:
+        _retry_later(self, exc, backoff=30)
+        return 0
 
 
 @shared_task
@@ -76,3 +128,29 @@ def poll_due_connections() -> list[int]:
     for pk in due:
         poll_connection.delay(pk)
     return due
+
+
+@shared_task
+def sweep() -> dict[str, int]:
+    """Every ENVELOPES_SWEEP_SECONDS (beat): restart work whose task or worker was lost."""
+    from envelopes.sweeps import sweep_stuck_work
+
+    return sweep_stuck_work()
+
+
+@shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
+def reconcile(self: Any) -> int:
+    """Every ENVELOPES_RECONCILE_MINUTES (beat): link or void envelopes DocuSign holds for us
+    that our rows do not (see envelopes.sending)."""
+    from connections.models import Connection
+    from envelopes.sending import reconcile_connection
+
+    actions = 0
+    for connection in Connection.objects.filter(envelopes__isnull=False).distinct():
+        if not connection.is_ready:
+            continue
+        try:
+            actions += len(reconcile_connection(connection))
+        except DocuSignError as exc:
+            logger.warning("Reconciliation of %s stopped: %s", connection.name, exc)
+    return actions

@@ -4,6 +4,7 @@ One place for every path that learns about a change: Connect webhooks, polling, 
 refresh after embedded signing. Statuses never move backwards; signals go out on commit.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -16,6 +17,8 @@ from django.utils.dateparse import parse_datetime
 
 from envelopes.models import ConnectEvent, Envelope, EnvelopeEvent, Recipient
 from envelopes.signals import envelope_status_changed, recipient_completed
+
+logger = logging.getLogger("countersign.connect")
 
 Tracked = type[Envelope] | type[Recipient]
 
@@ -109,60 +112,97 @@ def apply_connect_event(
     event: ConnectEvent, *, fetch: Callable[[Envelope], dict[str, Any]]
 ) -> None:
     """Apply a stored Connect message. Unsigned messages are only a hint: `fetch` asks
-    DocuSign for the truth. Messages for envelopes we did not send are kept and flagged."""
+    DocuSign for the truth. Messages for envelopes we did not send are kept and flagged.
+
+    Call it outside any transaction: `fetch` talks to DocuSign (seconds, when DocuSign is
+    slow), and no lock may be held meanwhile; the writes that follow are short transactions.
+    """
     envelope = Envelope.objects.filter(
-        connection=event.connection, docusign_envelope_id=event.docusign_envelope_id
+        connection_id=event.connection_id, docusign_envelope_id=event.docusign_envelope_id
     ).first()
-    if envelope is None:
-        event.unknown_envelope = True
-    else:
+    summary = None
+    if envelope is not None:
         summary = (event.body.get("data") or {}).get("envelopeSummary")
         if not event.verified or not summary:
             summary = fetch(envelope)
-        apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
-    event.processed_at = timezone.now()
-    event.save(update_fields=["unknown_envelope", "processed_at"])
+    with transaction.atomic():
+        fresh = (
+            ConnectEvent.objects.select_for_update(of=("self",))
+            .filter(pk=event.pk, processed_at__isnull=True)
+            .first()
+        )
+        if fresh is None:
+            return  # another drain applied it meanwhile
+        if envelope is None:
+            fresh.unknown_envelope = True
+        else:
+            apply_envelope_summary(envelope, summary or {}, source=EnvelopeEvent.Source.DOCUSIGN)
+        fresh.processed_at = timezone.now()
+        fresh.save(update_fields=["unknown_envelope", "processed_at"])
+        event.processed_at, event.unknown_envelope = fresh.processed_at, fresh.unknown_envelope
 
 
 DRAIN_BATCH = 200
 DRAIN_KEY = "envelopes:connect-drain:{}"  # held while a drain runs for a connection
+# A running drain renews its key after each message; a crashed one's key lapses this soon,
+# and the sweep (every ENVELOPES_SWEEP_SECONDS) starts a new drain.
+DRAIN_KEY_SECONDS = 30
 
 
-def request_drain(connection_id: int) -> None:
+def request_drain(connection_id: int) -> bool:
     """Start one task applying this connection's stored messages, unless one is already on it.
 
     Called after the message is committed: either the running drain still sees it (it looks
     again after releasing the key), or this call starts a new drain. A publish per message
-    would cost more than the rest of the request.
+    would cost more than the rest of the request. True if a drain was started.
     """
-    if cache.add(DRAIN_KEY.format(connection_id), 1, timeout=60):
-        from envelopes.tasks import drain_connect_events
+    from envelopes.sending import INFRASTRUCTURE_ERRORS
+    from envelopes.services import enqueue
+    from envelopes.tasks import drain_connect_events
 
-        drain_connect_events.delay(connection_id)
+    try:
+        if not cache.add(DRAIN_KEY.format(connection_id), 1, timeout=DRAIN_KEY_SECONDS):
+            return False
+    except INFRASTRUCTURE_ERRORS as exc:  # Redis down: the message is stored; the sweep drains
+        logger.warning("Connect drain not started (%s); the sweep will", type(exc).__name__)
+        return False
+    enqueue(drain_connect_events, connection_id)
+    return True
 
 
 def drain_connect_events(connection_id: int) -> int:
-    """Apply every stored, unapplied Connect message of a connection; returns how many."""
+    """Apply every stored, unapplied Connect message of a connection; returns how many.
+
+    Reads a batch without locking anything, then applies each message on its own (a DocuSign
+    fetch, then a short transaction). The drain key is renewed as it goes; if this process
+    dies, the key lapses and the sweep starts another drain.
+    """
     from connections.docusign import esignature
+    from connections.models import Connection
     from connections.services import get_client
 
+    key = DRAIN_KEY.format(connection_id)
+    connection = Connection.objects.get(pk=connection_id)
+    clients: list[Any] = []
+
     def fetch(envelope: Envelope) -> dict[str, Any]:
+        if not clients:
+            clients.append(get_client(connection))
         return esignature.get_envelope(
-            get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"
+            clients[0], envelope.docusign_envelope_id, include="recipients"
         )
 
     applied = 0
     released = False
     while True:
-        with transaction.atomic():
-            batch = list(
-                ConnectEvent.objects.select_for_update(skip_locked=True)
-                .select_related("connection")
-                .filter(connection_id=connection_id, processed_at__isnull=True)
-                .order_by("received_at")[:DRAIN_BATCH]
-            )
-            for event in batch:
-                apply_connect_event(event, fetch=fetch)
+        batch = list(
+            ConnectEvent.objects.filter(
+                connection_id=connection_id, processed_at__isnull=True
+            ).order_by("received_at", "pk")[:DRAIN_BATCH]
+        )
+        for event in batch:
+            apply_connect_event(event, fetch=fetch)
+            _renew(key)
         applied += len(batch)
         if batch:
             continue
@@ -170,5 +210,23 @@ def drain_connect_events(connection_id: int) -> int:
             return applied
         # Release, then look once more: a message committed meanwhile is either seen now
         # or has started a drain of its own.
-        cache.delete(DRAIN_KEY.format(connection_id))
+        _release(key)
         released = True
+
+
+def _renew(key: str) -> None:
+    from envelopes.sending import INFRASTRUCTURE_ERRORS
+
+    try:
+        cache.set(key, 1, timeout=DRAIN_KEY_SECONDS)
+    except INFRASTRUCTURE_ERRORS as exc:  # the key lapses; the sweep starts a drain if needed
+        logger.warning("Could not renew the Connect drain key: %s", type(exc).__name__)
+
+
+def _release(key: str) -> None:
+    from envelopes.sending import INFRASTRUCTURE_ERRORS
+
+    try:
+        cache.delete(key)
+    except INFRASTRUCTURE_ERRORS as exc:  # it lapses by itself
+        logger.warning("Could not release the Connect drain key: %s", type(exc).__name__)

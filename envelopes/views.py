@@ -4,6 +4,7 @@ Pages read our database; DocuSign is only called where a person waits for DocuSi
 (opening embedded signing, streaming a download) or for a cached template list.
 """
 
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,9 +38,11 @@ from envelopes.forms import (
 )
 from envelopes.generation import render_document
 from envelopes.models import DocumentTemplate, Envelope
+from envelopes.sending import INFRASTRUCTURE_ERRORS
 from envelopes.tasks import refresh_envelope
 
 PAGE_SIZE = 25
+logger = logging.getLogger("countersign.envelopes")
 
 
 def _envelope_for(request: HttpRequest, pk: Any) -> Envelope:
@@ -75,6 +78,9 @@ def _templates(connection: Connection | None) -> tuple[list[dict[str, Any]], str
         return services.list_templates(connection=connection), ""
     except DocuSignError as exc:
         return [], f"DocuSign templates are unavailable: {exc.with_advice}"
+    except INFRASTRUCTURE_ERRORS as exc:  # e.g. Redis restarting: the page still works
+        logger.warning("DocuSign templates unavailable: %s", type(exc).__name__)
+        return [], "DocuSign templates are unavailable for a moment; reload the page to retry."
 
 
 @login_required
@@ -142,7 +148,9 @@ def _send(request: HttpRequest, form: ComposeForm, recipients: Any) -> Envelope 
             docusign_template_id=data["docusign_template"]
             if source == Envelope.Source.TEMPLATE
             else "",
-            docusign_template_name=_template_name(data["connection"], data["docusign_template"]),
+            docusign_template_name=_template_name(data["connection"], data["docusign_template"])
+            if source == Envelope.Source.TEMPLATE
+            else "",
             prefill=parse_prefill(request.POST) if source == Envelope.Source.TEMPLATE else None,
             as_draft=data["as_draft"],
         )
@@ -196,7 +204,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "documents": envelope.documents.all(),
             "void_form": VoidForm(),
             "can_void": services.may_void(envelope),
-            "live": not envelope.is_final,
+            "live": not envelope.is_final or envelope.void_requested_at is not None,
         },
     )
 

@@ -4,36 +4,40 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/reference/
 """
 
 import random
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
 
 from connections.docusign.errors import (
-    DocuSignError,
+    BURST_WINDOW,
     DocuSignUnreachable,
     RateLimited,
     error_from_response,
     read_json,
     retry_after_seconds,
 )
-from connections.docusign.transport import CallHook, Transport, check_host, header_int
+from connections.docusign.transport import CallHook, Transport, check_host
 
 RETRY_METHODS = frozenset({"GET", "PUT", "DELETE"})  # POST creates things: never blindly again
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_STATUSES = frozenset({502, 503, 504})
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
-# Below this share of the hourly budget, spread the remaining calls until the reset.
-LOW_BUDGET_SHARE = 0.02
-MAX_PACING_DELAY = 10.0
+MAX_BURST_WAITS = 3  # burst windows one call may wait for before giving up to its caller
 
 
 class TokenProvider(Protocol):
     def get(self, *, force_refresh: bool = False) -> str: ...
+
+
+class Budget(Protocol):
+    """The account's shared API budget (connections.budget.SharedBudget)."""
+
+    def acquire(self) -> float: ...
+    def observe(self, response: requests.Response) -> None: ...
+    def limited(self, error: RateLimited) -> None: ...
 
 
 def to_docusign_json(value: Any) -> Any:
@@ -47,18 +51,6 @@ def to_docusign_json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [to_docusign_json(v) for v in value]
     return value
-
-
-@dataclass
-class _Budget:
-    limit: int | None = None
-    remaining: int | None = None
-    reset_at: float | None = None  # Unix seconds
-
-
-# Per process and account: what DocuSign last told us about the hourly budget.
-_budgets: dict[str, _Budget] = {}
-_budgets_lock = threading.Lock()
 
 
 class DocuSignClient:
@@ -75,8 +67,9 @@ class DocuSignClient:
         ca_bundle: str = "",
         on_call: CallHook | None = None,
         max_retries: int = 3,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         jitter: Callable[[], float] = random.random,
+        budget: Budget | None = None,
     ) -> None:
         self.base_url = f"{base_uri.rstrip('/')}/restapi/v2.1/accounts/{account_id}"
         self.account_id = account_id
@@ -90,8 +83,9 @@ class DocuSignClient:
             on_call=on_call,
         )
         self.max_retries = max_retries
-        self.sleep = sleep
+        self.sleep = sleep or (lambda seconds: _sleep(seconds))
         self.jitter = jitter
+        self.budget = budget
 
     # --- public API -------------------------------------------------------------------
 
@@ -113,9 +107,9 @@ class DocuSignClient:
             url, allowed_hosts=self.allowed_hosts, allow_http_loopback=self.allow_http_loopback
         )
         body = to_docusign_json(json) if json is not None else None
-        attempt, refreshed, force_refresh = 0, False, False
+        attempt, burst_waits, refreshed, force_refresh = 0, 0, False, False
         while True:
-            self._pace()
+            self._take_budget()
             token = self.token_provider.get(force_refresh=force_refresh)
             force_refresh = False
             try:
@@ -134,7 +128,8 @@ class DocuSignClient:
                     attempt += 1
                     continue
                 raise
-            self._remember_budget(response)
+            if self.budget is not None:
+                self.budget.observe(response)
             if 200 <= response.status_code < 300:
                 return response
             if response.status_code == 401 and not refreshed:
@@ -142,8 +137,18 @@ class DocuSignClient:
                 refreshed = force_refresh = True
                 continue
             error = error_from_response(response)
-            if self._should_retry(method, response, error) and attempt < self.max_retries:
-                self.sleep(self._retry_delay(attempt, error, response))
+            if isinstance(error, RateLimited):
+                if self.budget is not None:
+                    self.budget.limited(error)
+                # A refused call did nothing, so even a POST may go again, but only after a
+                # burst window; an hourly limit is the caller's to wait for (reschedule).
+                if error.is_burst and burst_waits < MAX_BURST_WAITS:
+                    self.sleep(_until(error.retry_at))
+                    burst_waits += 1
+                    continue
+                raise error
+            if self._should_retry(method, response) and attempt < self.max_retries:
+                self.sleep(self._retry_delay(attempt, response))
                 attempt += 1
                 continue
             raise error
@@ -161,56 +166,40 @@ class DocuSignClient:
     # --- retries and pacing -----------------------------------------------------------
 
     @staticmethod
-    def _should_retry(method: str, response: requests.Response, error: DocuSignError) -> bool:
-        if method not in RETRY_METHODS:
-            return False
-        return response.status_code in RETRY_STATUSES or isinstance(error, RateLimited)
+    def _should_retry(method: str, response: requests.Response) -> bool:
+        return method in RETRY_METHODS and response.status_code in RETRY_STATUSES
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter."""
         return self.jitter() * min(BACKOFF_CAP, BACKOFF_BASE * 2.0**attempt) + 0.05
 
-    def _retry_delay(
-        self, attempt: int, error: DocuSignError, response: requests.Response
-    ) -> float:
+    def _retry_delay(self, attempt: int, response: requests.Response) -> float:
         delay = self._backoff(attempt)
         retry_after = retry_after_seconds(response)
         if retry_after is not None:
             delay = max(delay, retry_after)
-        elif isinstance(error, RateLimited):
-            reset = header_int(response, "X-RateLimit-Reset")
-            if reset is not None:
-                delay = max(delay, reset - time.time())
-        return min(delay, 3600.0)
+        return min(delay, BURST_WINDOW)  # no thread sleeps longer than a burst window
 
-    def _remember_budget(self, response: requests.Response) -> None:
-        remaining = header_int(response, "X-RateLimit-Remaining")
-        if remaining is None:
+    def _take_budget(self) -> None:
+        """Wait for the shared burst window if it is full (raises when the hour is spent)."""
+        if self.budget is None:
             return
-        with _budgets_lock:
-            budget = _budgets.setdefault(self.account_id, _Budget())
-            budget.remaining = remaining
-            budget.limit = header_int(response, "X-RateLimit-Limit") or budget.limit
-            reset = header_int(response, "X-RateLimit-Reset")
-            budget.reset_at = float(reset) if reset is not None else budget.reset_at
+        for _ in range(MAX_BURST_WAITS + 1):
+            wait = self.budget.acquire()
+            if wait <= 0:
+                return
+            self.sleep(wait)
 
-    def pacing_delay(self) -> float:
-        """Seconds to wait before the next call so the hourly budget lasts until its reset."""
-        budget = _budgets.get(self.account_id)
-        if budget is None or budget.remaining is None or budget.reset_at is None:
-            return 0.0
-        until_reset = budget.reset_at - time.time()
-        if until_reset <= 0:
-            return 0.0
-        threshold = max(10, int((budget.limit or 3000) * LOW_BUDGET_SHARE))
-        if budget.remaining > threshold:
-            return 0.0
-        return float(min(MAX_PACING_DELAY, until_reset / max(budget.remaining, 1)))
 
-    def _pace(self) -> None:
-        delay = self.pacing_delay()
-        if delay > 0:
-            self.sleep(delay)
+def _sleep(seconds: float) -> None:
+    """The default wait (a module function, so tests can watch every wait)."""
+    time.sleep(seconds)
+
+
+def _until(at: float | None) -> float:
+    if at is None:
+        return BURST_WINDOW
+    return min(BURST_WINDOW + 0.5, max(0.0, at - time.time()))
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

@@ -7,7 +7,9 @@ connection's last error all agree on a failure's code. The admin, the wizard,
 an assertion or a key: only DocuSign's own error text, which holds none of those.
 """
 
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import requests
@@ -185,6 +187,10 @@ class DocuSignServerError(DocuSignError):
 
 
 class RateLimited(DocuSignError):
+    """One of DocuSign's limits was hit. `scope` says which, `retry_at` (Unix seconds) when
+    DocuSign will accept calls again: a burst clears within 30 s, an hourly limit at the
+    top of the hour (`X-RateLimit-Reset`)."""
+
     title = "DocuSign's API limit was reached"
     default_code = "rate_limited"
     empty_detail = "API limit was reached"
@@ -194,10 +200,37 @@ class RateLimited(DocuSignError):
         "30-second burst limit). Calls resume when the limit resets; reduce polling or ask "
         "DocuSign to raise the limit."
     )
+    BURST, HOURLY, ENVELOPE_BURST, ENVELOPE_HOURLY = (
+        "burst",
+        "hourly",
+        "envelope-burst",
+        "envelope-hourly",
+    )
 
-    def __init__(self, detail: str = "", *, retry_after: float | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        retry_after: float | None = None,
+        scope: str = "burst",
+        retry_at: float | None = None,
+        **kw: Any,
+    ) -> None:
         self.retry_after = retry_after
+        self.scope = scope
+        self.retry_at = retry_at
         super().__init__(detail, **kw)
+
+    @property
+    def is_burst(self) -> bool:
+        return self.scope in (self.BURST, self.ENVELOPE_BURST)
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.retry_at is None:
+            return text
+        when = datetime.fromtimestamp(self.retry_at, tz=UTC).strftime("%H:%M:%S UTC")
+        return f"{text}. DocuSign accepts calls again at {when}"
 
 
 class AuthenticationFailed(DocuSignError):
@@ -331,6 +364,48 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return None
 
 
+BURST_WINDOW = 30  # seconds: DocuSign's burst limit counts calls per 30 s
+
+
+def _next_hour(now: float) -> float:
+    return now - now % 3600 + 3600
+
+
+def rate_limit_scope(response: requests.Response, code: str) -> tuple[str, float]:
+    """Which limit a rate-limit answer means, and when calls are accepted again.
+
+    DocuSign names the limit in the error code (case varies, FACTS-addendum-A A6.1); a bare 429
+    is hourly only when the hourly budget header says 0 left, otherwise a burst.
+    """
+    now = time.time()
+    upper = code.upper()
+    retry_after = retry_after_seconds(response)
+    reset = _header_float(response, "X-RateLimit-Reset")
+    hourly_at = reset if reset is not None and reset > now else _next_hour(now)
+    if upper.startswith("HOURLY_") and "ENVELOPE" in upper:
+        return RateLimited.ENVELOPE_HOURLY, _next_hour(now)
+    if upper == "HOURLY_APIINVOCATION_LIMIT_EXCEEDED":
+        return RateLimited.HOURLY, hourly_at
+    if not upper.startswith("BURST_") and response.headers.get("X-RateLimit-Remaining") == "0":
+        return RateLimited.HOURLY, hourly_at
+    scope = RateLimited.ENVELOPE_BURST if "ENVELOPE" in upper else RateLimited.BURST
+    wait = min(retry_after, BURST_WINDOW) if retry_after is not None else burst_wait(now)
+    return scope, now + wait
+
+
+def burst_wait(now: float) -> float:
+    """Seconds until the current 30-second burst window ends (never more than 30)."""
+    return BURST_WINDOW - now % BURST_WINDOW + 0.05
+
+
+def _header_float(response: requests.Response, name: str) -> float | None:
+    try:
+        value = response.headers.get(name)
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
 def error_type(code: str, status: int) -> type[DocuSignError]:
     found = _ERRORS.get(code) or _ERRORS.get(code.upper()) or _STATUS_ERRORS.get(status)
     if found is not None:
@@ -350,6 +425,7 @@ def error_from_response(response: requests.Response, *, consent_url: str = "") -
         options["consent_url"] = consent_url
     if issubclass(cls, RateLimited):
         options["retry_after"] = retry_after_seconds(response)
+        options["scope"], options["retry_at"] = rate_limit_scope(response, body.code)
     detail = body.message or cls.empty_detail.format(status=status)
     return cls(detail, **options)
 

@@ -17,13 +17,50 @@ def create_envelope(client: DocuSignClient, definition: dict[str, Any]) -> dict[
 def find_envelopes(
     client: DocuSignClient, *, custom_field: str, value: str, since: datetime
 ) -> list[dict[str, Any]]:
-    """Envelopes carrying a text custom field value, changed since `since`."""
+    """Envelopes carrying a text custom field value, changed since `since`, with their custom
+    fields (callers check the value themselves: a filter is not a proof)."""
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/liststatuschanges/
     body = client.get_json(
         "/envelopes",
-        params={"from_date": since.isoformat(), "custom_field": f"{custom_field}={value}"},
+        params={
+            "from_date": since.isoformat(),
+            "custom_field": f"{custom_field}={value}",
+            "include": "custom_fields",
+        },
     )
     return list(body.get("envelopes") or [])
+
+
+def changed_envelopes(
+    client: DocuSignClient, *, since: datetime, include: str, page_size: int
+) -> Iterator[dict[str, Any]]:
+    """Every envelope changed since `since`, one listStatusChanges call per page."""
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/liststatuschanges/
+    start = 0
+    while True:
+        page = client.get_json(
+            "/envelopes",
+            params={
+                "from_date": since.isoformat(),
+                "include": include,
+                "start_position": str(start),
+                "count": str(page_size),
+            },
+        )
+        found = list(page.get("envelopes") or [])
+        yield from found
+        start += len(found)
+        if not found or start >= int(page.get("totalSetSize") or 0):
+            return
+
+
+def text_custom_field(summary: dict[str, Any], name: str) -> str:
+    """The value of an envelope's text custom field `name` ("" when it has none)."""
+    fields = (summary.get("customFields") or {}).get("textCustomFields") or []
+    for field in fields:
+        if isinstance(field, dict) and field.get("name") == name:
+            return str(field.get("value") or "")
+    return ""
 
 
 def get_envelope(client: DocuSignClient, envelope_id: str, *, include: str = "") -> dict[str, Any]:

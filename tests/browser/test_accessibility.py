@@ -55,6 +55,16 @@ def pages_to_check(seeded, live_server):
             },
         }.items()
     }
+    failed = services.prepare_envelope(
+        connection=seeded,
+        sender=UserFactory(username="fay"),
+        subject="A send that failed",
+        recipients=[RecipientInput("Rita Remote", "rita@example.com", routing_order=1)],
+        uploads=[SimpleUploadedFile("b.pdf", b"%PDF-1.4 /sig1/")],
+    )
+    failed.status = failed.Status.FAILED  # as envelopes.failures records it: a long message
+    failed.error_detail = "Sending failed: DocuSign said ENVELOPE_IS_INCOMPLETE_" + "X" * 80
+    failed.save()
     ConsentRequest.objects.create(
         connection=drafts["consent"], expires_at=envelope.created_at.replace(year=2099)
     )
@@ -64,6 +74,7 @@ def pages_to_check(seeded, live_server):
         "envelope list, nothing found": "/envelopes/?q=nothing-matches-this",
         "compose": "/envelopes/new/",
         "envelope": f"/envelopes/{envelope.pk}/",
+        "envelope, failed": f"/envelopes/{failed.pk}/",
         "connection": f"/envelopes/connections/{seeded.pk}/",
         "wizard: app": "/connections/setup/",
         "wizard: keys": f"/connections/setup/{drafts['keys'].pk}/",
@@ -73,6 +84,7 @@ def pages_to_check(seeded, live_server):
         "promote": f"/connections/setup/{seeded.pk}/promote/",
         "consent return": "/connections/consent/return/?state=forged",
         "admin connections": "/admin/connections/connection/",
+        "system status": "/ops/status/",
         "simulator inbox": "/simulator/inbox/?email=rita@example.com",
     }
 

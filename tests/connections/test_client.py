@@ -6,7 +6,6 @@ import pytest
 import requests
 import responses
 
-from connections.docusign import client as client_module
 from connections.docusign import errors
 from connections.docusign.client import DocuSignClient, to_docusign_json
 from connections.docusign.transport import session_for
@@ -25,13 +24,6 @@ class FakeTokens:
         if force_refresh:
             self.version += 1
         return f"token-{self.version}"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_budgets():
-    client_module._budgets.clear()
-    yield
-    client_module._budgets.clear()
 
 
 def make_client(**kwargs):
@@ -92,7 +84,7 @@ def test_post_bodies_are_stringified():
 
 
 @responses.activate
-@pytest.mark.parametrize("status", [429, 502, 503, 504])
+@pytest.mark.parametrize("status", [502, 503, 504])  # 429s: test_rate_limits.py
 def test_get_is_retried_with_backoff_on_transient_statuses(status):
     responses.get(f"{BASE}/envelopes/e1", json={"errorCode": "X", "message": "busy"}, status=status)
     responses.get(f"{BASE}/envelopes/e1", json={"errorCode": "X", "message": "busy"}, status=status)
@@ -145,7 +137,7 @@ def test_retry_after_header_is_honoured():
     responses.get(f"{BASE}/envelopes", json={})
     client, sleeps, *_ = make_client()
     client.get_json("/envelopes")
-    assert sleeps == [12.0]
+    assert sleeps == [pytest.approx(12.0, abs=0.5)]
 
 
 @responses.activate
@@ -237,43 +229,6 @@ def test_the_ca_bundle_setting_beats_requests_ca_bundle(monkeypatch, tmp_path):
     )
     assert merged["verify"] != "/somewhere/else.pem"
     assert merged["verify"].endswith(".pem")
-
-
-@responses.activate
-def test_the_client_slows_down_when_the_hourly_budget_runs_low():
-    import time
-
-    reset = int(time.time()) + 600
-    responses.get(
-        f"{BASE}/envelopes",
-        json={},
-        headers={
-            "X-RateLimit-Limit": "3000",
-            "X-RateLimit-Remaining": "5",
-            "X-RateLimit-Reset": str(reset),
-        },
-    )
-    responses.get(f"{BASE}/envelopes", json={})
-    client, sleeps, _, records = make_client()
-    client.get_json("/envelopes")
-    assert sleeps == []
-    assert records[0].rate_limit_remaining == 5
-    client.get_json("/envelopes")
-    assert len(sleeps) == 1
-    assert 0 < sleeps[0] <= client_module.MAX_PACING_DELAY
-
-
-@responses.activate
-def test_plenty_of_budget_means_no_pacing():
-    responses.get(
-        f"{BASE}/envelopes",
-        json={},
-        headers={"X-RateLimit-Remaining": "2900", "X-RateLimit-Reset": "9999999999"},
-    )
-    client, sleeps, *_ = make_client()
-    client.get_json("/envelopes")
-    client.get_json("/envelopes")
-    assert sleeps == []
 
 
 @responses.activate

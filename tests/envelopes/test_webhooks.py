@@ -220,7 +220,7 @@ def test_without_hmac_keys_a_message_is_a_hint_checked_with_docusign(
 def test_messages_that_arrived_before_the_envelope_id_was_saved_are_applied_after(
     csrf_client, setup, django_capture_on_commit_callbacks
 ):
-    from envelopes.services import _replay_early_connect_messages
+    from envelopes.sending import _replay_early_connect_messages
 
     connection, envelope = setup
     early_id = envelope.docusign_envelope_id

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0005_key_rotation'),
+        ('connections', '0006_apicall_request_id'),
     ]
 
     operations = [

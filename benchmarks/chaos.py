@@ -1,0 +1,294 @@
+"""Chaos: 500 sends through 2 Celery worker processes (plus beat) against the simulator under
+gunicorn, with, at once: 5% of creates slower than the read timeout, a search lag longer
+than the read timeout, burst 429s, 503s, dropped connections, one worker killed with SIGKILL
+mid-run and restarted, Redis (our own redis-server, never the shared one) killed and
+restarted, and our own database's connections terminated. Reports envelopes at DocuSign per
+send, lost, stuck, duplicates, 429s received, and the time until everything settled.
+Needs PostgreSQL on loopback and /usr/bin/redis-server.
+
+    .venv/bin/python benchmarks/chaos.py
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from harness import LOGS, ROOT, VENV_BIN, free_port, wait_for_port
+
+REDIS_PORT = free_port()
+os.environ["REDIS_URL"] = f"redis://127.0.0.1:{REDIS_PORT}/0"  # before Django reads it
+
+from harness import bench_database, child_env, gunicorn, setup_django
+
+setup_django()
+
+from django.conf import settings
+from django.db import connection as db
+
+COUNT = 500
+PDF = b"%PDF-1.4\n/sig1/\n%%EOF"
+READ_TIMEOUT = 2.0
+SETTLE_LIMIT = 900.0  # seconds: give up (and report what is stuck) after this
+
+
+@contextmanager
+def own_redis(port: int) -> Iterator["Redis"]:
+    redis = Redis(port)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+class Redis:
+    """A throw-away redis-server of our own: killing it touches no one else's data."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.dir = tempfile.mkdtemp(prefix="chaos-redis-")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        args = [
+            shutil.which("redis-server") or "/usr/bin/redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            self.dir,
+        ]
+        log = (LOGS / f"chaos-redis-{self.port}.log").open("ab")
+        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        wait_for_port(self.port)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()  # SIGKILL: queued tasks in it are lost, as in a crash
+            self.proc.wait()
+            self.proc = None
+
+    def stop(self) -> None:
+        self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Worker:
+    """A Celery worker (or beat) in its own process group, so SIGKILL takes all of it."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        self.name, self.args, self.env = name, args, env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = (LOGS / f"chaos-{self.name}.log").open("ab")
+        self.proc = subprocess.Popen(  # noqa: S603
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
+
+
+def celery(kind: str, name: str, env: dict[str, str], tmp: Path) -> Worker:
+    base = [str(VENV_BIN / "celery"), "-A", "config", kind, "--loglevel=WARNING"]
+    if kind == "worker":
+        extra = ["--concurrency=2", "--without-gossip", "--without-mingle", f"-n{name}@%h"]
+    else:
+        extra = [f"--schedule={tmp / 'beat-schedule'}"]
+    return Worker(name, base + extra, env)
+
+
+def terminate_our_database_connections() -> int:
+    """pg_terminate_backend, only ever within this benchmark's own database."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def send_all(connection, sender) -> None:  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from envelopes import services
+    from envelopes.services import RecipientInput
+
+    for n in range(COUNT):
+        services.prepare_envelope(
+            connection=connection,
+            sender=sender,
+            subject=f"Chaos {n}",
+            recipients=[RecipientInput(f"Signer {n}", f"signer{n}@example.com")],
+            uploads=[SimpleUploadedFile(f"doc{n}.pdf", PDF)],
+        )
+        yield n
+
+
+def state() -> dict[str, int]:
+    from envelopes.models import Envelope
+    from simulator.models import SimEnvelope
+
+    rows = Counter(Envelope.objects.values_list("status", flat=True))
+    live = Counter(
+        fields.get("countersign_id")
+        for fields in SimEnvelope.objects.exclude(status="voided").values_list(
+            "custom_fields", flat=True
+        )
+    )
+    ours = {str(pk) for pk in Envelope.objects.values_list("pk", flat=True)}
+    return {
+        "sent": rows.get("sent", 0),
+        "failed": rows.get("failed", 0),
+        "stuck": rows.get("queued", 0) + rows.get("sending", 0),
+        "at_docusign": sum(live.values()),
+        "created": SimEnvelope.objects.count(),
+        "duplicates_live": sum(n - 1 for n in live.values() if n > 1),
+        "lost": len([pk for pk in ours if live.get(pk, 0) == 0]),
+    }
+
+
+def settled(now: dict[str, int]) -> bool:
+    return now["stuck"] == 0 and now["duplicates_live"] == 0 and now["lost"] == now["failed"]
+
+
+def main() -> None:
+    from config.celery_app import app
+    from connections.models import ApiCall, Connection
+    from simulator import control
+    from simulator.seed import CONNECTION_NAME, seed_simulator
+    from tests.factories import UserFactory
+
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    settings.SITE_URL = site
+    settings.DOCUSIGN_DEMO_AUTH_SERVER = f"{site}/simulator"
+    settings.DOCUSIGN_ALLOWED_API_HOSTS = [*settings.DOCUSIGN_ALLOWED_API_HOSTS, "127.0.0.1"]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    tmp = Path(tempfile.mkdtemp(prefix="chaos-"))
+    events: list[str] = []
+    with own_redis(REDIS_PORT) as redis, bench_database() as database_url:
+        env = child_env(
+            database_url,
+            SITE_URL=site,
+            REDIS_URL=os.environ["REDIS_URL"],
+            DOCUSIGN_READ_TIMEOUT=str(READ_TIMEOUT),
+            DOCUSIGN_SEARCH_LAG_SECONDS="5",  # what we assume; the simulator lags 3 s
+            DOCUSIGN_BURST_LIMIT="200",  # DocuSign demo's burst limit, shared by all workers
+            SIMULATOR_BURST_LIMIT="200",
+            SIMULATOR_HOURLY_LIMIT="100000",
+            ENVELOPES_SEND_LEASE_SECONDS="30",
+            ENVELOPES_QUEUED_GRACE_SECONDS="15",
+            ENVELOPES_RETRY_MAX_SECONDS="20",
+            ENVELOPES_MAX_SEND_ATTEMPTS="50",
+            ENVELOPES_SWEEP_SECONDS="5",
+            ENVELOPES_RECONCILE_MINUTES="0.5",
+        )
+        seed_simulator(site_url=site)
+        connection = Connection.objects.get(name=CONNECTION_NAME)
+        sender = UserFactory(username="chaos")
+        control.configure(
+            search_lag_seconds=3.0,  # longer than the read timeout
+            slow_create_seconds=READ_TIMEOUT * 2,
+            slow_create_percent=5,
+            unavailable_percent=2,
+            drop_percent=2,
+        )
+        control.inject_fault(status=429, count=10, operation=control.CREATE)  # burst 429s
+        workers = [celery("worker", f"w{n}", env, tmp) for n in (1, 2)]
+        beat = celery("beat", "beat", env, tmp)
+        with gunicorn(env, port, workers=2, threads=8):
+            for process in [*workers, beat]:
+                process.start()
+            time.sleep(4)
+            started = time.monotonic()
+            for n in send_all(connection, sender):
+                if n == 120:
+                    workers[0].kill()  # SIGKILL, mid-send
+                    events.append(f"worker 1 SIGKILLed after {n} sends queued")
+                if n == 160:
+                    workers[0].start()
+                    events.append("worker 1 restarted")
+                if n == 250:
+                    redis.kill()
+                    events.append(f"Redis killed after {n} sends queued")
+                if n == 262:
+                    redis.start()
+                    events.append("Redis restarted (empty: its queued tasks were lost)")
+                if n in (300, 350, 400, 450):
+                    killed = terminate_our_database_connections()
+                    events.append(f"pg_terminate_backend: {killed} connections of our database")
+                if 250 <= n < 262:
+                    time.sleep(0.5)  # Redis stays down ~6 s while sends keep coming
+            queued_in = time.monotonic() - started
+            now = state()
+            while not settled(now) and time.monotonic() - started < SETTLE_LIMIT:
+                time.sleep(2)
+                now = state()
+            settle = time.monotonic() - started
+            for process in [*workers, beat]:
+                process.kill(signal.SIGTERM)
+        calls = ApiCall.objects.all()
+        limited = (
+            calls.filter(status_code=429).count()
+            + calls.filter(error_code__icontains="LIMIT_EXCEEDED").exclude(status_code=429).count()
+        )
+        injected = calls.filter(status_code=429, error_code="SIMULATED_FAULT").count()
+        creates = calls.filter(method="POST", path="/envelopes").count()
+        lookups = calls.filter(method="GET", path="/envelopes").count()
+    print("\n".join(f"- {e}" for e in events))
+    print(f"- all {COUNT} sends queued in {queued_in:.0f} s\n")
+    print("| measure | result | target |")
+    print("| --- | --- | --- |")
+    print(
+        f"| envelopes at DocuSign per send (not voided) | {now['at_docusign'] / COUNT:.3f} "
+        "| 1.000 |"
+    )
+    print(
+        f"| sent / failed visibly / lost / stuck | {now['sent']} / {now['failed']} / "
+        f"{now['lost'] - now['failed']} / {now['stuck']} | {COUNT} / 0 / 0 / 0 |"
+    )
+    print(
+        f"| duplicates created / voided by reconciliation / left | "
+        f"{now['created'] - COUNT} / {now['created'] - now['at_docusign']} / "
+        f"{now['duplicates_live']} | 0 left |"
+    )
+    print(
+        f"| rate-limit answers received (injected 429s) | {limited - injected} ({injected}) | 0 |"
+    )
+    print(f"| creates / look-ups | {creates} / {lookups} | — |")
+    print(f"| time until everything settled | {settle:.0f} s | — |")
+    if not settled(now):
+        print(f"\nNOT SETTLED after {SETTLE_LIMIT:.0f} s: {now}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

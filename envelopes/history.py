@@ -1,0 +1,11 @@
+"""An envelope's history: one EnvelopeEvent per thing that happened to it."""
+
+from envelopes.models import Envelope, EnvelopeEvent
+
+
+def record_event(
+    envelope: Envelope, kind: str, detail: str = "", *, source: str = EnvelopeEvent.Source.APP
+) -> None:
+    EnvelopeEvent.objects.create(
+        envelope=envelope, kind=kind, status=envelope.status, detail=detail, source=source
+    )

@@ -1,0 +1,358 @@
+"""Sending an envelope to DocuSign exactly once, and reconciling whatever slipped through.
+
+A create is not idempotent and can outlive our read timeout: DocuSign may finish it after we
+gave up waiting, and its search (listStatusChanges) may show the envelope only later still.
+So a create whose outcome is unknown is never repeated while DocuSign may still be working:
+the next attempt looks for an envelope carrying our `countersign_id` until the settle window
+(read timeout + search lag) has passed, and only then creates again. What a look-up returns
+must carry our ID, not merely match a filter. A periodic reconciliation links envelopes that
+a row lost track of and voids duplicates, recording what it did.
+"""
+
+import logging
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from connections.docusign import esignature
+from connections.docusign.client import DocuSignClient
+from connections.docusign.errors import DocuSignError, RateLimited
+from connections.models import Connection
+from connections.services import get_client, note_failure
+from envelopes.definitions import CUSTOM_FIELD, build_definition
+from envelopes.failures import show_failure
+from envelopes.history import record_event
+from envelopes.models import ConnectEvent, Envelope, Recipient
+
+logger = logging.getLogger("countersign.envelopes")
+
+
+def _infrastructure_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import RedisError
+
+    return (OperationalError, InterfaceError, RedisError, BrokerError, ConnectionError)
+
+
+# Our own database, cache or broker failing: the work is retried, never marked failed.
+INFRASTRUCTURE_ERRORS = _infrastructure_errors()
+
+IN_PROGRESS_AT_DOCUSIGN = ("created", "sent", "delivered")
+
+
+def settle_window() -> timedelta:
+    """How long after a create DocuSign may still make the envelope or not yet show it."""
+    return timedelta(seconds=settings.DOCUSIGN_READ_TIMEOUT + settings.DOCUSIGN_SEARCH_LAG_SECONDS)
+
+
+def send_lease() -> timedelta:
+    """A claim older than this is presumed dead (its worker was killed or lost the DB)."""
+    return timedelta(seconds=settings.ENVELOPES_SEND_LEASE_SECONDS)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(settings.ENVELOPES_RETRY_MAX_SECONDS, 2 ** max(attempts, 1)))
+
+
+def _claim(envelope_id: str) -> Envelope | None:
+    """Take the envelope for sending; None if another worker has it, it is waiting for its
+    next attempt, or it is done."""
+    now = timezone.now()
+    queued = Envelope.objects.filter(pk=envelope_id, status=Envelope.Status.QUEUED).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    abandoned = Envelope.objects.filter(
+        pk=envelope_id, status=Envelope.Status.SENDING, claimed_at__lt=now - send_lease()
+    )
+    for candidates in (queued, abandoned):
+        claimed = candidates.update(
+            status=Envelope.Status.SENDING,
+            claimed_at=now,
+            next_attempt_at=None,
+            send_attempts=F("send_attempts") + 1,
+        )
+        if claimed == 1:
+            return Envelope.objects.select_related("connection", "sender").get(pk=envelope_id)
+    return None
+
+
+def send_envelope(*, envelope_id: str) -> Envelope | None:
+    """Create the envelope at DocuSign, exactly once; None if there was nothing to do.
+
+    Returns the envelope: sent (or a draft), failed with DocuSign's error and the fix, or
+    queued again with `next_attempt_at` (the task reschedules itself for then; the sweep
+    catches it if that is lost). Our own infrastructure failing re-raises after putting the
+    envelope back in the queue, for the task to retry.
+    """
+    envelope = _claim(envelope_id)
+    if envelope is None:
+        return None
+    started_before, creating = envelope.create_started_at, False
+    try:
+        client = get_client(envelope.connection)
+        summary = None
+        if envelope.create_started_at is not None:
+            summary = _find_created(client, envelope)
+            settled_at = envelope.create_started_at + settle_window()
+            if summary is None and timezone.now() < settled_at:
+                retry_at = min(settled_at, timezone.now() + _backoff(envelope.send_attempts))
+                return _wait(
+                    envelope,
+                    retry_at,
+                    "An earlier create's outcome is unknown and DocuSign may still be making "
+                    "it; looking for it again before creating anything.",
+                )
+        if summary is None:
+            _mark_create_started(envelope)
+            creating = True
+            summary = esignature.create_envelope(client, build_definition(envelope))
+        else:
+            record_event(
+                envelope, "recovered", "Found the envelope an earlier attempt created at DocuSign."
+            )
+    except RateLimited as exc:
+        if creating:  # DocuSign refused the call: nothing was created
+            Envelope.objects.filter(pk=envelope.pk).update(create_started_at=started_before)
+        return _wait(envelope, _at(exc.retry_at), str(exc), counts=False)
+    except DocuSignError as exc:
+        note_failure(connection=envelope.connection, error=exc)
+        if exc.retryable and envelope.send_attempts < settings.ENVELOPES_MAX_SEND_ATTEMPTS:
+            return _wait(envelope, timezone.now() + _backoff(envelope.send_attempts), str(exc))
+        return _fail(envelope, exc)
+    except INFRASTRUCTURE_ERRORS:
+        _release_quietly(envelope)
+        raise
+    except Exception as exc:
+        logger.exception("Sending envelope %s failed unexpectedly", envelope.pk)
+        _release_quietly(envelope)
+        raise RuntimeError(f"sending envelope {envelope.pk} failed: {exc}") from exc
+    return _link_sent(envelope, summary)
+
+
+def _mark_create_started(envelope: Envelope) -> None:
+    """Committed before the POST leaves: a worker killed mid-create leaves this behind."""
+    envelope.create_started_at = timezone.now()
+    Envelope.objects.filter(pk=envelope.pk).update(create_started_at=envelope.create_started_at)
+
+
+def _find_created(client: DocuSignClient, envelope: Envelope) -> dict[str, Any] | None:
+    """The envelope an earlier attempt created, if DocuSign's search shows it: the oldest
+    carrying our ID (a younger duplicate is the reconciliation sweep's to void)."""
+    found = esignature.find_envelopes(
+        client,
+        custom_field=CUSTOM_FIELD,
+        value=str(envelope.pk),
+        since=envelope.created_at - timedelta(minutes=5),
+    )
+    ours = [s for s in found if esignature.text_custom_field(s, CUSTOM_FIELD) == str(envelope.pk)]
+    if len(ours) != len(found):
+        logger.warning(
+            "Look-up for envelope %s returned %d envelope(s) not carrying its ID; ignored",
+            envelope.pk,
+            len(found) - len(ours),
+        )
+    return min(ours, key=_created_at) if ours else None
+
+
+def _created_at(summary: dict[str, Any]) -> datetime:
+    value = parse_datetime(str(summary.get("createdDateTime") or ""))
+    return value if value is not None else datetime.max.replace(tzinfo=UTC)
+
+
+def _at(unix_seconds: float | None) -> datetime:
+    if unix_seconds is None:
+        return timezone.now() + timedelta(seconds=30)
+    return datetime.fromtimestamp(unix_seconds, tz=UTC)
+
+
+def _wait(envelope: Envelope, retry_at: datetime, why: str, *, counts: bool = True) -> Envelope:
+    """Back to the queue until `retry_at`; a rate limit does not count as an attempt."""
+    Envelope.objects.filter(pk=envelope.pk, status=Envelope.Status.SENDING).update(
+        status=Envelope.Status.QUEUED,
+        claimed_at=None,
+        next_attempt_at=retry_at,
+        send_attempts=F("send_attempts") - (0 if counts else 1),
+    )
+    envelope.refresh_from_db()
+    record_event(envelope, "retrying", f"{why} Next attempt at {retry_at:%H:%M:%S} UTC.")
+    return envelope
+
+
+def _fail(envelope: Envelope, error: DocuSignError) -> Envelope:
+    envelope.status = Envelope.Status.FAILED
+    envelope.claimed_at = envelope.next_attempt_at = None
+    envelope.save(update_fields=["status", "claimed_at", "next_attempt_at", "updated_at"])
+    show_failure(envelope, kind="failed", what="Sending to DocuSign failed", error=error)
+    return envelope
+
+
+def _release_quietly(envelope: Envelope) -> None:
+    """Put the envelope back in the queue if the database lets us; else the lease expires
+    and the sweep does it."""
+    try:
+        Envelope.objects.filter(pk=envelope.pk, status=Envelope.Status.SENDING).update(
+            status=Envelope.Status.QUEUED, claimed_at=None
+        )
+    except INFRASTRUCTURE_ERRORS:
+        logger.warning("Could not release envelope %s; the sweep will", envelope.pk)
+
+
+def _link_sent(envelope: Envelope, summary: dict[str, Any]) -> Envelope:
+    """Save DocuSign's ID, unless our claim was taken over meanwhile (then the other worker
+    owns the row, and what we created is a duplicate for the reconciliation to void)."""
+    status = str(summary.get("status") or "sent")
+    now = timezone.now()
+    linked = Envelope.objects.filter(
+        pk=envelope.pk, status=Envelope.Status.SENDING, claimed_at=envelope.claimed_at
+    ).update(
+        docusign_envelope_id=str(summary["envelopeId"]).lower(),
+        status=status,
+        sent_at=now if status != Envelope.Status.CREATED else None,
+        error_code="",
+        error_detail="",
+        claimed_at=None,
+        create_started_at=None,
+        next_attempt_at=None,
+    )
+    envelope.refresh_from_db()
+    if not linked:
+        logger.warning("Envelope %s was taken over while sending; left to reconcile", envelope.pk)
+        return envelope
+    if envelope.status == Envelope.Status.SENT:
+        mark_first_routing_order_sent(envelope)
+    record_event(envelope, envelope.status, f"DocuSign envelope {envelope.docusign_envelope_id}")
+    _replay_early_connect_messages(envelope)
+    return envelope
+
+
+def mark_first_routing_order_sent(envelope: Envelope) -> None:
+    """DocuSign sends to the first routing order at once; no extra call needed to know that."""
+    first = min(r.routing_order for r in envelope.recipients.all())
+    envelope.recipients.filter(routing_order=first).update(
+        status=Recipient.Status.SENT, sent_at=envelope.sent_at
+    )
+
+
+def _replay_early_connect_messages(envelope: Envelope) -> None:
+    """Connect can report an envelope before we have saved its ID; apply those messages now."""
+    from envelopes.tracking import request_drain
+
+    early = ConnectEvent.objects.filter(
+        connection=envelope.connection,
+        docusign_envelope_id=envelope.docusign_envelope_id.lower(),
+        unknown_envelope=True,
+    ).update(unknown_envelope=False, processed_at=None)
+    if early:
+        transaction.on_commit(partial(request_drain, envelope.connection_id))
+
+
+# --- reconciliation --------------------------------------------------------------------
+
+
+def reconcile_connection(connection: Connection, *, now: datetime | None = None) -> list[str]:
+    """Compare DocuSign's recent envelopes carrying a `countersign_id` with our rows: link an
+    envelope a row lost track of, void duplicates and envelopes no row owns. Returns what it
+    did, one line per action (also in the rows' history and the log)."""
+    now = now or timezone.now()
+    client = get_client(connection)
+    since = now - timedelta(hours=settings.ENVELOPES_RECONCILE_LOOKBACK_HOURS)
+    young = now - settle_window()  # a send may still be deciding about these
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for summary in esignature.changed_envelopes(
+        client, since=since, include="custom_fields", page_size=settings.ENVELOPES_POLL_PAGE_SIZE
+    ):
+        owner = esignature.text_custom_field(summary, CUSTOM_FIELD)
+        if owner and _created_at(summary) < young:
+            groups[owner].append(summary)
+    actions: list[str] = []
+    for owner, found in groups.items():
+        actions += _reconcile_one(client, connection, owner, sorted(found, key=_created_at))
+    return actions
+
+
+def _reconcile_one(
+    client: DocuSignClient, connection: Connection, owner: str, found: list[dict[str, Any]]
+) -> list[str]:
+    row = _owner_row(connection, owner)
+    ids = [str(s["envelopeId"]).lower() for s in found]
+    if row is not None and row.docusign_envelope_id:
+        keep = row.docusign_envelope_id
+    elif row is not None:
+        if not _link_found(row, found[0]):
+            return []  # a live send owns the row: it will find the envelope itself
+        keep = ids[0]
+    else:
+        keep = ""
+    return [
+        _void_stray(client, row, owner, envelope_id)
+        for summary, envelope_id in zip(found, ids, strict=True)
+        if envelope_id != keep and summary.get("status") in IN_PROGRESS_AT_DOCUSIGN
+    ]
+
+
+def _owner_row(connection: Connection, owner: str) -> Envelope | None:
+    try:
+        pk = uuid.UUID(owner)
+    except ValueError:
+        return None
+    return Envelope.objects.filter(pk=pk, connection=connection).first()
+
+
+def _link_found(row: Envelope, summary: dict[str, Any]) -> bool:
+    """Link a row that lost track of its envelope (queued, failed, or a dead claim)."""
+    now = timezone.now()
+    envelope_id = str(summary["envelopeId"]).lower()
+    status = str(summary.get("status") or "sent")
+    linked = (
+        Envelope.objects.filter(pk=row.pk, docusign_envelope_id="")
+        .filter(
+            Q(status__in=[Envelope.Status.QUEUED, Envelope.Status.FAILED])
+            | Q(status=Envelope.Status.SENDING, claimed_at__lt=now - send_lease())
+        )
+        .update(
+            docusign_envelope_id=envelope_id,
+            status=status,
+            sent_at=now if status != Envelope.Status.CREATED else None,
+            error_code="",
+            error_detail="",
+            claimed_at=None,
+            next_attempt_at=None,
+            create_started_at=None,
+        )
+    )
+    if not linked:
+        return False
+    row.refresh_from_db()
+    if row.status == Envelope.Status.SENT:
+        mark_first_routing_order_sent(row)
+    record_event(
+        row,
+        "reconciled",
+        f"Linked DocuSign envelope {envelope_id}, which an earlier attempt created.",
+    )
+    logger.warning("Reconciliation linked envelope %s to DocuSign %s", row.pk, envelope_id)
+    return True
+
+
+def _void_stray(client: DocuSignClient, row: Envelope | None, owner: str, envelope_id: str) -> str:
+    """Void an envelope DocuSign holds for `owner` that is not the row's own."""
+    whose = f"row {owner}" if row is not None else f"countersign_id {owner} (no such row)"
+    reason = "Sent twice by mistake; the other copy is the one to sign."
+    try:
+        esignature.void_envelope(client, envelope_id, reason)
+    except DocuSignError as exc:
+        action = f"Could not void duplicate DocuSign envelope {envelope_id} of {whose}: {exc}"
+    else:
+        action = f"Voided duplicate DocuSign envelope {envelope_id} of {whose}."
+    logger.warning("Reconciliation: %s", action)
+    if row is not None:
+        record_event(row, "duplicate", action)
+    return action

@@ -1,0 +1,91 @@
+"""Nothing stuck: a periodic sweep restarts work whose task or worker was lost.
+
+Every piece of work has a row saying where it stands, so a task lost with a killed worker, a
+broker that was down when the task was queued, or a worker that died holding a claim, is
+found here and dispatched again. Dispatching twice is harmless: a send is claimed by one
+worker at a time, a void is done once, a drain applies each message once.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from envelopes.history import record_event
+from envelopes.models import ConnectEvent, Envelope
+from envelopes.sending import send_lease
+
+VOIDABLE = Envelope.OUT_FOR_SIGNATURE
+
+
+def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
+    from envelopes import tasks
+    from envelopes.services import enqueue
+
+    now = now or timezone.now()
+    grace = timedelta(seconds=settings.ENVELOPES_QUEUED_GRACE_SECONDS)
+    counts = {"queued": 0, "claims": 0, "voids": 0, "connect": 0}
+
+    # Claims whose lease ran out: the worker died (SIGKILL, lost database) mid-send.
+    dispatched = set()
+    for envelope in Envelope.objects.filter(
+        status=Envelope.Status.SENDING, claimed_at__lt=now - send_lease()
+    ):
+        released = Envelope.objects.filter(
+            pk=envelope.pk, status=Envelope.Status.SENDING, claimed_at=envelope.claimed_at
+        ).update(status=Envelope.Status.QUEUED, claimed_at=None, next_attempt_at=None)
+        if released:
+            record_event(
+                envelope,
+                "claim-expired",
+                "The worker sending this stopped; sending again, after checking DocuSign for "
+                "anything it may have created.",
+            )
+            _dispatch_send(envelope.pk)
+            dispatched.add(envelope.pk)
+            counts["claims"] += 1
+
+    # Queued work whose task is lost (or was never queued: the broker was down).
+    due = Envelope.objects.filter(status=Envelope.Status.QUEUED).filter(
+        Q(next_attempt_at__lte=now - grace)
+        | Q(next_attempt_at__isnull=True, updated_at__lt=now - grace)
+    )
+    for pk in list(due.exclude(pk__in=dispatched).values_list("pk", flat=True)[:1000]):
+        _dispatch_send(pk)
+        counts["queued"] += 1
+
+    # Voids asked for and never done.
+    for pk in list(
+        Envelope.objects.filter(status__in=VOIDABLE, void_requested_at__lt=now - grace).values_list(
+            "pk", flat=True
+        )[:1000]
+    ):
+        Envelope.objects.filter(pk=pk).update(void_requested_at=timezone.now())
+        enqueue(tasks.void_envelope, str(pk))
+        counts["voids"] += 1
+
+    # Connect messages nobody applied (a crashed drain, a lost task).
+    stale = now - timedelta(seconds=settings.ENVELOPES_CONNECT_STALE_SECONDS)
+    for connection_id in set(
+        ConnectEvent.objects.filter(processed_at__isnull=True, received_at__lt=stale)
+        .values_list("connection_id", flat=True)
+        .distinct()
+    ):
+        from envelopes.tracking import request_drain
+
+        if request_drain(connection_id):
+            counts["connect"] += 1
+    return counts
+
+
+def _dispatch_send(pk: Any) -> None:
+    """Queue the send; marked so the next sweep waits a grace period before doing it again."""
+    from envelopes import tasks
+    from envelopes.services import enqueue
+
+    Envelope.objects.filter(pk=pk, status=Envelope.Status.QUEUED).update(
+        next_attempt_at=timezone.now()
+    )
+    enqueue(tasks.send_envelope, str(pk))

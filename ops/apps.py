@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    """Operations: health and readiness, metrics, request ids, logs, error reporting."""
+
+    name = "ops"
+    label = "ops"
+
+    def ready(self) -> None:
+        from ops import request_id
+
+        request_id.connect_signals()

@@ -1,0 +1,57 @@
+"""Heartbeats in Redis: beat writes one on every tick, a worker one each time it runs the
+`ops.tasks.heartbeat` task that beat schedules. /readyz reads their age.
+
+A worker's heartbeat travels the whole path (beat → broker → worker → Redis), so a worker
+that is up but cannot take tasks goes stale too.
+"""
+
+import json
+import os
+import socket
+import time
+from functools import cache
+from typing import Any
+
+import redis
+from django.conf import settings
+
+PREFIX = "countersign:ops:"
+WORKER_KEY = PREFIX + "heartbeat:worker"
+BEAT_KEY = PREFIX + "heartbeat:beat"
+BEAT_LOCK_KEY = PREFIX + "beat-lock"
+TIMEOUT = 0.5  # seconds: a health check must answer fast even when Redis does not
+
+
+@cache
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT, health_check_interval=0
+    )
+
+
+def client() -> redis.Redis:
+    """Redis for operations data (REDIS_URL), with short timeouts."""
+    return _client(settings.REDIS_URL)
+
+
+def _beat(key: str, **extra: Any) -> None:
+    stale = float(settings.OPS_HEARTBEAT_STALE_SECONDS)
+    value = {"at": time.time(), "host": socket.gethostname(), "pid": os.getpid(), **extra}
+    client().set(key, json.dumps(value), ex=max(1, int(stale * 4)))
+
+
+def worker_alive(hostname: str) -> None:
+    _beat(WORKER_KEY, worker=hostname)
+
+
+def beat_alive() -> None:
+    _beat(BEAT_KEY)
+
+
+def last_seen(key: str) -> dict[str, Any] | None:
+    raw = client().get(key)
+    if raw is None:
+        return None
+    value: dict[str, Any] = json.loads(raw)
+    value["age"] = max(0.0, time.time() - float(value["at"]))
+    return value

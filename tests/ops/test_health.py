@@ -1,0 +1,151 @@
+"""/healthz and /readyz: one entry per check, 503 when not ready, nothing secret."""
+
+import json
+import time
+
+import pytest
+import redis
+
+from ops import health, heartbeat
+from tests.support.processes import free_port
+
+pytestmark = pytest.mark.django_db
+
+needs_redis = pytest.mark.skipif(
+    not __import__("os").environ.get("REDIS_URL"), reason="needs REDIS_URL"
+)
+
+
+@pytest.fixture
+def beats(settings):
+    """Fresh heartbeats from a worker and beat (as ops.tasks.heartbeat and the scheduler)."""
+    heartbeat.client().delete(heartbeat.WORKER_KEY, heartbeat.BEAT_KEY)
+    yield
+    heartbeat.client().delete(heartbeat.WORKER_KEY, heartbeat.BEAT_KEY)
+
+
+def test_healthz_answers_without_touching_anything(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_probes_answer_any_host_over_plain_http(client, settings):
+    """A load balancer probes by IP over http: no DisallowedHost, no HTTPS redirect."""
+    settings.ALLOWED_HOSTS = ["countersign.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz", HTTP_HOST="10.0.0.7").status_code == 200
+    assert client.get("/readyz", HTTP_HOST="10.0.0.7").status_code in (200, 503)
+    # Everything else still gets Django's checks.
+    assert client.get("/envelopes/", HTTP_HOST="10.0.0.7").status_code == 400
+
+
+@needs_redis
+def test_readyz_is_green_with_fresh_heartbeats(client, beats):
+    heartbeat.worker_alive("celery@test")
+    heartbeat.beat_alive()
+    response = client.get("/readyz")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "redis", "broker", "worker", "beat"}
+    assert all(c["ok"] for c in body["checks"].values())
+    assert "migrated" in body["checks"]["database"]["detail"]
+
+
+@needs_redis
+def test_readyz_is_503_without_a_worker_or_beat(client, beats):
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["database"]["ok"]
+    assert checks["redis"]["ok"]
+    assert checks["broker"]["ok"]
+    assert not checks["worker"]["ok"]
+    assert "no worker heartbeat" in checks["worker"]["detail"]
+    assert not checks["beat"]["ok"]
+
+
+@needs_redis
+def test_a_stale_heartbeat_fails_readiness(client, beats, settings):
+    settings.OPS_HEARTBEAT_STALE_SECONDS = 30
+    old = {"at": time.time() - 31, "host": "h", "pid": 1}
+    heartbeat.client().set(heartbeat.WORKER_KEY, json.dumps(old))
+    heartbeat.beat_alive()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    worker = response.json()["checks"]["worker"]
+    assert not worker["ok"]
+    assert "31 s ago" in worker["detail"]
+
+
+def test_unreachable_redis_is_503_fast_and_shows_no_url(client, settings):
+    port = free_port()  # nothing listens there
+    settings.REDIS_URL = f"redis://:hunter2-redis-password@127.0.0.1:{port}/3"
+    started = time.monotonic()
+    response = client.get("/readyz")
+    took = time.monotonic() - started
+    assert response.status_code == 503
+    body = response.content.decode()
+    checks = response.json()["checks"]
+    assert checks["database"]["ok"]
+    for name in ("redis", "broker", "worker", "beat"):
+        assert not checks[name]["ok"], name
+    assert "ConnectionError" in checks["redis"]["detail"]
+    assert "hunter2" not in body
+    assert str(port) not in body
+    assert took < 5  # each check has a short timeout (not a benchmark: a hang would be 20 s+)
+
+
+def test_pending_migrations_fail_readiness(client, monkeypatch):
+    class Executor:
+        def __init__(self, connection):
+            self.loader = type("L", (), {"graph": type("G", (), {"leaf_nodes": list})()})()
+
+        def migration_plan(self, targets):
+            return [("connections.0099_future", False)]
+
+    monkeypatch.setattr(health, "_migrated", False)
+    monkeypatch.setattr(health, "MigrationExecutor", Executor)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    database = response.json()["checks"]["database"]
+    assert database == {**database, "ok": False}
+    assert "1 migration(s) not applied: run migrate" in database["detail"]
+
+
+def test_real_migration_state_is_read(monkeypatch):
+    monkeypatch.setattr(health, "_migrated", False)
+    assert health.check_database() == (True, "reachable and migrated")
+
+
+def test_without_redis_the_redis_checks_say_so(client, settings):
+    settings.REDIS_URL = ""
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    for name in ("redis", "broker", "worker", "beat"):
+        assert "REDIS_URL is not set" in response.json()["checks"][name]["detail"]
+
+
+def test_redis_errors_are_caught_not_raised(settings):
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    ok, detail = health.check_worker()
+    assert not ok
+    assert "unreadable" in detail
+    with pytest.raises(redis.ConnectionError):
+        heartbeat.client().ping()
+
+
+def test_an_unreachable_database_is_503_with_the_error_class_only(client, monkeypatch):
+    from django.db import OperationalError, connection
+
+    def refuse(*args, **kwargs):
+        raise OperationalError('connection to server at "10.1.1.1", port 5432 failed: password')
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    database = response.json()["checks"]["database"]
+    assert database["detail"] == "unreachable (OperationalError)"
+    assert "10.1.1.1" not in response.content.decode()

@@ -1,0 +1,69 @@
+"""The staff System status page: the readiness checks and, per connection, its traffic."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from connections.models import ApiCall
+from envelopes.models import ConnectEvent, Envelope
+from tests.factories import ConnectionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_only_staff_allowed_to_see_connections_may_open_it(client, staff_without_perms):
+    assert client.get("/ops/status/").status_code in (302, 403)
+    client.force_login(staff_without_perms)
+    assert client.get("/ops/status/").status_code == 403
+
+
+def test_it_shows_checks_budget_calls_waiting_stuck_and_connect(staff_client, settings):
+    settings.DOCUSIGN_HOURLY_LIMIT = 100
+    acme = ConnectionFactory(name="Acme")
+    now = timezone.now()
+    for _ in range(3):
+        ApiCall.objects.create(
+            connection=acme,
+            account_id=acme.account_id,
+            method="POST",
+            path="/envelopes",
+            status_code=201,
+        )
+    ApiCall.objects.create(
+        connection=acme,
+        account_id=acme.account_id,
+        method="GET",
+        path="/envelopes/{envelopeId}",
+        status_code=200,
+    )
+    sender = UserFactory()
+    Envelope.objects.create(connection=acme, sender=sender, subject="a", status="queued")
+    stuck = Envelope.objects.create(
+        connection=acme, sender=sender, subject="b", status="sending", claimed_at=now
+    )
+    Envelope.objects.filter(pk=stuck.pk).update(claimed_at=now - timedelta(minutes=30))
+    event = ConnectEvent.objects.create(
+        connection=acme,
+        identity="x",
+        event="envelope-sent",
+        docusign_envelope_id="e",
+        verified=True,
+        body={},
+    )
+    ConnectEvent.objects.filter(pk=event.pk).update(received_at=now - timedelta(minutes=7))
+
+    response = staff_client.get("/ops/status/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for check in ("database", "redis", "broker", "worker", "beat"):
+        assert f'<th scope="row">{check}</th>' in page
+    statuses = {s.connection.name: s for s in response.context["connections"]}
+    acme_status = statuses["Acme"]
+    assert acme_status.budget_left == 96
+    assert acme_status.calls_by_kind == [("POST /envelopes", 3), ("GET /envelopes/{envelopeId}", 1)]
+    assert (acme_status.waiting, acme_status.stuck) == (2, 1)
+    assert acme_status.oldest_unprocessed_at == acme_status.last_connect_at
+    assert "96 of 100" in page
+    assert "<code>POST /envelopes</code> 3" in page
+    assert "7\xa0minutes ago" in page
