@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import django_stubs_ext
 import environ
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 from ops.logs import logging_config
@@ -64,6 +65,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    "axes",
+    "accounts",  # after axes: it re-registers axes' admin
     "connections",
     "envelopes",
     "ops",
@@ -73,6 +77,7 @@ MIDDLEWARE = [
     "ops.middleware.ProbeMiddleware",  # /healthz, /readyz: before host and HTTPS checks
     "ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +86,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last but one, as django-axes asks: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
+    # Innermost, as ops placed it: it counts the Connect webhook's own refusals (it only
+    # reads responses, so it changes nothing axes sees).
     "ops.middleware.ConnectRejectionMiddleware",
 ]
 
@@ -135,6 +144,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Login throttling (django-axes) ---------------------------------------------------------
+# Too many wrong passwords lock the account, and separately the address they came from, for
+# a while; an administrator unlocks earlier by deleting the attempts in the admin (Axes →
+# Access attempts) or with `manage.py axes_reset_username <name>` / `axes_reset_ip <ip>`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_MINUTES", default=15.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Behind a proxy, the client address is the first X-Forwarded-For entry the proxy sets.
+AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -166,6 +195,18 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Countersign <counter
 # Newest key first; older keys still decrypt until `manage.py rotate_encryption_key` has run.
 FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 FIELD_ENCRYPTION_KEYS_DERIVED = not FIELD_ENCRYPTION_KEYS
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    # Checked here, so a bad key stops every process at start-up, not at the first decryption.
+    try:
+        if len(base64.urlsafe_b64decode(_key.encode())) != 32:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEYS: key {_position} of {len(FIELD_ENCRYPTION_KEYS)} is not a "
+            "Fernet key (44 characters of url-safe base64, 32 bytes). Make one with: python -c "
+            '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"; '
+            "separate keys with commas, newest first."
+        ) from None
 if FIELD_ENCRYPTION_KEYS_DERIVED:
     _required_in_production(
         "FIELD_ENCRYPTION_KEYS",
@@ -180,21 +221,44 @@ if FIELD_ENCRYPTION_KEYS_DERIVED:
     ]
 
 # --- Cache, Celery ----------------------------------------------------------------------
+# The cache and the Celery broker live in separate Redis databases, so clearing the cache can
+# never delete queued tasks: REDIS_URL's database (0 if none) holds the cache, the next one
+# the broker (the one before, for database 15). REDIS_CACHE_URL / CELERY_BROKER_URL override either.
 REDIS_URL: str = env.str("REDIS_URL", default="")
-if REDIS_URL:
+
+
+def _redis_database(url: str, offset: int) -> str:
+    parts = urlsplit(url)
+    number = parts.path.strip("/") or "0"
+    if not number.isdigit():
+        raise ImproperlyConfigured(
+            f"REDIS_URL must end in a database number (e.g. redis://host:6379/0), not '/{number}'."
+        )
+    database = int(number) + offset
+    if database > 15:  # Redis has databases 0-15 by default: take the one below instead
+        database = int(number) - offset
+    return parts._replace(path=f"/{database}").geturl()
+
+
+REDIS_CACHE_URL: str = env.str(
+    "REDIS_CACHE_URL", default=_redis_database(REDIS_URL, 0) if REDIS_URL else ""
+)
+if REDIS_CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "countersign",
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL: str = env.str(
+    "CELERY_BROKER_URL", default=_redis_database(REDIS_URL, 1) if REDIS_URL else "memory://"
+)
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # no broker: run tasks inline
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"  # no broker: run tasks inline
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -251,8 +315,12 @@ DOCUSIGN_PRODUCTION_AUTH_SERVER: str = env.str(
 DOCUSIGN_ALLOWED_API_HOSTS: list[str] = env.list(
     "DOCUSIGN_ALLOWED_API_HOSTS", default=[".docusign.net", ".docusign.com"]
 )
+# The simulator is for development: with DJANGO_DEBUG off, every request to it is refused
+# (a system check also stops management commands; see simulator/guard.py).
+SIMULATOR_ALLOWED = DEBUG
 if DOCUSIGN_SIMULATOR:
     INSTALLED_APPS.append("simulator")
+    MIDDLEWARE.insert(1, "simulator.guard.SimulatorGuardMiddleware")
     # The simulator answers on this site's own host.
     DOCUSIGN_ALLOWED_API_HOSTS += [urlsplit(SITE_URL).hostname or "", "127.0.0.1", "localhost"]
 # Simulator only: remote recipients sign by themselves after this many seconds (0: never).
@@ -327,11 +395,30 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
+# --- Content-Security-Policy (every mode) -------------------------------------------------
+# No inline script anywhere: scripts come from our static files, or carry the per-request
+# nonce (`{{ request.csp_nonce }}`). Documents we serve get a stricter `sandbox` policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_constants.SELF],
+        "script-src": [csp_constants.SELF, csp_constants.NONCE],
+        "style-src": [csp_constants.SELF],
+        "img-src": [csp_constants.SELF, "data:"],
+        "font-src": [csp_constants.SELF],
+        "connect-src": [csp_constants.SELF],
+        "frame-src": [csp_constants.SELF],
+        "object-src": [csp_constants.NONE],
+        "base-uri": [csp_constants.NONE],
+        "frame-ancestors": [csp_constants.NONE],
+    }
+}
+
 # --- Operations: logs, metrics, error reporting -----------------------------------------
 LOG_FORMAT: str = env.str("LOG_FORMAT", default="plain")
 if LOG_FORMAT not in ("plain", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be 'plain' or 'json', not {LOG_FORMAT!r}.")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # lockouts and failures, not every login
 # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is off (404).
 METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
 SECURE_REDIRECT_EXEMPT = [r"^metrics$"]  # scraped over the internal network

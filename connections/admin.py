@@ -15,17 +15,14 @@ from connections import consent, key_rotation, services
 from connections.forms import ConnectionAdminForm
 from connections.models import ApiCall, Connection
 
-STATUS_COLOURS = {
-    Connection.Status.NEW: "#6b7280",
-    Connection.Status.AWAITING_CONSENT: "#b45309",
-    Connection.Status.CONNECTED: "#15803d",
-    Connection.Status.FAILING: "#b91c1c",
-}
-
 
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin[Connection]):
     form = ConnectionAdminForm
+
+    class Media:
+        css = {"all": ["css/admin.css"]}  # no inline styles: the CSP allows none
+
     # Few, short columns: the list fits a 1280 px screen (the account ID is on each page).
     list_display = [
         "name",
@@ -36,6 +33,7 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
         "tracking_link",
     ]
     list_filter = ["environment", "status", "is_default"]
+    filter_horizontal = ["allowed_groups"]
     search_fields = ["name", "integration_key", "user_id", "user_email", "account_id"]
     readonly_fields = [
         "setup_wizard",
@@ -51,6 +49,7 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
     ]
     fieldsets = [
         (None, {"fields": ["setup_wizard", "name", "environment", "is_default"]}),
+        ("Who may send with it", {"fields": ["team", "allowed_groups"]}),
         (
             "DocuSign app and user",
             {"fields": ["integration_key", "user_id", "user_email", "account_id", "base_uri"]},
@@ -134,7 +133,7 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
                 request, f"{connection.name}: consent link emailed to {connection.user_email}."
             )
 
-    @admin.action(description="Rotate the keypair, 1: make a new key", permissions=["change"])
+    @admin.action(description="Rotate the keypair, 1: make a new key", permissions=["rotate_keys"])
     def start_key_rotation(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         for connection in queryset:
             public_pem = key_rotation.start_key_rotation(connection=connection)
@@ -148,7 +147,10 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
                 ),
             )
 
-    @admin.action(description="Rotate the keypair, 2: switch once DocuSign accepts it")
+    @admin.action(
+        description="Rotate the keypair, 2: switch once DocuSign accepts it",
+        permissions=["rotate_keys"],
+    )
     def finish_key_rotation(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         from connections.tasks import finish_key_rotation
 
@@ -161,13 +163,20 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
             "says why under 'pending key: last check'.",
         )
 
-    @admin.action(description="Promote to production (after Go-Live)", permissions=["add"])
+    @admin.action(description="Promote to production (after Go-Live)", permissions=["promote"])
     def promote(self, request: HttpRequest, queryset: QuerySet[Connection]) -> HttpResponse | None:
         demo = queryset.filter(environment=Connection.Environment.DEMO).first()
         if demo is None:
             messages.error(request, "Choose a demo connection to promote.")
             return None
         return HttpResponseRedirect(reverse("connections:promote", args=[demo.pk]))
+
+    # The permissions the actions name (Django looks up has_<name>_permission).
+    def has_rotate_keys_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("connections.rotate_keys")
+
+    def has_promote_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("connections.promote_connection")
 
     @admin.display(description="tracking")
     def tracking_link(self, obj: Connection) -> SafeString:
@@ -182,9 +191,7 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
                 reverse("connections:setup", args=[obj.pk]),
             )
         return format_html(
-            '<span style="color:#fff;background:{};padding:2px 8px;border-radius:9px">{}</span>',
-            STATUS_COLOURS.get(Connection.Status(obj.status), "#6b7280"),
-            obj.get_status_display(),
+            '<span class="connection-status {}">{}</span>', obj.status, obj.get_status_display()
         )
 
     @admin.display(description="last check", ordering="last_checked_at")

@@ -137,11 +137,33 @@ class Connection(models.Model):
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error_code = models.CharField(max_length=100, blank=True, editable=False)
     last_error_detail = models.TextField(blank=True, editable=False)
+    # Who may send with it: a team's connection serves its members only; with groups chosen,
+    # only members of those groups. Neither: every sender.
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="connections",
+        help_text="Only this team's members may send with it (blank: any team).",
+    )
+    allowed_groups = models.ManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="+",
+        verbose_name="restricted to groups",
+        help_text="Only members of these groups may send with it (none chosen: every sender).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("rotate_keys", "Can rotate a connection's keys"),
+            ("promote_connection", "Can promote a connection to production"),
+            ("view_system_status", "Can see the System status page"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["environment"],
@@ -156,6 +178,10 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_environment_display()})"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == self.Environment.PRODUCTION
 
     def clean(self) -> None:
         if self.base_uri:

@@ -1,9 +1,11 @@
-"""Read queries about connections: the DocuSign API budget used in the last hour."""
+"""Read queries about connections: who may use which, and the API budget of the last hour."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from connections.models import ApiCall, Connection
@@ -32,3 +34,15 @@ def api_budget(connection: Connection) -> Budget:
         .first()
     )
     return Budget(calls.count(), settings.DOCUSIGN_HOURLY_LIMIT, last)
+
+
+def usable_connections(user: User | AnonymousUser) -> QuerySet[Connection]:
+    """The connections this user may use: their team's or no team's, and restricted to none of
+    the groups or to one of theirs (sending also needs the send permission)."""
+    if not user.is_authenticated or not user.is_active:
+        return Connection.objects.none()
+    if user.is_superuser:
+        return Connection.objects.order_by("environment", "name")
+    teams = Q(team__isnull=True) | Q(team__members=user)
+    groups = Q(allowed_groups__isnull=True) | Q(allowed_groups__user=user)
+    return Connection.objects.filter(teams & groups).distinct().order_by("environment", "name")

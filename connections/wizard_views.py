@@ -212,7 +212,9 @@ def _account_choices(connection: Connection) -> list[tuple[str, str]]:
     ]
 
 
-@permission_required(NEEDS, raise_exception=True)
+@permission_required(
+    ["connections.add_connection", "connections.promote_connection"], raise_exception=True
+)
 def promote(request: HttpRequest, pk: int) -> HttpResponse:
     demo = get_object_or_404(Connection, pk=pk, environment=Connection.Environment.DEMO)
     form = PromoteForm(_posted(request), initial={"name": f"{demo.name} (production)"})

@@ -11,7 +11,7 @@ from envelopes.models import DocumentTemplate, Envelope, EnvelopeEvent, Recipien
 class DocumentTemplateForm(forms.ModelForm[DocumentTemplate]):
     class Meta:
         model = DocumentTemplate
-        fields = ["name", "body", "fields"]
+        fields = ["name", "team", "body", "fields"]
 
     def clean_body(self) -> str:
         body: str = self.cleaned_data["body"]
@@ -22,36 +22,50 @@ class DocumentTemplateForm(forms.ModelForm[DocumentTemplate]):
 @admin.register(DocumentTemplate)
 class DocumentTemplateAdmin(admin.ModelAdmin[DocumentTemplate]):
     form = DocumentTemplateForm
-    list_display = ["name", "updated_at"]
+    list_display = ["name", "team", "updated_at"]
+    list_filter = ["team"]
     search_fields = ["name"]
 
 
 class RecipientInline(admin.TabularInline[Recipient, Envelope]):
     model = Recipient
     extra = 0
-    fields = ("name", "email", "kind", "routing_order", "embedded", "role_name", "status")
+    fields = (
+        "name",
+        "email",
+        "kind",
+        "routing_order",
+        "embedded",
+        "user",
+        "host",
+        "role_name",
+        "status",
+    )
     readonly_fields = fields
 
 
 class EventInline(admin.TabularInline[EnvelopeEvent, Envelope]):
     model = EnvelopeEvent
     extra = 0
-    fields = ("at", "kind", "status", "detail", "source")
+    fields = ("at", "kind", "status", "detail", "source", "actor")
     readonly_fields = fields
 
 
 @admin.register(Envelope)
 class EnvelopeAdmin(admin.ModelAdmin[Envelope]):
-    list_display = ["subject", "status", "connection", "sender", "created_at"]
-    list_filter = ["status", "source", "connection"]
+    list_display = ["subject", "status", "connection", "sender", "team", "created_at"]
+    list_filter = ["status", "source", "connection", "team"]
     list_select_related = ["connection", "sender"]
     search_fields = ["subject", "docusign_envelope_id", "recipients__email"]
     date_hierarchy = "created_at"
     inlines = [RecipientInline, EventInline]
-    exclude = ["template_data"]
+    exclude = ["template_data"]  # personal data, encrypted; shown nowhere
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # envelopes are composed in the app, where they are validated and sent
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in Envelope._meta.fields if f.name != "template_data"]
+
+
+# Recipients' access codes are write-only: the inline above never lists them.

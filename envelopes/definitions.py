@@ -38,13 +38,21 @@ def anchor_tabs(signer_number: int) -> dict[str, list[dict[str, str]]]:
 def _recipient(recipient: Recipient, signer_number: int) -> dict[str, Any]:
     data: dict[str, Any] = {
         "recipientId": recipient.recipient_id,
-        "name": recipient.name,
-        "email": recipient.email,
         "routingOrder": str(recipient.routing_order),
     }
-    if recipient.embedded:
-        data["clientUserId"] = recipient.client_user_id
-    if recipient.kind == Recipient.Kind.SIGNER:
+    if recipient.kind == Recipient.Kind.IN_PERSON and recipient.host is not None:
+        # DocuSign names the host (who opens the session and hands over the device).
+        host = recipient.host
+        data["hostName"] = host.get_full_name() or host.get_username()
+        data["hostEmail"] = host.email
+        data["signerName"] = recipient.name
+    else:
+        data["name"], data["email"] = recipient.name, recipient.email
+        if recipient.embedded:
+            data["clientUserId"] = recipient.client_user_id
+    if recipient.access_code:
+        data["accessCode"] = recipient.access_code
+    if recipient.kind in (Recipient.Kind.SIGNER, Recipient.Kind.IN_PERSON):
         data["tabs"] = anchor_tabs(signer_number)
     return data
 
@@ -92,7 +100,7 @@ def build_definition(envelope: Envelope) -> dict[str, Any]:
     }
     if envelope.message:
         definition["emailBlurb"] = envelope.message
-    recipients = list(envelope.recipients.all())
+    recipients = list(envelope.recipients.select_related("host"))
     if envelope.source == Envelope.Source.TEMPLATE:
         definition["templateId"] = envelope.docusign_template_id
         definition["templateRoles"] = [
@@ -101,6 +109,7 @@ def build_definition(envelope: Envelope) -> dict[str, Any]:
                 "name": r.name,
                 "email": r.email,
                 **({"clientUserId": r.client_user_id} if r.embedded else {}),
+                **({"accessCode": r.access_code} if r.access_code else {}),
                 **_prefill(envelope, r),
             }
             for r in recipients
@@ -110,7 +119,7 @@ def build_definition(envelope: Envelope) -> dict[str, Any]:
     lists: dict[str, list[dict[str, Any]]] = {}
     signer_number = 0
     for recipient in recipients:
-        if recipient.kind == Recipient.Kind.SIGNER:
+        if recipient.kind in (Recipient.Kind.SIGNER, Recipient.Kind.IN_PERSON):
             signer_number += 1
         lists.setdefault(Recipient.DOCUSIGN_LISTS[Recipient.Kind(recipient.kind)], []).append(
             _recipient(recipient, signer_number)

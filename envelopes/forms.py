@@ -3,11 +3,25 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
+from accounts.models import Team
 from connections.models import Connection
+from connections.selectors import usable_connections
 from envelopes.models import DocumentTemplate, Envelope, Recipient
+from envelopes.selectors import usable_document_templates
 from envelopes.services import RecipientInput
+
+
+class ConnectionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """Production connections are marked: a signature there is real."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        if obj.is_production:
+            return f"{obj.name}: PRODUCTION (legally binding)"
+        return f"{obj.name} (demo, for testing)"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -23,7 +37,7 @@ class MultipleFileField(forms.FileField):
 
 
 class ComposeForm(forms.Form):
-    connection = forms.ModelChoiceField(queryset=Connection.objects.all(), empty_label=None)
+    connection = ConnectionChoiceField(queryset=Connection.objects.none(), empty_label=None)
     source = forms.ChoiceField(choices=Envelope.Source.choices, widget=forms.RadioSelect)
     subject = forms.CharField(max_length=100)
     message = forms.CharField(
@@ -31,16 +45,30 @@ class ComposeForm(forms.Form):
     )
     uploads = MultipleFileField(required=False, label="Documents")
     document_template = forms.ModelChoiceField(
-        queryset=DocumentTemplate.objects.all(), required=False
+        queryset=DocumentTemplate.objects.none(), required=False
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        required=False,
+        help_text="Team members with the permission see and act on it.",
     )
     docusign_template = forms.CharField(required=False, label="DocuSign template ID")
     as_draft = forms.BooleanField(
         required=False, label="Create as a draft at DocuSign (place fields before sending)"
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        default = Connection.objects.filter(
+        # Only what this user may use is offered, and only that is accepted.
+        connections = usable_connections(user)
+        self.fields["connection"].queryset = connections  # type: ignore[attr-defined]
+        self.fields["document_template"].queryset = usable_document_templates(user)  # type: ignore[attr-defined]
+        teams = user.teams.all() if user.is_authenticated else Team.objects.none()
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
+        if teams:
+            self.fields["team"].required = True
+            self.initial.setdefault("team", teams[0].pk)
+        default = connections.filter(
             is_default=True, environment=Connection.Environment.DEMO
         ).first()
         if default and not self.is_bound:
@@ -61,7 +89,10 @@ class ComposeForm(forms.Form):
         )
         if not key:
             return None
-        return DocumentTemplate.objects.filter(pk=key).first()
+        if not str(key).isdigit():
+            return None  # the field's own validation explains it
+        queryset = self.fields["document_template"].queryset  # type: ignore[attr-defined]
+        return queryset.filter(pk=key).first()  # type: ignore[no-any-return]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -87,8 +118,25 @@ class RecipientForm(forms.Form):
     email = forms.EmailField(max_length=100)
     kind = forms.ChoiceField(choices=Recipient.Kind.choices, initial=Recipient.Kind.SIGNER)
     routing_order = forms.IntegerField(min_value=1, max_value=99, initial=1)
-    embedded = forms.BooleanField(required=False, label="Signs here, in this app")
+    embedded = forms.BooleanField(
+        required=False,
+        label="Signs here, in this app",
+        help_text="Only for people with an account here: they log in to sign.",
+    )
     role_name = forms.CharField(max_length=100, required=False, label="Template role")
+    access_code = forms.CharField(
+        max_length=50,
+        required=False,
+        label="Access code",
+        help_text="DocuSign asks for it before showing the documents; tell them separately.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_access_code(self) -> str:
+        code: str = self.cleaned_data["access_code"].strip()
+        if any(c in code for c in "<>&#"):
+            raise ValidationError("An access code cannot contain < > & or # (DocuSign's rule).")
+        return code
 
     def as_input(self) -> RecipientInput:
         d = self.cleaned_data
@@ -99,6 +147,7 @@ class RecipientForm(forms.Form):
             routing_order=d["routing_order"],
             embedded=d["embedded"],
             role_name=d["role_name"],
+            access_code=d["access_code"],
         )
 
 
@@ -121,23 +170,31 @@ class VoidForm(forms.Form):
     reason = forms.CharField(max_length=200, help_text="Recipients see this reason.")
 
 
-class EnvelopeFilterForm(forms.Form):
-    """The envelope list's filters; every field optional, dates in order."""
+class QueryForm(forms.Form):
+    """Query parameters, validated like a form: a bad one is a 400 that says what is wrong."""
 
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *Envelope.Status.choices], required=False
-    )
-    connection = forms.ModelChoiceField(
-        queryset=Connection.objects.all(), required=False, empty_label="Any connection"
-    )
-    template = forms.CharField(required=False, max_length=100)
-    sender = forms.CharField(required=False, max_length=150)
-    since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    def problem(self) -> str:
+        return " ".join(
+            f"{name}: {' '.join(str(e) for e in errors)}"
+            if name != "__all__"
+            else " ".join(str(e) for e in errors)
+            for name, errors in self.errors.items()
+        )
+
+
+class EnvelopeFilters(QueryForm):
+    status = forms.ChoiceField(choices=[("", "any"), *Envelope.Status.choices], required=False)
+    connection = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    template = forms.CharField(max_length=100, required=False)
+    sender = forms.CharField(max_length=150, required=False)
+    since = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    until = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    page = forms.IntegerField(min_value=1, max_value=10**6, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("since", "until"):
+            self.fields[name].error_messages["invalid"] = "Dates must look like 2026-01-31."
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -150,6 +207,11 @@ class EnvelopeFilterForm(forms.Form):
             )
         return data
 
-    @property
-    def active(self) -> bool:
-        return any(self.data.get(name) for name in self.fields)
+
+class TemplateFieldsQuery(QueryForm):
+    connection = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    docusign_template = forms.CharField(max_length=36, required=False)
+
+
+class DocumentFieldsQuery(QueryForm):
+    document_template = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)

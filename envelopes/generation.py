@@ -8,11 +8,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.template import Context, Engine, TemplateSyntaxError
+from django.template.library import Library, import_library
+from django.utils.html import escape
 
 from envelopes.models import DocumentTemplate
 
-# A sandbox-ish engine: no app template loaders, no custom tags; autoescaping on.
-_ENGINE = Engine(autoescape=True, libraries={}, builtins=["django.template.defaultfilters"])
+# A sandbox-ish engine: no template loaders, no custom tags; autoescaping on. Only the
+# default tags and filters, without those that reach beyond the document's own data
+# (`include`/`extends` read files, `debug` dumps the context, `load` adds tags).
+_ENGINE = Engine(autoescape=True, libraries={})
+_TAGS = import_library("django.template.defaulttags")
+_SAFE = Library()
+_SAFE.tags = {k: v for k, v in _TAGS.tags.items() if k not in {"debug", "load"}}
+_ENGINE.template_builtins = [_SAFE, import_library("django.template.defaultfilters")]
 
 
 def validate_body(body: str) -> None:
@@ -41,8 +49,12 @@ def clean_data(template: DocumentTemplate, data: dict[str, Any]) -> dict[str, st
 
 def render_document(template: DocumentTemplate, data: dict[str, Any]) -> str:
     """The template rendered with the cleaned data, as a complete HTML page."""
-    body = _ENGINE.from_string(template.body).render(Context(clean_data(template, data)))
+    try:
+        compiled = _ENGINE.from_string(template.body)
+    except TemplateSyntaxError as exc:  # a body saved before these checks, or by hand
+        raise ValidationError(f"The document template does not parse: {exc}") from None
+    body = compiled.render(Context(clean_data(template, data)))
     return (
         '<!doctype html><html><head><meta charset="utf-8">'
-        f"<title>{template.name}</title></head><body>{body}</body></html>"
+        f"<title>{escape(template.name)}</title></head><body>{body}</body></html>"
     )

@@ -6,7 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts.models import Team
+from connections.fields import EncryptedJSONField, EncryptedTextField
 from connections.models import Connection
+from envelopes.storage import encrypted_storage
 
 
 class DocumentTemplate(models.Model):
@@ -19,6 +22,14 @@ class DocumentTemplate(models.Model):
     body = models.TextField(help_text="Django template syntax; fields are {{ field_name }}.")
     # [{"name": "company", "label": "Company", "required": true}]
     fields = models.JSONField(default=list, blank=True)
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="document_templates",
+        help_text="Only this team's members may use it (blank: every sender).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,7 +88,10 @@ class Envelope(models.Model):
     document_template = models.ForeignKey(
         DocumentTemplate, null=True, blank=True, on_delete=models.SET_NULL
     )
-    template_data = models.JSONField(default=dict, blank=True)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="envelopes"
+    )
+    template_data = EncryptedJSONField(default=dict, blank=True)  # personal data: encrypted
     docusign_envelope_id = models.CharField(max_length=36, blank=True, db_index=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     error_code = models.CharField(max_length=100, blank=True)
@@ -108,7 +122,12 @@ class Envelope(models.Model):
                 name="one_row_per_docusign_envelope",
             )
         ]
-        permissions = [("view_all_envelopes", "Can see every sender's envelopes")]
+        # add_envelope is "send (own) envelopes". Seeing is never acting: each is its own job.
+        permissions = [
+            ("view_team_envelopes", "Can see the team's envelopes"),
+            ("act_on_team_envelopes", "Can void, resend and download the team's envelopes"),
+            ("view_all_envelopes", "Can see every team's and sender's envelopes"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.get_status_display()})"
@@ -145,10 +164,12 @@ class Recipient(models.Model):
         SIGNER = "signer", "Signer"
         CARBON_COPY = "carbon_copy", "Receives a copy"
         CERTIFIED_DELIVERY = "certified_delivery", "Must view (certified delivery)"
+        IN_PERSON = "in_person", "Signs in person (you host)"
 
     # DocuSign's recipients lists, by kind.
     DOCUSIGN_LISTS = {
         Kind.SIGNER: "signers",
+        Kind.IN_PERSON: "inPersonSigners",
         Kind.CARBON_COPY: "carbonCopies",
         Kind.CERTIFIED_DELIVERY: "certifiedDeliveries",
     }
@@ -160,6 +181,25 @@ class Recipient(models.Model):
     routing_order = models.PositiveSmallIntegerField(default=1)
     embedded = models.BooleanField(
         default=False, help_text="Signs inside this app rather than from DocuSign's email."
+    )
+    # An in-app signer is this app user: only they, logged in, open their signing session.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signing_recipients",
+    )
+    # An in-person signer signs on the device of this host (the sender), named at DocuSign.
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hosted_recipients",
+    )
+    access_code = EncryptedTextField(
+        blank=True, help_text="DocuSign asks the recipient for this code before the documents."
     )
     role_name = models.CharField(max_length=100, blank=True)
     recipient_id = models.CharField(max_length=10, help_text="DocuSign's recipientId.")
@@ -188,7 +228,7 @@ class Recipient(models.Model):
 
 class Document(models.Model):
     envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="documents")
-    file = models.FileField(upload_to="envelopes/%Y/%m/")
+    file = models.FileField(upload_to="envelopes/%Y/%m/", storage=encrypted_storage)
     name = models.CharField(max_length=200)
     order = models.PositiveSmallIntegerField(default=1)
     content_type = models.CharField(max_length=100)
@@ -217,6 +257,14 @@ class EnvelopeEvent(models.Model):
     status = models.CharField(max_length=20, blank=True)
     detail = models.TextField(blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.APP)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The app user who did it (e.g. who opened a signing session).",
+    )
 
     class Meta:
         ordering = ["at", "id"]

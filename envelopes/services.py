@@ -8,15 +8,17 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Team
 from connections.docusign import esignature
 from connections.docusign.errors import ConnectionNotReady, DocuSignError
 from connections.models import Connection
+from connections.selectors import usable_connections
 from connections.services import get_client
 from envelopes.failures import show_failure
 from envelopes.generation import clean_data
@@ -52,10 +54,27 @@ class RecipientInput:
     routing_order: int = 1
     embedded: bool = False
     role_name: str = ""
+    access_code: str = ""
+
+
+def app_user_for(email: str) -> User:
+    """The one active app user with this email: an in-app signer must be someone who logs in.
+
+    Accounts' emails are set by administrators (users cannot change their own here), so an
+    account's email is the verified one."""
+    users = list(User.objects.filter(email__iexact=email.strip(), is_active=True)[:2])
+    if len(users) != 1:
+        why = "no account here has" if not users else "more than one account here has"
+        raise ValidationError(
+            f"{email} cannot sign in this app: {why} that email. Untick 'Signs here' to have "
+            "DocuSign email them, or choose 'Signs in person' to host their signing yourself.",
+            code="not_an_app_user",
+        )
+    return users[0]
 
 
 def _check_recipients(recipients: list[RecipientInput], *, from_template: bool) -> None:
-    if not any(r.kind == Recipient.Kind.SIGNER for r in recipients):
+    if not any(r.kind in (Recipient.Kind.SIGNER, Recipient.Kind.IN_PERSON) for r in recipients):
         raise ValidationError("Add at least one signer.", code="no_signer")
     orders = sorted({r.routing_order for r in recipients})
     if orders[0] < 1:
@@ -74,6 +93,12 @@ def _check_recipients(recipients: list[RecipientInput], *, from_template: bool) 
             raise ValidationError(
                 f"{r.email!r} is not an email address (recipient {r.name}).", code="email"
             ) from None
+    if from_template and any(r.kind == Recipient.Kind.IN_PERSON for r in recipients):
+        raise ValidationError(
+            "In-person signing is offered for uploaded and generated documents, not for "
+            "DocuSign templates (their roles decide how each person signs).",
+            code="in_person_template",
+        )
     if from_template and any(not r.role_name for r in recipients):
         raise ValidationError("Assign every recipient to a template role.", code="role")
     emails = [(r.email.lower(), r.role_name) for r in recipients]
@@ -112,8 +137,16 @@ def prepare_envelope(
     docusign_template_name: str = "",
     prefill: dict[str, dict[str, str]] | None = None,
     as_draft: bool = False,
+    team: Team | None = None,
 ) -> Envelope:
-    """Save the envelope (status `queued`) and send it from a worker once committed."""
+    """Save the envelope (status `queued`) and send it from a worker once committed.
+
+    An in-app signer must be an app user (matched by email); an in-person signer is hosted by
+    the sender. The sender must be allowed to use the connection, and to send for the team."""
+    if not usable_connections(sender).filter(pk=connection.pk).exists():
+        raise PermissionDenied(f"{sender} may not send with the connection {connection.name}.")
+    if team is not None and not team.members.filter(pk=sender.pk).exists():
+        raise PermissionDenied(f"{sender} is not a member of the team {team.name}.")
     check_can_send(connection)
     sources = [bool(uploads), document_template is not None, bool(docusign_template_id)]
     if sum(sources) != 1:
@@ -124,6 +157,17 @@ def prepare_envelope(
     if not subject.strip():
         raise ValidationError("Give the envelope a subject (it is the email's subject).")
     _check_recipients(recipients, from_template=bool(docusign_template_id))
+    if any(r.kind == Recipient.Kind.IN_PERSON for r in recipients) and not sender.email:
+        raise ValidationError(
+            "Hosting in-person signing needs your email on your account (DocuSign names the "
+            "host): ask an administrator to add it.",
+            code="host_email",
+        )
+    signers = {
+        i: app_user_for(r.email)
+        for i, r in enumerate(recipients)
+        if r.embedded and r.kind != Recipient.Kind.IN_PERSON
+    }
     checked = check_uploads(uploads or [])
     data: dict[str, Any] = {}
     if document_template is not None:
@@ -143,20 +187,25 @@ def prepare_envelope(
             else Envelope.Source.TEMPLATE
         ),
         as_draft=as_draft,
+        team=team,
         document_template=document_template,
         template_data=data,
         docusign_template_id=docusign_template_id,
         docusign_template_name=docusign_template_name,
     )
     for number, r in enumerate(recipients, start=1):
+        in_person = r.kind == Recipient.Kind.IN_PERSON
         Recipient.objects.create(
             envelope=envelope,
             kind=r.kind,
             name=r.name.strip(),
             email=r.email.strip(),
             routing_order=r.routing_order,
-            embedded=r.embedded,
+            embedded=r.embedded or in_person,
+            user=signers.get(number - 1),
+            host=sender if in_person else None,
             role_name=r.role_name,
+            access_code=r.access_code.strip(),
             recipient_id=str(number),
         )
     for order, item in enumerate(checked, start=1):
@@ -266,20 +315,44 @@ def download(*, envelope: Envelope, document_id: str) -> tuple[str, Iterator[byt
     )
 
 
-def signing_url(*, envelope: Envelope, recipient: Recipient, return_url: str) -> str:
+def signing_url(*, recipient: Recipient, user: User, return_url: str) -> str:
+    """Open a signing session for the signer it belongs to, and record who opened it.
+
+    An in-app signer's session opens only for that app user; an in-person signer's only for
+    their host. DocuSign records that we authenticated them by password (our login)."""
+    envelope = recipient.envelope
     if not recipient.embedded:
         raise ValidationError(f"{recipient.name} signs from DocuSign's email, not here.")
-    return esignature.recipient_view(
-        get_client(envelope.connection, interactive=True),
-        envelope.docusign_envelope_id,
-        recipient={
+    owner = recipient.host_id if recipient.kind == Recipient.Kind.IN_PERSON else recipient.user_id
+    if owner is None or owner != user.pk:
+        raise PermissionDenied(f"Only {recipient.name} can open this signing session.")
+    if recipient.kind == Recipient.Kind.IN_PERSON:
+        # DocuSign opens an in-person session for its host, named as in the envelope.
+        identity = {"userName": _host_name(user), "email": user.email}
+    else:
+        identity = {
             "clientUserId": recipient.client_user_id,
             "userName": recipient.name,
             "email": recipient.email,
-            "recipientId": recipient.recipient_id,
-        },
+        }
+    url = esignature.recipient_view(
+        get_client(envelope.connection, interactive=True),
+        envelope.docusign_envelope_id,
+        recipient={**identity, "recipientId": recipient.recipient_id},
         return_url=return_url,
+        authentication_method="Password",
     )
+    record_event(
+        envelope,
+        "signing session opened",
+        f"{user.get_username()} opened the signing session of {recipient.name}.",
+        actor=user,
+    )
+    return url
+
+
+def _host_name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def tab_values(*, envelope: Envelope, recipient: Recipient) -> dict[str, str]:

@@ -45,6 +45,11 @@ def _sniff(head: bytes, upload: UploadedFile) -> str | None:
     return "html" if "<" in text and ">" in text and "</" in text else "txt"
 
 
+def _mib(size: int) -> str:
+    """Sizes in MiB, as the limit is set (20 MiB = 20 * 1024 * 1024 bytes)."""
+    return f"{size / 2**20:.1f}".removesuffix(".0") + " MiB"
+
+
 def check_uploads(uploads: list[UploadedFile]) -> list[CheckedUpload]:
     max_count = settings.ENVELOPES_MAX_UPLOADS
     max_bytes = settings.ENVELOPES_MAX_UPLOAD_BYTES
@@ -55,7 +60,7 @@ def check_uploads(uploads: list[UploadedFile]) -> list[CheckedUpload]:
         name = upload.name or "document"
         if upload.size is not None and upload.size > max_bytes:
             raise ValidationError(
-                f"{name} is {upload.size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB.",
+                f"{name} is {_mib(upload.size)}; the limit is {_mib(max_bytes)}.",
                 code="too_large",
             )
         upload.seek(0)

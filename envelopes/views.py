@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import (
@@ -18,6 +18,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
@@ -28,16 +29,19 @@ from django.views.decorators.http import require_POST
 
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
+from connections.selectors import usable_connections
 from envelopes import selectors, services
 from envelopes.forms import (
     ComposeForm,
-    EnvelopeFilterForm,
+    DocumentFieldsQuery,
+    EnvelopeFilters,
     RecipientFormSet,
+    TemplateFieldsQuery,
     VoidForm,
     parse_prefill,
 )
 from envelopes.generation import render_document
-from envelopes.models import DocumentTemplate, Envelope
+from envelopes.models import Envelope
 from envelopes.sending import INFRASTRUCTURE_ERRORS
 from envelopes.tasks import refresh_envelope
 
@@ -46,28 +50,44 @@ logger = logging.getLogger("countersign.envelopes")
 
 
 def _envelope_for(request: HttpRequest, pk: Any) -> Envelope:
+    """An envelope the user may see (404 for the others: their existence is not revealed)."""
     return get_object_or_404(selectors.visible_envelopes(request.user), pk=pk)
+
+
+def _envelope_to_act_on(request: HttpRequest, pk: Any) -> Envelope:
+    """An envelope the user may act on: seeing it is not enough (403)."""
+    envelope = _envelope_for(request, pk)
+    if not selectors.can_act(request.user, envelope):
+        raise PermissionDenied("You may see this envelope but not act on it.")
+    return envelope
 
 
 @login_required
 def envelope_list(request: HttpRequest) -> HttpResponse:
-    form = EnvelopeFilterForm(request.GET)
-    if form.is_valid():
-        filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-        if "connection" in filters:
-            filters["connection"] = filters["connection"].pk
-        envelopes = selectors.filtered_envelopes(request.user, filters)
-    else:
-        envelopes = Envelope.objects.none()  # the form shows what is wrong
-    page = Paginator(envelopes, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = {k: v for k, v in request.GET.items() if k != "page" and v}
-    see_all = selectors.can_see_all(request.user)
-    if not see_all:
-        del form.fields["sender"]
+    query = EnvelopeFilters(request.GET)
+    valid = query.is_valid()
+    filters = query.cleaned_data if valid else {}
+    page = Paginator(
+        selectors.filtered_envelopes(request.user, filters) if valid else Envelope.objects.none(),
+        PAGE_SIZE,
+    ).get_page(filters.get("page") or 1)
+    kept = {k: v for k, v in request.GET.items() if k != "page" and v}
     return render(
         request,
         "envelopes/list.html",
-        {"page": page, "form": form, "query": urlencode(query), "see_all": see_all},
+        {
+            "page": page,
+            "filters": {k: request.GET.get(k, "") for k in EnvelopeFilters.base_fields},
+            "problem": "" if valid else query.problem(),
+            "statuses": Envelope.Status.choices,
+            "connections": Connection.objects.filter(
+                pk__in=selectors.visible_envelopes(request.user).values("connection_id")
+            ),
+            "query": urlencode(kept),
+            "filtering": bool(kept),
+            "see_all": selectors.can_see_all(request.user),
+        },
+        status=200 if valid else 400,
     )
 
 
@@ -87,7 +107,9 @@ def _templates(connection: Connection | None) -> tuple[list[dict[str, Any]], str
 @permission_required("envelopes.add_envelope", raise_exception=True)
 def compose(request: HttpRequest) -> HttpResponse:
     posted = request.method == "POST"  # an empty POST is still validated
-    form = ComposeForm(request.POST if posted else None, request.FILES if posted else None)
+    form = ComposeForm(
+        request.POST if posted else None, request.FILES if posted else None, user=request.user
+    )
     recipients = RecipientFormSet(request.POST if posted else None, prefix="r")
     preview = ""
     if request.method == "POST" and form.is_valid() and recipients.is_valid():
@@ -116,7 +138,8 @@ def _chosen_connection(form: ComposeForm) -> Connection | None:
     if form.is_bound and hasattr(form, "cleaned_data") and form.cleaned_data.get("connection"):
         return form.cleaned_data["connection"]  # type: ignore[no-any-return]
     key = form.initial.get("connection")
-    return Connection.objects.filter(pk=key).first() if key else None
+    queryset = form.fields["connection"].queryset  # type: ignore[attr-defined]
+    return queryset.filter(pk=key).first() if key else None
 
 
 def _preview(form: ComposeForm) -> str:
@@ -153,6 +176,7 @@ def _send(request: HttpRequest, form: ComposeForm, recipients: Any) -> Envelope 
             else "",
             prefill=parse_prefill(request.POST) if source == Envelope.Source.TEMPLATE else None,
             as_draft=data["as_draft"],
+            team=data.get("team"),
         )
     except ValidationError as exc:
         for message in exc.messages:
@@ -165,11 +189,22 @@ def _template_name(connection: Connection, template_id: str) -> str:
     return next((t["name"] for t in templates if t["templateId"] == template_id), "")
 
 
+def _bad_request(message: str) -> HttpResponse:
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
 @login_required
+@permission_required("envelopes.add_envelope", raise_exception=True)
 def template_fields(request: HttpRequest) -> HttpResponse:
     """htmx: the roles and prefillable tabs of a DocuSign template."""
-    connection = get_object_or_404(Connection, pk=request.GET.get("connection"))
-    template_id = request.GET.get("docusign_template", "")
+    form = TemplateFieldsQuery(request.GET)
+    if not form.is_valid():
+        return _bad_request(form.problem())
+    # Only a connection this user may use (404 for the others).
+    connection = get_object_or_404(
+        usable_connections(request.user), pk=form.cleaned_data["connection"]
+    )
+    template_id = form.cleaned_data["docusign_template"]
     roles: list[dict[str, Any]] = []
     error = ""
     if template_id:
@@ -183,10 +218,17 @@ def template_fields(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("envelopes.add_envelope", raise_exception=True)
 def document_fields(request: HttpRequest) -> HttpResponse:
     """htmx: the data fields of a document template."""
-    template = DocumentTemplate.objects.filter(pk=request.GET.get("document_template") or 0).first()
-    form = ComposeForm(initial={"document_template": template.pk if template else None})
+    query = DocumentFieldsQuery(request.GET)
+    if not query.is_valid():
+        return _bad_request(query.problem())
+    key = query.cleaned_data["document_template"]
+    template = selectors.usable_document_templates(request.user).filter(pk=key).first()
+    form = ComposeForm(
+        initial={"document_template": template.pk if template else None}, user=request.user
+    )
     return render(request, "envelopes/partials/document_fields.html", {"form": form})
 
 
@@ -205,6 +247,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "void_form": VoidForm(),
             "can_void": services.may_void(envelope),
             "live": not envelope.is_final or envelope.void_requested_at is not None,
+            "can_act": selectors.can_act(request.user, envelope),
         },
     )
 
@@ -212,11 +255,16 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 @require_POST
 def sign(request: HttpRequest, pk: Any, recipient_pk: int) -> HttpResponse:
+    """Open a signing session: only for the signer it belongs to (or their in-person host)."""
     envelope = _envelope_for(request, pk)
     recipient = get_object_or_404(envelope.recipients, pk=recipient_pk, embedded=True)
     return_url = request.build_absolute_uri(reverse("envelopes:signed", args=[envelope.pk]))
     try:
-        url = services.signing_url(envelope=envelope, recipient=recipient, return_url=return_url)
+        url = services.signing_url(
+            recipient=recipient,
+            user=request.user,  # type: ignore[arg-type]
+            return_url=return_url,
+        )
     except (DocuSignError, ValidationError) as exc:
         messages.error(request, f"Signing could not start: {exc}")
         return redirect("envelopes:detail", pk=envelope.pk)
@@ -248,7 +296,7 @@ def signed(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def prepare_draft(request: HttpRequest, pk: Any) -> HttpResponse:
     """Open DocuSign's sending view for a draft (place fields), coming back here."""
-    envelope = _envelope_for(request, pk)
+    envelope = _envelope_to_act_on(request, pk)
     return_url = request.build_absolute_uri(reverse("envelopes:draft-return", args=[envelope.pk]))
     try:
         return HttpResponseRedirect(services.sending_url(envelope=envelope, return_url=return_url))
@@ -292,7 +340,7 @@ def refresh(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 @require_POST
 def void(request: HttpRequest, pk: Any) -> HttpResponse:
-    envelope = _envelope_for(request, pk)
+    envelope = _envelope_to_act_on(request, pk)
     form = VoidForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -306,7 +354,7 @@ def void(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 def download(request: HttpRequest, pk: Any, document_id: str) -> HttpResponseBase:
-    envelope = _envelope_for(request, pk)
+    envelope = _envelope_to_act_on(request, pk)
     if not envelope.docusign_envelope_id:
         raise Http404("This envelope is not at DocuSign yet.")
     if document_id not in ("combined", "certificate") and not document_id.isdigit():
@@ -321,12 +369,29 @@ def download(request: HttpRequest, pk: Any, document_id: str) -> HttpResponseBas
         document_id, f"document-{document_id}"
     )
     response["Content-Disposition"] = f'attachment; filename="{name}-{envelope.pk}.pdf"'
+    return _as_inert_document(response)
+
+
+def _as_inert_document(response: HttpResponseBase) -> HttpResponseBase:
+    """A document is never a page of ours: no sniffing, and no script even if opened inline."""
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
     return response
 
 
 @login_required
-def local_document(request: HttpRequest, pk: Any, document_pk: int) -> FileResponse:
-    """An uploaded document as we stored it (for preview before DocuSign has it)."""
-    envelope = _envelope_for(request, pk)
+def local_document(request: HttpRequest, pk: Any, document_pk: int) -> HttpResponseBase:
+    """An uploaded document as we stored it (for preview before DocuSign has it).
+
+    Only a PDF (recognised by its content when uploaded) opens in the browser; anything else
+    (HTML, text, Word) is a download, so it can never run as a page of this site."""
+    envelope = _envelope_to_act_on(request, pk)
     document = get_object_or_404(envelope.documents, pk=document_pk)
-    return FileResponse(document.file.open("rb"), content_type=document.content_type)
+    is_pdf = document.content_type == "application/pdf"
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type if is_pdf else "application/octet-stream",
+        as_attachment=not is_pdf,
+        filename=document.name,
+    )
+    return _as_inert_document(response)

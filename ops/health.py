@@ -64,14 +64,15 @@ def check_redis() -> tuple[bool, str]:
 
 
 def check_broker() -> tuple[bool, str]:
-    """The broker is Redis (CELERY_BROKER_URL is REDIS_URL): can we reach its queue?"""
+    """The broker is Redis (CELERY_BROKER_URL, a database apart from the cache's): can we
+    reach its queue?"""
     if skipped := _no_redis():
         return skipped
     from config.celery_app import app
 
     queue = app.conf.task_default_queue
     try:
-        depth = heartbeat.client().llen(queue)
+        depth = heartbeat.broker_client().llen(queue)
     except redis.RedisError as exc:
         return False, f"unreachable ({type(exc).__name__})"
     return True, f"reachable, {depth} task(s) waiting in {queue!r}"

@@ -34,6 +34,12 @@ def client() -> redis.Redis:
     return _client(settings.REDIS_URL)
 
 
+def broker_client() -> redis.Redis:
+    """The broker's Redis database (CELERY_BROKER_URL: by default the one after REDIS_URL's,
+    apart from the cache's), with short timeouts: where the task queues are."""
+    return _client(settings.CELERY_BROKER_URL)
+
+
 def _beat(key: str, **extra: Any) -> None:
     stale = float(settings.OPS_HEARTBEAT_STALE_SECONDS)
     value = {"at": time.time(), "host": socket.gethostname(), "pid": os.getpid(), **extra}

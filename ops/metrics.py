@@ -208,7 +208,8 @@ def _redis() -> Iterator[Metric]:
     )
     # Kombu's Redis transport keeps one list per priority step beside the plain one.
     names = [queue] + [f"{queue}\x06\x16{p}" for p in (3, 6, 9)]
-    depth.add_metric([queue], sum(int(client.llen(name)) for name in names))
+    broker = heartbeat.broker_client()
+    depth.add_metric([queue], sum(int(broker.llen(name)) for name in names))
     yield depth
     rejected = CounterMetricFamily(
         "countersign_connect_messages_rejected",

@@ -1,4 +1,4 @@
-"""Thin views: probes (JSON), metrics (Prometheus text), and the staff System status page."""
+"""Thin views: probes (JSON), metrics (Prometheus text), the System status page."""
 
 import hmac
 
@@ -39,7 +39,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@permission_required("connections.view_connection", raise_exception=True)
+@permission_required("connections.view_system_status", raise_exception=True)
 def system_status(request: HttpRequest) -> HttpResponse:
     checks = health.run_checks()
     context = {

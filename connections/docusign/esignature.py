@@ -109,11 +109,19 @@ def download_document(
 
 
 def recipient_view(
-    client: DocuSignClient, envelope_id: str, *, recipient: dict[str, str], return_url: str
+    client: DocuSignClient,
+    envelope_id: str,
+    *,
+    recipient: dict[str, str],
+    return_url: str,
+    authentication_method: str = "none",
 ) -> str:
-    """A one-time embedded signing URL (valid for a few minutes)."""
+    """A one-time embedded signing URL (valid for a few minutes).
+
+    `authentication_method` is our claim of how we authenticated the signer; DocuSign records
+    it in the certificate of completion."""
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopeviews/createrecipient/
-    body = {"returnUrl": return_url, "authenticationMethod": "none", **recipient}
+    body = {"returnUrl": return_url, "authenticationMethod": authentication_method, **recipient}
     view = client.post_json(
         f"{ENVELOPE}/views/recipient", path_params={"envelopeId": envelope_id}, json=body
     )

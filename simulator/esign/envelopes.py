@@ -25,6 +25,7 @@ from simulator.models import (
     SimUser,
 )
 
+ACCESS_CODE_FORBIDDEN = set("<>&#")
 MAX_RECIPIENTS = 100
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -140,6 +141,25 @@ def _add_recipient(envelope: SimEnvelope, kind: str, item: Any, seen: set[str]) 
             f"A recipient ID is missing or used twice: '{recipient_id}'.",
         )
     seen.add(recipient_id)
+    host_name = host_email = ""
+    if kind == "inPersonSigners":
+        # DocuSign names the host, who opens the session; the signer has a name only.
+        host_name, host_email = str(item.get("hostName") or ""), str(item.get("hostEmail") or "")
+        if not host_name or not host_email:
+            raise _invalid(
+                f"In-person signer {recipient_id} needs hostName and hostEmail.",
+                "INVALID_RECIPIENT_HOST",
+            )
+        if not item.get("signerName") or len(str(item["signerName"])) > 100:
+            raise _invalid(f"In-person signer {recipient_id} needs a signerName (<= 100).")
+        item = {**item, "name": item["signerName"], "email": host_email}
+    access_code = str(item.get("accessCode") or "")
+    if len(access_code) > 50 or ACCESS_CODE_FORBIDDEN & set(access_code):
+        raise _invalid(
+            f"Recipient {recipient_id}: an accessCode has at most 50 characters and none of "
+            "< > & #.",
+            "INVALID_ACCESS_CODE",
+        )
     email = str(item.get("email") or "")
     try:
         validate_email(email)
@@ -169,6 +189,9 @@ def _add_recipient(envelope: SimEnvelope, kind: str, item: Any, seen: set[str]) 
         routing_order=routing,
         client_user_id=client_user_id,
         role_name=str(item.get("roleName") or ""),
+        host_name=host_name,
+        host_email=host_email,
+        access_code=access_code,
         tabs=item.get("tabs") or {},
     )
 

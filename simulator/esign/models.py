@@ -77,6 +77,10 @@ class SimRecipient(models.Model):
     routing_order = models.PositiveIntegerField(default=1)
     client_user_id = models.CharField(max_length=100, blank=True)
     role_name = models.CharField(max_length=100, blank=True)
+    # In-person signers: DocuSign opens their session for the host named here.
+    host_name = models.CharField(max_length=100, blank=True)
+    host_email = models.CharField(max_length=100, blank=True)
+    access_code = models.CharField(max_length=50, blank=True)
     status = models.CharField(max_length=20, default="created")
     tabs = models.JSONField(default=dict)  # DocuSign's tabs object, values filled at signing
     sent = models.DateTimeField(null=True, blank=True)

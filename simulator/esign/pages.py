@@ -30,6 +30,18 @@ def signing(request: HttpRequest, token: str) -> HttpResponse:
         return _return(session.return_url, "ttl_expired")
     if not lifecycle.is_their_turn(recipient):
         return _return(session.return_url, "exception")
+    code_key = f"simulator-access-code-{session.pk}"
+    if recipient.access_code and not request.session.get(code_key):
+        # DocuSign asks for the access code before it shows anything (not case-sensitive).
+        if request.method != "POST":
+            return render(request, "simulator/access_code.html", {"recipient": recipient})
+        given = str(request.POST.get("access_code", "")).strip()
+        if given.casefold() != recipient.access_code.casefold():
+            session.used = True
+            session.save()
+            return _return(session.return_url, "access_code_failed")
+        request.session[code_key] = True
+        return HttpResponseRedirect(request.path)
     if request.method == "POST":
         session.used = True
         session.save()
@@ -89,9 +101,13 @@ def sender(request: HttpRequest, token: str) -> HttpResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     """Emails a remote recipient would get: envelopes waiting for them, with a sign link."""
     email = request.GET.get("email", "").strip()
-    waiting = SimRecipient.objects.filter(
-        Q(status__in=lifecycle.ACTIVE), envelope__status__in=lifecycle.ACTIVE, client_user_id=""
-    ).select_related("envelope__sender")
+    waiting = (
+        SimRecipient.objects.filter(
+            Q(status__in=lifecycle.ACTIVE), envelope__status__in=lifecycle.ACTIVE, client_user_id=""
+        )
+        .exclude(kind="inPersonSigners")
+        .select_related("envelope__sender")
+    )
     if email:
         waiting = waiting.filter(email__iexact=email)
     if request.method == "POST":

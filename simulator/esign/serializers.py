@@ -13,6 +13,7 @@ RECIPIENT_KINDS = {
     "signers": "signer",
     "carbonCopies": "carboncopy",
     "certifiedDeliveries": "certifieddelivery",
+    "inPersonSigners": "inpersonsigner",
 }
 
 
@@ -94,6 +95,14 @@ def recipient_json(recipient: SimRecipient, *, include_tabs: bool = False) -> di
     }
     if recipient.client_user_id:
         data["clientUserId"] = recipient.client_user_id
+    if recipient.host_name:
+        data.update(
+            hostName=recipient.host_name,
+            hostEmail=recipient.host_email,
+            signerName=recipient.name,
+        )
+    if recipient.access_code:
+        data["accessCode"] = ""  # DocuSign never returns the code itself
     if recipient.role_name:
         data["roleName"] = recipient.role_name
     _add_dates(data, recipient, ["sent", "delivered", "signed", "declined"])

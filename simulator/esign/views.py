@@ -241,12 +241,21 @@ def recipient_view(
         raise ApiError("INVALID_REQUEST_BODY", "authenticationMethod is required (e.g. 'none').")
     if envelope.status not in lifecycle.ACTIVE:
         raise ApiError("ENVELOPE_INVALID_STATUS", f"The envelope is '{envelope.status}', not sent.")
-    candidates = SimRecipient.objects.filter(
-        envelope=envelope,
-        client_user_id=str(body.get("clientUserId") or ""),
-        email__iexact=str(body.get("email") or ""),
-        name=str(body.get("userName") or ""),
-    ).exclude(client_user_id="")
+    if body.get("clientUserId"):
+        candidates = SimRecipient.objects.filter(
+            envelope=envelope,
+            client_user_id=str(body.get("clientUserId") or ""),
+            email__iexact=str(body.get("email") or ""),
+            name=str(body.get("userName") or ""),
+        ).exclude(client_user_id="")
+    else:
+        # In-person: the view is asked for as the host, who must match exactly (case too).
+        candidates = SimRecipient.objects.filter(
+            envelope=envelope,
+            kind="inPersonSigners",
+            host_name=str(body.get("userName") or ""),
+            host_email=str(body.get("email") or ""),
+        )
     if body.get("recipientId"):
         candidates = candidates.filter(recipient_id=str(body["recipientId"]))
     recipient = candidates.first()

@@ -27,6 +27,7 @@ def axe_source() -> str:
 
 def pages_to_check(seeded, live_server):
     """Every main page a person reaches, with real content on it."""
+    UserFactory(username="erin", email="erin@example.com")  # in-app signers are app users
     envelope = services.prepare_envelope(
         connection=seeded,
         sender=UserFactory(username="sam"),

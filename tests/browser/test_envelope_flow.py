@@ -1,5 +1,6 @@
-"""An app user generates, previews, sends, signs embedded; the second signer signs from the
-simulator's inbox; the user downloads the signed PDF and the certificate. Real Chromium."""
+"""An app user generates, previews and sends; the in-app signer (another app user) logs in
+and signs embedded; the second signer signs from the simulator's inbox; the sender downloads
+the signed PDF and the certificate. Real Chromium, under the site's Content-Security-Policy."""
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -19,11 +20,14 @@ def test_generate_preview_send_sign_and_download(live_server, page, simulator_co
     )
     user = UserFactory(username="sam")
     user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    UserFactory(username="erin", email="erin@example.com", first_name="Erin")
+    csp_violations = []
+    page.on(
+        "console",
+        lambda m: csp_violations.extend([m] if "Content Security Policy" in m.text else []),
+    )
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "sam")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, "sam")
 
     page.click("text=New envelope")
     # One document source at a time: the chosen one's fields only.
@@ -57,6 +61,11 @@ def test_generate_preview_send_sign_and_download(live_server, page, simulator_co
     assert page.inner_text("#envelope-status") == "Sent"
     envelope = Envelope.objects.get()
 
+    # Only Erin, logged in, can open her signing session: the sender has no such button.
+    assert page.locator("button.sign-now").count() == 0
+    page.click("text=Log out")
+    log_in(page, live_server.url, "erin")
+    page.goto(f"{live_server.url}/envelopes/{envelope.pk}/")
     page.click("button.sign-now")
     page.wait_for_url("**/simulator/signing/**")
     assert "Between Acme Ltd and the client." in page.content()
@@ -68,6 +77,9 @@ def test_generate_preview_send_sign_and_download(live_server, page, simulator_co
     page.click("text=Review document")
     page.click("#finish")
 
+    page.goto(f"{live_server.url}/envelopes/")
+    page.click("text=Log out")
+    log_in(page, live_server.url, "sam")
     page.goto(f"{live_server.url}/envelopes/{envelope.pk}/")
     page.click("#refresh")
     page.wait_for_selector("text=certificate of completion")
@@ -81,3 +93,13 @@ def test_generate_preview_send_sign_and_download(live_server, page, simulator_co
     assert combined.body().startswith(b"%PDF")
     assert b"Acme Ltd" in combined.body()
     assert b"Certificate Of Completion" in certificate.body()
+    assert envelope.events.get(kind="signing session opened").actor.username == "erin"
+    assert not csp_violations, [m.text for m in csp_violations]
+
+
+def log_in(page, base, username):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")

@@ -106,14 +106,14 @@ def test_a_start_date_after_the_end_date_is_an_error(client, sender_user):
     envelope_with(sender_user, subject="Should not be listed")
     response = client.get(reverse("envelopes:list"), {"since": "2026-03-01", "until": "2026-02-01"})
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "The end date (2026-02-01) is before the start date (2026-03-01)" in page
     assert "Should not be listed" not in page  # not a silently empty or unfiltered list
 
 
 def test_a_malformed_date_is_explained(client, sender_user):
     page = client.get(reverse("envelopes:list"), {"since": "31/01/2026"}).content.decode()
-    assert "From: Enter a valid date." in page
+    assert "Dates must look like 2026-01-31." in page
 
 
 def test_every_input_on_compose_and_the_list_has_a_label(client, sender_user):

@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ from envelopes import services
 from envelopes.models import DocumentTemplate, Envelope
 from envelopes.services import RecipientInput
 from simulator.esign.api import inject_fault
-from simulator.models import SimEnvelope
+from simulator.models import SimEnvelope, SimSigningSession
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,6 +25,12 @@ NDA_BODY = "<h1>Agreement with {{ company }}</h1><p>Signed: /sig1/ on /date1/</p
 @pytest.fixture
 def sender():
     return UserFactory(username="sam")
+
+
+@pytest.fixture(autouse=True)
+def erin(db):
+    """The in-app signer: an app user with the recipient's email."""
+    return UserFactory(username="erin", email="erin@example.com")
 
 
 @pytest.fixture
@@ -200,17 +206,23 @@ def test_templates_are_cached(simulator_connection):
     assert ApiCall.objects.count() == before + 1
 
 
-def test_embedded_signing_void_and_downloads(simulator_connection, sender, doc_template, client):
+def test_embedded_signing_void_and_downloads(
+    simulator_connection, sender, doc_template, client, erin
+):
     envelope = generated(simulator_connection, sender, doc_template, subject="Agreement")
     envelope.refresh_from_db()
     first = envelope.recipients.first()
-    url = services.signing_url(
-        envelope=envelope, recipient=first, return_url="https://app.example/back"
-    )
+    assert first.user == erin  # matched by email
+    with pytest.raises(PermissionDenied, match="Only Erin Embedded"):
+        services.signing_url(recipient=first, user=sender, return_url="https://app.example/")
+    url = services.signing_url(recipient=first, user=erin, return_url="https://app.example/back")
     assert "/simulator/signing/" in url
+    opened = envelope.events.get(kind="signing session opened")
+    assert opened.actor == erin
+    assert SimSigningSession.objects.get().recipient.name == "Erin Embedded"
     with pytest.raises(ValidationError, match="signs from DocuSign's email"):
         services.signing_url(
-            envelope=envelope, recipient=envelope.recipients.last(), return_url="https://x/"
+            recipient=envelope.recipients.last(), user=erin, return_url="https://x/"
         )
     content_type, chunks = services.download(envelope=envelope, document_id="combined")
     assert content_type == "application/pdf"

@@ -39,7 +39,7 @@ def test_composing_needs_the_send_permission(client, app_user):
     assert client.get(reverse("envelopes:list")).status_code == 200
 
 
-def test_users_see_their_own_envelopes_and_staff_see_all(client, sender_user, app_user):
+def test_users_see_their_own_envelopes_and_only_auditors_see_all(client, sender_user, app_user):
     connection = ConnectionFactory()
     mine = make_envelope(sender_user, connection, 1)
     theirs = make_envelope(app_user, connection, 2)
@@ -49,6 +49,11 @@ def test_users_see_their_own_envelopes_and_staff_see_all(client, sender_user, ap
     assert client.get(reverse("envelopes:detail", args=[theirs.pk])).status_code == 404
     staff = UserFactory(username="boss", is_staff=True)
     client.force_login(staff)
+    page = client.get(reverse("envelopes:list")).content.decode()
+    assert mine.subject not in page  # being staff alone grants nothing
+    assert client.get(reverse("envelopes:detail", args=[theirs.pk])).status_code == 404
+    staff.user_permissions.add(Permission.objects.get(codename="view_all_envelopes"))
+    client.force_login(UserFactory(username="boss"))  # fresh permission cache
     page = client.get(reverse("envelopes:list")).content.decode()
     assert mine.subject in page
     assert theirs.subject in page

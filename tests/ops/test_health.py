@@ -83,6 +83,7 @@ def test_a_stale_heartbeat_fails_readiness(client, beats, settings):
 def test_unreachable_redis_is_503_fast_and_shows_no_url(client, settings):
     port = free_port()  # nothing listens there
     settings.REDIS_URL = f"redis://:hunter2-redis-password@127.0.0.1:{port}/3"
+    settings.CELERY_BROKER_URL = f"redis://:hunter2-redis-password@127.0.0.1:{port}/4"
     started = time.monotonic()
     response = client.get("/readyz")
     took = time.monotonic() - started
@@ -126,6 +127,19 @@ def test_without_redis_the_redis_checks_say_so(client, settings):
     assert response.status_code == 200
     for name in ("redis", "broker", "worker", "beat"):
         assert "REDIS_URL is not set" in response.json()["checks"][name]["detail"]
+
+
+@needs_redis
+def test_the_broker_check_reads_the_brokers_database_not_the_caches(settings):
+    """The broker has its own Redis database: a dead broker fails readiness even when the
+    cache's Redis answers."""
+    assert settings.CELERY_BROKER_URL != settings.REDIS_URL
+    assert health.check_broker()[0]
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/1"
+    ok, detail = health.check_broker()
+    assert not ok
+    assert "unreachable" in detail
+    assert health.check_redis()[0]
 
 
 def test_redis_errors_are_caught_not_raised(settings):

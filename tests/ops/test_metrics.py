@@ -140,9 +140,10 @@ def test_rejected_connect_messages_and_queue_depth_come_from_redis(client, metri
     from config.celery_app import app
     from envelopes.tasks import refresh_envelope
 
-    r = heartbeat.client()
+    r, broker = heartbeat.client(), heartbeat.broker_client()
     queue = app.conf.task_default_queue
-    r.delete(metrics.REJECTED_KEY, queue)
+    r.delete(metrics.REJECTED_KEY)
+    broker.delete(queue)
     acme = ConnectionFactory(name="Acme")
     acme.connect_hmac_secrets = "k" * 32
     acme.save()
@@ -165,7 +166,8 @@ def test_rejected_connect_messages_and_queue_depth_come_from_redis(client, metri
     try:
         s = scrape(client)
     finally:
-        r.delete(metrics.REJECTED_KEY, queue)
+        r.delete(metrics.REJECTED_KEY)
+        broker.delete(queue)
     assert value(s, "countersign_connect_messages_rejected_total", status="401") == 2
     assert value(s, "countersign_queue_depth", queue=queue) == 3
     assert value(s, "countersign_metrics_source_up", source="redis") == 1
@@ -174,7 +176,7 @@ def test_rejected_connect_messages_and_queue_depth_come_from_redis(client, metri
 def test_an_unreadable_redis_is_reported_not_raised(client, metrics_on, settings):
     from tests.support.processes import free_port
 
-    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
     s = scrape(client)
     assert value(s, "countersign_metrics_source_up", source="redis") == 0
     assert value(s, "countersign_metrics_source_up", source="database") == 1

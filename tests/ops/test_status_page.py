@@ -1,8 +1,9 @@
-"""The staff System status page: the readiness checks and, per connection, its traffic."""
+"""The System status page: the readiness checks and, per connection, its traffic."""
 
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from connections.models import ApiCall
@@ -12,10 +13,25 @@ from tests.factories import ConnectionFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_only_staff_allowed_to_see_connections_may_open_it(client, staff_without_perms):
+def test_it_needs_its_own_permission_not_staff_or_connection_rights(client, staff_without_perms):
     assert client.get("/ops/status/").status_code in (302, 403)
     client.force_login(staff_without_perms)
     assert client.get("/ops/status/").status_code == 403
+    manager = UserFactory(is_staff=True)
+    manager.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="connections", codename__endswith="_connection"
+        )
+    )
+    client.force_login(manager)
+    assert client.get("/ops/status/").status_code == 403
+
+
+def test_the_operators_role_opens_it_without_staff(client):
+    operator = UserFactory(is_staff=False)
+    operator.groups.add(Group.objects.get(name="Operators"))
+    client.force_login(operator)
+    assert client.get("/ops/status/").status_code == 200
 
 
 def test_it_shows_checks_budget_calls_waiting_stuck_and_connect(staff_client, settings):

@@ -7,7 +7,12 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from connections.fields import EncryptedTextField, get_fernet, get_primary_fernet
+from connections.fields import (
+    EncryptedJSONField,
+    EncryptedTextField,
+    get_fernet,
+    get_primary_fernet,
+)
 
 
 class Command(BaseCommand):
@@ -25,13 +30,18 @@ class Command(BaseCommand):
         total_rotated = 0
         for model in apps.get_models():
             for field in model._meta.concrete_fields:
-                if isinstance(field, EncryptedTextField):
+                if isinstance(field, EncryptedTextField | EncryptedJSONField):
                     rotated = self._rotate(model, field, batch_size)
                     total_rotated += rotated
                     self.stdout.write(f"{model._meta.label}.{field.name}: {rotated} re-encrypted")
+        from envelopes.storage import rotate_files
+
+        files = rotate_files()
+        self.stdout.write(f"uploaded documents: {files} re-encrypted")
+        total_rotated += files
         self.stdout.write(self.style.SUCCESS(f"Done: {total_rotated} value(s) re-encrypted."))
 
-    def _rotate(self, model: Any, field: EncryptedTextField, batch_size: int) -> int:
+    def _rotate(self, model: Any, field: Any, batch_size: int) -> int:
         # Raw SQL: the ORM would decrypt on read, and we need the ciphertext to rotate it.
         qn = connection.ops.quote_name
         table, column, pk = qn(model._meta.db_table), qn(field.column), qn(model._meta.pk.column)

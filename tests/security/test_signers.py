@@ -1,0 +1,176 @@
+"""Signers are who they say: an in-app signer is an app user and only they open their session;
+an in-person signer's session is opened by their host; access codes are asked for. Against the
+simulator over real HTTP."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from envelopes import services
+from envelopes.definitions import build_definition
+from envelopes.models import DocumentTemplate, Recipient
+from envelopes.services import RecipientInput
+from simulator.models import SimRecipient
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def template():
+    return DocumentTemplate.objects.create(
+        name="Offer", body="<p>Offer for {{ name }} /sig1/</p>", fields=[{"name": "name"}]
+    )
+
+
+@pytest.fixture
+def sam():
+    user = UserFactory(username="sam", first_name="Sam", last_name="Sender")
+    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    return user
+
+
+def send(connection, sender, template, recipients):
+    envelope = services.prepare_envelope(
+        connection=connection,
+        sender=sender,
+        subject="Offer",
+        recipients=recipients,
+        document_template=template,
+        template_data={"name": "Erin"},
+    )
+    envelope.refresh_from_db()
+    return envelope
+
+
+def test_an_in_app_signer_must_be_an_app_user(simulator_connection, sam, template):
+    with pytest.raises(ValidationError, match="no account here has that email"):
+        send(
+            simulator_connection,
+            sam,
+            template,
+            [RecipientInput("Stranger", "stranger@example.com", embedded=True)],
+        )
+
+
+def test_only_the_signer_logged_in_opens_their_session(simulator_connection, sam, template, client):
+    erin = UserFactory(username="erin", email="Erin@Example.com")
+    envelope = send(
+        simulator_connection,
+        sam,
+        template,
+        [RecipientInput("Erin", "erin@example.com", embedded=True)],
+    )
+    recipient = envelope.recipients.get()
+    assert recipient.user == erin
+    url = reverse("envelopes:sign", args=[envelope.pk, recipient.pk])
+
+    client.force_login(sam)  # the sender sees the envelope but is not Erin
+    assert client.post(url).status_code == 403
+    staff = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    client.force_login(staff)  # not even a superuser may sign as Erin
+    assert client.post(url).status_code == 403
+    assert not envelope.events.filter(kind="signing session opened").exists()
+
+    client.post(reverse("logout"))
+    assert client.post(url).status_code == 302  # to the login page, no session
+    assert "/accounts/login/" in client.post(url)["Location"]
+
+    client.force_login(erin)
+    response = client.post(url)
+    assert response.status_code == 302
+    assert "/simulator/signing/" in response["Location"]
+    opened = envelope.events.get(kind="signing session opened")
+    assert opened.actor == erin
+    assert "erin opened the signing session of Erin" in opened.detail
+
+
+def test_in_person_signing_is_hosted_by_the_sender(simulator_connection, sam, template, client):
+    envelope = send(
+        simulator_connection,
+        sam,
+        template,
+        [RecipientInput("Walk-in Wendy", "wendy@example.com", kind=Recipient.Kind.IN_PERSON)],
+    )
+    recipient = envelope.recipients.get()
+    assert recipient.host == sam
+    definition = build_definition(envelope)
+    in_person = definition["recipients"]["inPersonSigners"][0]
+    assert in_person["hostName"] == "Sam Sender"
+    assert in_person["hostEmail"] == sam.email
+    assert in_person["signerName"] == "Walk-in Wendy"
+    assert "clientUserId" not in in_person
+    remote = SimRecipient.objects.get()
+    assert (remote.kind, remote.host_name, remote.name) == (
+        "inPersonSigners",
+        "Sam Sender",
+        "Walk-in Wendy",
+    )
+
+    other = UserFactory(username="other", email="other@example.com")
+    with pytest.raises(PermissionDenied):
+        services.signing_url(recipient=recipient, user=other, return_url="https://x/")
+    client.force_login(sam)
+    response = client.post(reverse("envelopes:sign", args=[envelope.pk, recipient.pk]))
+    assert "/simulator/signing/" in response["Location"]
+    assert envelope.events.get(kind="signing session opened").actor == sam
+
+
+def test_the_simulator_refuses_a_host_who_is_not_the_one_named(simulator_connection, sam, template):
+    envelope = send(
+        simulator_connection,
+        sam,
+        template,
+        [RecipientInput("Walk-in Wendy", "wendy@example.com", kind=Recipient.Kind.IN_PERSON)],
+    )
+    recipient = envelope.recipients.get()
+    sam.first_name = "Samuel"  # the name no longer matches the envelope's host exactly
+    sam.save()
+    with pytest.raises(Exception, match="not a valid recipient"):
+        services.signing_url(recipient=recipient, user=sam, return_url="https://x/")
+
+
+def test_an_access_code_is_asked_for_before_the_documents(
+    simulator_connection, sam, template, client
+):
+    erin = UserFactory(username="erin", email="erin@example.com")
+    envelope = send(
+        simulator_connection,
+        sam,
+        template,
+        [RecipientInput("Erin", "erin@example.com", embedded=True, access_code="Blue-42")],
+    )
+    recipient = envelope.recipients.get()
+    assert SimRecipient.objects.get().access_code == "Blue-42"
+    back = "https://app.example/back"
+
+    page = services.signing_url(recipient=recipient, user=erin, return_url=back)
+    path = page.split("//", 1)[1].split("/", 1)[1]
+    shown = client.get(f"/{path}")
+    assert b"Enter the access code" in shown.content
+    assert b"Offer for" not in shown.content
+    wrong = client.post(f"/{path}", {"access_code": "red-42"})
+    assert wrong["Location"] == f"{back}?event=access_code_failed"
+
+    page = services.signing_url(recipient=recipient, user=erin, return_url=back)
+    path = page.split("//", 1)[1].split("/", 1)[1]
+    assert client.post(f"/{path}", {"access_code": "blue-42"}).status_code == 302
+    assert b"Offer for" in client.get(f"/{path}").content  # not case-sensitive
+
+
+@pytest.mark.parametrize("code", ["a<b", "x" * 51])
+def test_the_simulator_refuses_an_access_code_docusign_would(
+    simulator_connection, sam, template, code
+):
+    envelope = services.prepare_envelope(
+        connection=simulator_connection,
+        sender=sam,
+        subject="Offer",
+        recipients=[RecipientInput("Rita", "rita@example.com", access_code=code)],
+        document_template=template,
+        template_data={"name": "Rita"},
+    )
+    envelope.refresh_from_db()
+    assert envelope.status == "failed"
+    assert envelope.error_code == "INVALID_ACCESS_CODE"
