@@ -11,7 +11,14 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core (accessibility checks in the browser tests) comes from the npm registry.
+# Optional on a developer's machine (the accessibility test is skipped without it; CI has it).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: axe-core not installed, the accessibility test will be skipped."; fi
+
+install: $(VENV)/.installed node_modules/.installed
 
 run: install
 	scripts/run-dev

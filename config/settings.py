@@ -7,6 +7,7 @@ off (production, the default), the secrets must be given or the process refuses 
 import base64
 import hashlib
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -118,6 +119,20 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # Pages check a reused connection before their first query; the Connect webhook skips that
 # query and retries once on a dead connection instead (it is the hot path).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Development and tests on SQLite: threads (runserver, the live server, the simulator's
+    # Connect deliveries) each have their own connection, so readers must not block the
+    # writer (WAL), and a transaction takes the write lock when it begins (IMMEDIATE): a
+    # writer then waits for another (timeout) instead of failing at once on a lock upgrade.
+    # Tests use a file, not the shared in-memory database, whose table locks fail at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"countersign-test-{os.getpid()}.sqlite3")
+    )
 if "postgresql" in DATABASES["default"]["ENGINE"]:
     # An unreachable database fails a request (and /readyz) in seconds instead of hanging.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
@@ -372,6 +387,9 @@ ENVELOPES_UNSIGNED_BUDGET_SHARE = env.float("ENVELOPES_UNSIGNED_BUDGET_SHARE", d
 # Polling without Connect; DocuSign's rules allow one status check per 15 minutes at most.
 ENVELOPES_POLL_INTERVAL_MINUTES = max(15, env.int("ENVELOPES_POLL_INTERVAL_MINUTES", default=15))
 ENVELOPES_POLL_PAGE_SIZE = env.int("ENVELOPES_POLL_PAGE_SIZE", default=1000)  # DocuSign's max
+# Development without Redis: runserver's own thread starts due polls this often (0: off;
+# `make run` sets 60 when there is no REDIS_URL).
+DEV_POLLER_SECONDS = env.int("DEV_POLLER_SECONDS", default=0)
 # Sending: a claim older than the lease is presumed dead and taken over by the sweep.
 ENVELOPES_SEND_LEASE_SECONDS = env.int("ENVELOPES_SEND_LEASE_SECONDS", default=300)
 ENVELOPES_MAX_SEND_ATTEMPTS = env.int("ENVELOPES_MAX_SEND_ATTEMPTS", default=10)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
 
 from connections import consent, key_rotation, services
 from connections.forms import ConnectionAdminForm
@@ -22,22 +23,23 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
     class Media:
         css = {"all": ["css/admin.css"]}  # no inline styles: the CSP allows none
 
+    # Few, short columns: the list fits a 1280 px screen (the account ID is on each page).
     list_display = [
         "name",
         "environment",
         "status_badge",
-        "account_id",
         "is_default",
-        "last_checked_at",
-        "last_error_code",
+        "last_check",
         "tracking_link",
     ]
     list_filter = ["environment", "status", "is_default"]
     filter_horizontal = ["allowed_groups"]
     search_fields = ["name", "integration_key", "user_id", "user_email", "account_id"]
     readonly_fields = [
+        "setup_wizard",
         "key_fingerprint",
         "pending_key_fingerprint",
+        "pending_key_error",
         "status",
         "last_checked_at",
         "last_error_code",
@@ -46,7 +48,7 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "environment", "is_default"]}),
+        (None, {"fields": ["setup_wizard", "name", "environment", "is_default"]}),
         ("Who may send with it", {"fields": ["team", "allowed_groups"]}),
         (
             "DocuSign app and user",
@@ -58,6 +60,7 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
                 "fields": [
                     "key_fingerprint",
                     "pending_key_fingerprint",
+                    "pending_key_error",
                     "new_private_key",
                     "generate_keypair",
                 ]
@@ -156,7 +159,8 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
         messages.info(
             request,
             "Checking the new keys in the background; each switches only if DocuSign accepts it. "
-            "A connection whose 'pending key' is still shown kept its current key.",
+            "A connection whose 'pending key' is still shown kept its current key; its page "
+            "says why under 'pending key: last check'.",
         )
 
     @admin.action(description="Promote to production (after Go-Live)", permissions=["promote"])
@@ -181,8 +185,30 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Connection) -> SafeString:
+        if obj.is_draft:  # no key yet: nothing can have failed
+            return format_html(
+                '<a href="{}">Draft: continue setup</a>',
+                reverse("connections:setup", args=[obj.pk]),
+            )
         return format_html(
             '<span class="connection-status {}">{}</span>', obj.status, obj.get_status_display()
+        )
+
+    @admin.display(description="last check", ordering="last_checked_at")
+    def last_check(self, obj: Connection) -> str:
+        if obj.last_checked_at is None:
+            return "never"
+        when = timesince(obj.last_checked_at)
+        return f"{when} ago" + (f": {obj.last_error_code}" if obj.last_error_code else ": ok")
+
+    @admin.display(description="setup")
+    def setup_wizard(self, obj: Connection) -> SafeString:
+        if obj.pk is None or obj.setup_step == "done":
+            return format_html("{}", "Complete")
+        return format_html(
+            '<a href="{}">Continue in the setup wizard</a> (next step: {})',
+            reverse("connections:setup", args=[obj.pk]),
+            obj.setup_step,
         )
 
     def save_model(

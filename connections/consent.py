@@ -1,9 +1,11 @@
-"""Individual consent: a signed, expiring link per request, the email, and the return page.
+"""Individual consent: a signed link per request, the email, and the return page.
 
-The `state` DocuSign echoes back names the ConsentRequest and is signed with a salt and a
-max age (django.core.signing), so it cannot be forged, expires, and dies once used. The
-authorization `code` DocuSign adds is never read: JWT Grant only needs the consent itself,
-which a token mint then proves.
+The `state` DocuSign echoes back names the ConsentRequest and is signed with a salt
+(django.core.signing), so it cannot be forged. It does not gate anything: DocuSign records
+consent at "Allow access" whatever our link's age or history, so every return with an
+allow makes a worker ask DocuSign (a JWT Grant for the connection's user) what it now holds,
+and the page says that. The authorization `code` DocuSign adds is never read: JWT Grant
+only needs the consent itself.
 Reference: https://developers.docusign.com/platform/auth/consent/obtaining-individual-consent/
 """
 
@@ -24,6 +26,7 @@ from connections.credentials import credentials_for
 from connections.models import Connection, ConsentRequest
 
 SALT = "countersign.consent"
+TOKEN_STEP = "Access token obtained"  # noqa: S105 (a check step's name, proves consent)
 
 
 def lifetime() -> timedelta:
@@ -96,47 +99,89 @@ def send_email(request: ConsentRequest) -> None:
 
 @dataclass(frozen=True)
 class Return:
-    kind: str  # granted, declined, unsigned, invalid, expired, used
+    kind: str  # allowed, declined, unsigned, invalid
     request: ConsentRequest | None = None
     message: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.kind in ("granted", "declined", "unsigned")
+        return self.kind != "invalid"
+
+
+def request_from_state(state: str) -> ConsentRequest | None:
+    """The request a state names, if we signed it. Age and earlier answers do not matter
+    here: DocuSign records an "Allow access" whatever our link's state."""
+    try:
+        data = signing.loads(state, salt=SALT)
+    except signing.BadSignature:
+        return None
+    request_id = data.get("r") if isinstance(data, dict) else None
+    if not request_id:
+        return None
+    return ConsentRequest.objects.select_related("connection").filter(pk=str(request_id)).first()
 
 
 def record_return(*, state: str, error: str = "", error_message: str = "") -> Return:
-    """What DocuSign's redirect back means; the request is updated once, never replayed."""
+    """What DocuSign's redirect back means. A decline is recorded on a link still waiting;
+    an allow makes a worker ask DocuSign whether consent now exists (`confirm`)."""
     if not state:
-        # A plain consent URL (e.g. from an error's advice) carries no state: nothing to
-        # record here, and DocuSign has the consent if the user accepted.
+        # A plain consent URL (e.g. from an error's advice) names no connection: nothing to
+        # check here, and DocuSign has the consent if the user allowed access.
         return Return("unsigned")
-    try:
-        data = signing.loads(state, salt=SALT, max_age=lifetime())
-    except signing.SignatureExpired:
-        return Return("expired")
-    except signing.BadSignature:
-        return Return("invalid")
-    request_id = data.get("r") if isinstance(data, dict) else None
-    request = (
-        ConsentRequest.objects.select_related("connection").filter(pk=str(request_id)).first()
-        if request_id
-        else None
-    )
+    request = request_from_state(state)
     if request is None:
         return Return("invalid")
-    if request.outcome != ConsentRequest.Outcome.PENDING:
-        return Return("used", request)
-    request.outcome_at = timezone.now()
+    now = timezone.now()
     if error:
-        request.outcome = ConsentRequest.Outcome.DECLINED
-        request.error_code, request.error_message = error[:100], error_message[:500]
-        request.save()
+        # DocuSign recorded nothing; a link already granted keeps its (true) outcome.
+        if request.outcome != ConsentRequest.Outcome.GRANTED:
+            request.outcome, request.outcome_at = ConsentRequest.Outcome.DECLINED, now
+            request.error_code, request.error_message = error[:100], error_message[:500]
+            request.save()
         return Return("declined", request, error_message)
-    request.outcome = ConsentRequest.Outcome.GRANTED
+    request.outcome, request.outcome_at = ConsentRequest.Outcome.CHECKING, now
+    request.allowed_at = now
+    request.error_code = request.error_message = ""
     request.save()
-    from connections.tasks import check_connection
+    from connections.tasks import confirm_consent
 
-    # Prove the consent by minting a token; the staff page turns green on its own.
-    transaction.on_commit(partial(check_connection.delay, request.connection_id))
-    return Return("granted", request)
+    transaction.on_commit(partial(confirm_consent.delay, str(request.pk)))
+    return Return("allowed", request)
+
+
+def confirm(request: ConsentRequest) -> ConsentRequest:
+    """Ask DocuSign (a JWT Grant for the connection's user, i.e. the connection check) whether
+    consent exists now, and record the answer on the request and the connection."""
+    from connections.docusign.errors import ConsentRequired
+    from connections.services import check_connection
+
+    result = check_connection(connection=request.connection)
+    error = result.error
+    # A token for the user proves the consent, even if a later step (say, choosing among
+    # several accounts) still needs staff: they see that on the connection.
+    if error is None or any(s.ok and s.name == TOKEN_STEP for s in result.steps):
+        request.outcome = ConsentRequest.Outcome.GRANTED
+        request.error_code = request.error_message = ""
+    elif isinstance(error, ConsentRequired):
+        # DocuSign was told "Allow access", yet has no consent from the connection's user:
+        # whoever allowed it was logged in to DocuSign as someone else.
+        request.outcome = ConsentRequest.Outcome.WRONG_USER
+        request.error_code = error.error_code[:100]
+        request.error_message = (
+            f"DocuSign has no consent from {expected_user(request.connection)}: access was "
+            "allowed while logged in to DocuSign as a different user."
+        )[:500]
+    else:
+        request.outcome = ConsentRequest.Outcome.UNCONFIRMED
+        request.error_code = error.error_code[:100]
+        request.error_message = f"{error} {error.advice}"[:500]
+    request.outcome_at = timezone.now()
+    request.save()
+    return request
+
+
+def expected_user(connection: Connection) -> str:
+    """The DocuSign user Countersign acts as, as a person would recognise them."""
+    if connection.user_email:
+        return f"{connection.user_email} (user ID {connection.user_id})"
+    return f"the user with ID {connection.user_id}"

@@ -112,7 +112,12 @@ class WizardKeysForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("generate") and not data.get("private_key"):
+        # A pasted key that failed has its own, specific error: one message per mistake.
+        if (
+            not data.get("generate")
+            and not data.get("private_key")
+            and not self.has_error("private_key")
+        ):
             raise forms.ValidationError("Generate a keypair here, or paste DocuSign's private key.")
         return data
 

@@ -29,6 +29,24 @@ class Readiness:
         return all(ok for _, ok in self.checklist)
 
 
+# DocuSign's API areas by the first segment of the path after the account.
+AREAS = {
+    "": "Account",
+    "envelopes": "Envelopes",
+    "templates": "Templates",
+    "views": "Embedded views",
+    "connect": "Connect",
+    "users": "Users",
+    "brands": "Brands",
+    "folders": "Folders",
+}
+
+
+def area_name(path: str) -> str:
+    first = path.strip("/").split("/")[0]
+    return AREAS.get(first, first.replace("_", " ").capitalize())
+
+
 def readiness(connection: Connection) -> Readiness:
     calls = ApiCall.objects.filter(integration_key=connection.integration_key).exclude(
         path__startswith="/oauth/"
@@ -36,7 +54,7 @@ def readiness(connection: Connection) -> Readiness:
     recent = list(calls.order_by("-created_at")[:REVIEWED_CALLS])
     successful = calls.filter(status_code__gte=200, status_code__lt=300).count()
     failures = sum(1 for c in recent if not c.succeeded)
-    areas = Counter(("/" + c.path.strip("/").split("/")[0]) for c in calls.only("path"))
+    areas = Counter(area_name(c.path) for c in calls.only("path"))
     polls = list(
         calls.filter(method="GET", path="/envelopes")
         .order_by("created_at")

@@ -17,7 +17,15 @@ def start_key_rotation(*, connection: Connection) -> str:
     pair = keys.generate_keypair()
     connection.pending_private_key = pair.private_pem
     connection.pending_key_fingerprint = pair.fingerprint
-    connection.save(update_fields=["pending_private_key", "pending_key_fingerprint", "updated_at"])
+    connection.pending_key_error = ""
+    connection.save(
+        update_fields=[
+            "pending_private_key",
+            "pending_key_fingerprint",
+            "pending_key_error",
+            "updated_at",
+        ]
+    )
     return pair.public_pem
 
 
@@ -29,11 +37,15 @@ def finish_key_rotation(*, connection: Connection) -> CheckResult:
     trial.private_key = connection.pending_private_key
     trial.key_fingerprint = connection.pending_key_fingerprint
     result = run_check(trial)
-    if result.ok:
+    if result.error is not None:  # kept for staff: the admin shows it on the connection
+        connection.pending_key_error = f"{result.error} {result.error.advice}"
+        connection.save(update_fields=["pending_key_error", "updated_at"])
+    elif result.ok:
         connection.private_key, connection.key_fingerprint = (
             trial.private_key,
             trial.key_fingerprint,
         )
         connection.pending_private_key = connection.pending_key_fingerprint = ""
+        connection.pending_key_error = ""
         connection.save()  # the fingerprint is in the token cache key: old tokens are dropped
     return result

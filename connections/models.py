@@ -120,6 +120,8 @@ class Connection(models.Model):
     # Key rotation: the new key waits here until a check proves DocuSign accepts it.
     pending_private_key = EncryptedTextField(blank=True, editable=False)
     pending_key_fingerprint = models.CharField(max_length=60, blank=True, editable=False)
+    # Why DocuSign refused the pending key at the last try (e.g. not uploaded yet).
+    pending_key_error = models.TextField("pending key: last check", blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     uses_admin_consent = models.BooleanField(
         "administrative consent",
@@ -250,9 +252,17 @@ class Connection(models.Model):
             return "keys"
         if not self.user_id:
             return "user"
+        # Complete but never checked (e.g. seeded or made in the admin): not a draft.
+        if self.status == self.Status.NEW and self.is_ready:
+            return "done"
         if self.status != self.Status.CONNECTED:
             return "consent"
         return "done"
+
+    @property
+    def is_draft(self) -> bool:
+        """Still in the setup wizard before its key: nothing to check yet."""
+        return self.setup_step in ("app", "keys")
 
 
 class ApiCall(models.Model):
@@ -295,9 +305,12 @@ class ConsentRequest(models.Model):
 
     class Outcome(models.TextChoices):
         PENDING = "pending", "Waiting for the user"
-        GRANTED = "granted", "Granted"
+        GRANTED = "granted", "Granted (DocuSign confirms)"
         DECLINED = "declined", "Declined"
         SUPERSEDED = "superseded", "Replaced by a newer link"
+        WRONG_USER = "wrong_user", "Allowed by a different DocuSign user"
+        UNCONFIRMED = "unconfirmed", "Allowed, but DocuSign could not confirm"
+        CHECKING = "checking", "Allowed; checking with DocuSign"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     connection = models.ForeignKey(
@@ -312,6 +325,9 @@ class ConsentRequest(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
     outcome_at = models.DateTimeField(null=True, blank=True)
+    # When DocuSign last sent someone back through this link after "Allow access" (it records
+    # consent then, whatever our link's state); a worker then checks what DocuSign holds.
+    allowed_at = models.DateTimeField(null=True, blank=True)
     error_code = models.CharField(max_length=100, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
 

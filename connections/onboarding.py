@@ -2,8 +2,21 @@
 
 from django.db import transaction
 
+from connections import keys
 from connections.models import Connection
 from connections.services import account_choices, enqueue_checks
+
+KEY_NOT_UPLOADED = "no_valid_keys_or_signatures"
+
+
+def public_key_for(connection: Connection) -> str:
+    """The public half of the stored private key, to upload at DocuSign (not a secret)."""
+    return keys.public_key_pem(keys.load_private_key(connection.private_key))
+
+
+def key_not_uploaded(connection: Connection) -> bool:
+    """The last JWT attempt says DocuSign does not know this key yet: upload it first."""
+    return KEY_NOT_UPLOADED in connection.last_error_code  # e.g. invalid_grant/no_valid_…
 
 
 @transaction.atomic

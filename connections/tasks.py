@@ -15,6 +15,16 @@ def check_connection(connection_id: int) -> bool:
 
 
 @shared_task
+def confirm_consent(consent_request_id: str) -> str:
+    """After "Allow access": does DocuSign hold consent for the connection's user now?"""
+    from connections.consent import confirm
+    from connections.models import ConsentRequest
+
+    request = ConsentRequest.objects.select_related("connection").get(pk=consent_request_id)
+    return confirm(request).outcome
+
+
+@shared_task
 def send_consent_email(consent_request_id: str) -> None:
     from connections.consent import send_email
     from connections.models import ConsentRequest

@@ -196,6 +196,17 @@ class EnvelopeFilters(QueryForm):
         for name in ("since", "until"):
             self.fields[name].error_messages["invalid"] = "Dates must look like 2026-01-31."
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error(
+                "until",
+                f"The end date ({until:%Y-%m-%d}) is before the start date ({since:%Y-%m-%d}): "
+                "swap them, or clear one.",
+            )
+        return data
+
 
 class TemplateFieldsQuery(QueryForm):
     connection = forms.IntegerField(min_value=1, max_value=2**63 - 1)

@@ -95,6 +95,7 @@ def envelope_list(request: HttpRequest) -> HttpResponse:
                 pk__in=selectors.visible_envelopes(request.user).values("connection_id")
             ),
             "query": urlencode(kept),
+            "filtering": bool(kept),
             "see_all": selectors.can_see_all(request.user),
         },
         status=200 if valid else 400,

@@ -1,12 +1,16 @@
 """Seed data for `make run`: a simulated app, user and account, and a demo connection to it."""
 
+import secrets
+
 from django.db import transaction
+from django.urls import reverse
 
 from connections import keys
 from connections.models import Connection
 from simulator.models import (
     SimAccount,
     SimApp,
+    SimConnectConfig,
     SimConsent,
     SimMembership,
     SimPublicKey,
@@ -17,6 +21,7 @@ from simulator.models import (
 APP_NAME = "Countersign (local)"
 USER_EMAIL = "dana.demo@example.com"
 CONNECTION_NAME = "Local simulator"
+CONNECT_NAME = "Countersign (local)"
 
 
 @transaction.atomic
@@ -56,14 +61,28 @@ def seed_simulator(*, site_url: str) -> list[str]:
         pair = keys.generate_keypair()
         SimPublicKey.objects.create(app=app, public_pem=pair.public_pem)
         connection.private_key, connection.key_fingerprint = pair.private_pem, pair.fingerprint
+    # Connect, as an account admin would set it up: status changes arrive by themselves,
+    # signed with an HMAC key both sides hold (kept across runs; the URL follows the port).
+    connection.connect_hmac_secrets = connection.connect_hmac_secrets or secrets.token_urlsafe(32)
     connection.full_clean()
     connection.save()
+    SimConnectConfig.objects.update_or_create(
+        account=account,
+        name=CONNECT_NAME,
+        defaults={
+            "url": site_url + reverse("envelopes:connect", args=[connection.connect_token]),
+            "hmac_secrets": connection.connect_hmac_secrets,
+            "events": [],
+            "enabled": True,
+        },
+    )
     templates = seed_templates(account)
     return [
         f"Simulator: integration key {app.integration_key}, user {user.email} ({user.user_id}), "
         f"account {account.account_id}.",
         f"Demo connection '{connection.name}' points at {connection.base_uri}; "
-        f"{len(templates)} DocuSign templates: {', '.join(t.name for t in templates)}.",
+        f"{len(templates)} DocuSign templates: {', '.join(t.name for t in templates)}; "
+        "Connect sends status changes to it.",
         f"Simulator pages: {site_url}/simulator/apps/ (Apps and Keys), "
         f"{site_url}/simulator/inbox/ (recipients' inbox).",
     ]

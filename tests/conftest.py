@@ -28,6 +28,18 @@ def _fast_and_isolated(settings: object, tmp_path: Any) -> Iterator[None]:
     cache.clear()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Connect deliveries a test started end with the test, before its database is reset:
+    a delivery still retrying would otherwise write into the next test."""
+    try:
+        return (yield)
+    finally:
+        from simulator.esign.connect import stop_deliveries
+
+        stop_deliveries()
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say once, at the end, when DocuSign's spec was missing and its checks were skipped."""
     from tests.support.spec import missing
@@ -106,8 +118,9 @@ def docusign_hosts(settings: object) -> None:
 
 
 @pytest.fixture
-def simulator_connection(live_server: Any, settings: Any) -> Any:
-    """The seeded demo connection, talking to the simulator over real HTTP (live_server)."""
+def seeded_connection(live_server: Any, settings: Any) -> Any:
+    """The seeded demo connection as `make run` has it, Connect included, talking to the
+    simulator over real HTTP (live_server)."""
     from connections.models import Connection
     from simulator.seed import CONNECTION_NAME, seed_simulator
 
@@ -117,3 +130,16 @@ def simulator_connection(live_server: Any, settings: Any) -> Any:
     settings.DOCUSIGN_ALLOW_HTTP_LOOPBACK = True
     seed_simulator(site_url=live_server.url)
     return Connection.objects.get(name=CONNECTION_NAME)
+
+
+@pytest.fixture
+def simulator_connection(seeded_connection: Any) -> Any:
+    """The seeded demo connection without Connect: most tests watch one path at a time
+    (tests of Connect set it up themselves)."""
+    from simulator.models import SimConnectConfig
+    from simulator.seed import CONNECT_NAME
+
+    SimConnectConfig.objects.filter(name=CONNECT_NAME).delete()
+    seeded_connection.connect_hmac_secrets = ""
+    seeded_connection.save()
+    return seeded_connection

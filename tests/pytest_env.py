@@ -10,3 +10,5 @@ import os
 os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("DOCUSIGN_SIMULATOR", "true")
 os.environ.setdefault("CONN_MAX_AGE", "0")
+# The `.env` that `make run` writes (its port, its secrets) is not the tests' business.
+os.environ.setdefault("DJANGO_ENV_FILE", os.devnull)

@@ -13,7 +13,6 @@ import hmac
 import json
 import logging
 import threading
-import time
 from functools import partial
 from typing import Any
 
@@ -158,8 +157,18 @@ def _true(value: Any) -> bool:
     return str(value or "false").lower() == "true"  # DocuSign's booleans are strings
 
 
+# Delivery threads still running, and a switch that cuts their retries short: a test
+# (or a shutdown) calls `stop_deliveries` so no delivery outlives it.
+_running: set[threading.Thread] = set()
+_running_guard = threading.Lock()
+_stopping = threading.Event()
+
+
 def _start(delivery_pk: int, secrets: list[str]) -> None:
-    threading.Thread(target=_deliver_and_close, args=(delivery_pk, secrets), daemon=True).start()
+    thread = threading.Thread(target=_deliver_and_close, args=(delivery_pk, secrets), daemon=True)
+    with _running_guard:
+        _running.add(thread)
+    thread.start()
 
 
 def _deliver_and_close(delivery_pk: int, secrets: list[str]) -> None:
@@ -167,6 +176,22 @@ def _deliver_and_close(delivery_pk: int, secrets: list[str]) -> None:
         deliver(delivery_pk, secrets)
     finally:
         connections.close_all()  # this thread's own database connection
+        with _running_guard:
+            _running.discard(threading.current_thread())
+
+
+def stop_deliveries(timeout: float = 15.0) -> int:
+    """Stop retrying, wait for deliveries in flight to finish; returns how many were
+    waited for. New deliveries may start again afterwards."""
+    _stopping.set()
+    try:
+        with _running_guard:
+            threads = list(_running)
+        for thread in threads:
+            thread.join(timeout)
+        return len(threads)
+    finally:
+        _stopping.clear()
 
 
 def deliver(
@@ -190,7 +215,6 @@ def deliver(
         delivery.attempts, delivery.last_status = attempt + 1, status
         delivery.delivered = status is not None and 200 <= status < 300
         delivery.save(update_fields=["attempts", "last_status", "delivered"])
-        if delivery.delivered:
-            return True
-        time.sleep(first_delay * 2**attempt)
+        if delivery.delivered or _stopping.wait(first_delay * 2**attempt):
+            return delivery.delivered
     return False

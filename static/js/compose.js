@@ -1,34 +1,54 @@
-// Compose page: add and remove recipient rows (Django formset numbering).
-"use strict";
+// Compose: one document source shown at a time; add and remove recipients.
 (function () {
-  const table = document.getElementById("recipients");
+  "use strict";
+  const form = document.getElementById("compose");
+  if (!form) { return; }
+
+  function showChosenSource() {
+    const chosen = form.querySelector("input[name=source]:checked");
+    form.querySelectorAll(".source").forEach(function (part) {
+      part.hidden = !chosen || part.dataset.source !== chosen.value;
+    });
+  }
+  form.querySelectorAll("input[name=source]").forEach(function (radio) {
+    radio.addEventListener("change", showChosenSource);
+  });
+  showChosenSource();
+
+  const list = document.getElementById("recipients");
   const total = document.getElementById("id_r-TOTAL_FORMS");
+  function renumber(row, index) {
+    row.querySelectorAll("input, select, label").forEach(function (el) {
+      ["name", "id", "htmlFor"].forEach(function (attr) {
+        if (el[attr]) { el[attr] = el[attr].replace(/r-\d+-/, "r-" + index + "-"); }
+      });
+    });
+    row.setAttribute("aria-label", "Recipient " + (index + 1));
+    const remove = row.querySelector(".remove-recipient");
+    if (remove) { remove.textContent = "Remove recipient " + (index + 1); }
+  }
   document.getElementById("add-recipient").addEventListener("click", function () {
-    const rows = table.querySelectorAll("tr.recipient");
+    const rows = list.querySelectorAll(".recipient");
     const copy = rows[rows.length - 1].cloneNode(true);
     const index = Number(total.value);
+    copy.querySelectorAll(".errorlist").forEach(function (el) { el.remove(); });
+    renumber(copy, index);
     copy.querySelectorAll("input, select").forEach(function (el) {
-      el.name = el.name.replace(/r-\d+-/, "r-" + index + "-");
-      el.id = el.id.replace(/r-\d+-/, "r-" + index + "-");
       if (el.type === "checkbox") { el.checked = false; }
       else if (el.name.endsWith("routing_order")) { el.value = String(rows.length + 1); }
       else if (el.tagName === "INPUT") { el.value = ""; }
     });
-    table.appendChild(copy);
+    list.appendChild(copy);
     total.value = String(index + 1);
+    copy.querySelector("input").focus();
   });
-  table.addEventListener("click", function (event) {
+  list.addEventListener("click", function (event) {
     if (!event.target.classList.contains("remove-recipient")) { return; }
-    const rows = table.querySelectorAll("tr.recipient");
-    if (rows.length > 1) { event.target.closest("tr").remove(); renumber(); }
+    const rows = list.querySelectorAll(".recipient");
+    if (rows.length > 1) {
+      event.target.closest(".recipient").remove();
+      list.querySelectorAll(".recipient").forEach(renumber);
+      total.value = String(list.querySelectorAll(".recipient").length);
+    }
   });
-  function renumber() {
-    table.querySelectorAll("tr.recipient").forEach(function (row, i) {
-      row.querySelectorAll("input, select").forEach(function (el) {
-        el.name = el.name.replace(/r-\d+-/, "r-" + i + "-");
-        el.id = el.id.replace(/r-\d+-/, "r-" + i + "-");
-      });
-    });
-    total.value = String(table.querySelectorAll("tr.recipient").length);
-  }
 })();

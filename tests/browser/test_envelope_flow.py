@@ -30,6 +30,14 @@ def test_generate_preview_send_sign_and_download(live_server, page, simulator_co
     log_in(page, live_server.url, "sam")
 
     page.click("text=New envelope")
+    # One document source at a time: the chosen one's fields only.
+    assert page.is_visible("#id_document_template")
+    assert not page.is_visible("#id_uploads")
+    assert not page.is_visible("#id_docusign_template")
+    page.check("input[name=source][value=uploads]")
+    assert page.is_visible("#id_uploads")
+    assert not page.is_visible("#id_document_template")
+    page.check("input[name=source][value=generated]")
     page.select_option("#id_document_template", label="Services agreement")
     page.fill("input[name=data_company]", "Acme Ltd")  # loaded by htmx
     page.fill("#id_subject", "Services agreement")

@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection as db
 from django.urls import reverse
+from django.utils import timezone
 
 from connections.models import Connection
 from tests.factories import ConnectionFactory
@@ -47,7 +48,11 @@ def test_change_page_shows_the_fingerprint_and_never_the_key(staff_client):
 
 
 def test_list_page_shows_status_and_never_the_key(staff_client):
-    conn = ConnectionFactory(status=Connection.Status.FAILING, last_error_code="consent_required")
+    conn = ConnectionFactory(
+        status=Connection.Status.FAILING,
+        last_error_code="consent_required",
+        last_checked_at=timezone.now(),
+    )
     html = staff_client.get(reverse("admin:connections_connection_changelist")).content.decode()
     assert "Failing" in html
     assert "consent_required" in html
@@ -157,3 +162,33 @@ def test_a_pasted_guid_with_braces_and_spaces_fits_the_form_and_is_normalised(st
     )
     conn = Connection.objects.get(name="Acme demo")
     assert conn.integration_key == "1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718"
+
+
+def test_a_draft_without_a_key_is_a_draft_not_failing_and_links_to_the_wizard(staff_client):
+    draft = ConnectionFactory(
+        name="Half done",
+        private_key="",
+        key_fingerprint="",
+        user_id="",
+        account_id="",
+        status=Connection.Status.FAILING,  # e.g. an admin check ran on it
+        last_error_code="key_not_loadable",
+    )
+    html = staff_client.get(reverse("admin:connections_connection_changelist")).content.decode()
+    wizard = reverse("connections:setup", args=[draft.pk])
+    assert f'<a href="{wizard}">Draft: continue setup</a>' in html
+    assert ">Failing</span>" not in html  # (the status filter still offers "Failing")
+    change = staff_client.get(reverse("admin:connections_connection_change", args=[draft.pk]))
+    assert f'<a href="{wizard}">Continue in the setup wizard</a> (next step: keys)' in (
+        change.content.decode()
+    )
+
+
+def test_the_list_has_few_short_columns(staff_client):
+    """At 1280 px the list used to hide its last columns: the account GUID is on each
+    connection's page, and the last check is one column."""
+    ConnectionFactory(last_checked_at=timezone.now(), last_error_code="consent_required")
+    html = staff_client.get(reverse("admin:connections_connection_changelist")).content.decode()
+    headers = html.split("<thead>")[1].split("</thead>")[0]
+    assert headers.count("<th") == 7  # the tick box, then six columns
+    assert "ago: consent_required" in html

@@ -30,7 +30,7 @@ def test_twenty_successful_calls_and_a_passing_check_are_ready():
     call(connection, path="/oauth/token", status=400)  # login calls do not count
     result = golive.readiness(connection)
     assert result.ready
-    assert result.areas == {"/envelopes": 20}
+    assert result.areas == {"Envelopes": 20}
 
 
 def test_a_recent_failure_and_fast_polling_are_flagged():

@@ -60,3 +60,28 @@ def test_the_admin_action_shows_the_public_key_not_the_private_one(staff_client)
     html = response.content.decode()
     assert "BEGIN PUBLIC KEY" in html
     assert "PRIVATE KEY" not in html
+
+
+@responses.activate
+def test_a_refused_rotation_says_why_on_the_connections_page(
+    docusign_hosts, staff_client, django_capture_on_commit_callbacks
+):
+    """Run before the new public key is uploaded, step 2 used to leave "Checking…" forever."""
+    connection = ConnectionFactory(account_id=ACCOUNT)
+    key_rotation.start_key_rotation(connection=connection)
+    stub_auth(
+        token_status=400,
+        token_body={"error": "invalid_grant", "error_description": "no_valid_keys_or_signatures"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # the worker
+        staff_client.post(
+            reverse("admin:connections_connection_changelist"),
+            {"action": "finish_key_rotation", "_selected_action": [connection.pk]},
+        )
+    connection.refresh_from_db()
+    assert "no_valid_keys_or_signatures" in connection.pending_key_error
+    page = staff_client.get(
+        reverse("admin:connections_connection_change", args=[connection.pk])
+    ).content.decode()
+    assert "pending key: last check" in page.lower()
+    assert "no_valid_keys_or_signatures" in page

@@ -37,7 +37,7 @@ def docusign_side(live_server, settings):
     return app, user
 
 
-def walk_to_consent(client, app, user):
+def walk_to_consent(client, app, user, upload=True):
     response = client.post(
         "/connections/setup/",
         {"name": "Acme", "environment": "demo", "integration_key": app.integration_key.upper()},
@@ -45,11 +45,14 @@ def walk_to_consent(client, app, user):
     connection = Connection.objects.get(name="Acme")
     assert response["Location"] == f"/connections/setup/{connection.pk}/"
     page = client.get(response["Location"]).content.decode()
-    assert "The RSA keypair" in page
-    page = client.post(response["Location"], {"generate": "on"}).content.decode()
+    assert "the RSA keypair" in page
+    generated = client.post(response["Location"], {"generate": "on"})
+    assert generated["Location"] == f"/connections/setup/{connection.pk}/public-key/"
+    page = client.get(generated["Location"]).content.decode()
     public_pem = page.split('<pre id="public-key">')[1].split("</pre>")[0]
     assert "PRIVATE" not in page
-    SimPublicKey.objects.create(app=app, public_pem=public_pem)  # "upload" it at DocuSign
+    if upload:
+        SimPublicKey.objects.create(app=app, public_pem=public_pem)  # "upload" it at DocuSign
     bad = client.post(response["Location"], {"user_id": "dana@example.com"}).content.decode()
     assert "is not a GUID" in bad
     client.post(response["Location"], {"user_id": user.user_id, "user_email": user.email})
@@ -73,7 +76,7 @@ def consent_by_email(client, connection):
     )
     parts = urlsplit(back)
     page = client.get(f"{parts.path}?{parts.query}")
-    assert "Thank you" in page.content.decode()
+    assert "DocuSign confirms" in page.content.decode()  # no broker: the check already ran
 
 
 def test_the_wizard_ends_in_a_connected_connection(setup_staff, docusign_side):
@@ -199,3 +202,94 @@ def test_the_keys_step_explains_bad_input(setup_staff, data, message):
     assert message in page
     connection.refresh_from_db()
     assert not connection.has_key
+
+
+def test_consent_waits_until_docusign_has_the_public_key(setup_staff, docusign_side):
+    """The user step makes a first JWT attempt: `no_valid_keys_or_signatures` means the
+    public key is not uploaded yet, and the consent step says so before anyone consents."""
+    app, user = docusign_side
+    connection = walk_to_consent(setup_staff, app, user, upload=False)
+    connection.refresh_from_db()
+    assert connection.last_error_code.endswith("no_valid_keys_or_signatures")
+    page = setup_staff.get(f"/connections/setup/{connection.pk}/").content.decode()
+    assert "DocuSign does not have this app's public key yet" in page
+    assert f"/connections/setup/{connection.pk}/public-key/" in page
+
+    public_pem = setup_staff.get(f"/connections/setup/{connection.pk}/public-key/").content
+    public_pem = public_pem.decode().split('<pre id="public-key">')[1].split("</pre>")[0]
+    SimPublicKey.objects.create(app=app, public_pem=public_pem)
+    setup_staff.post(f"/connections/setup/{connection.pk}/", {"action": "check"})
+    connection.refresh_from_db()
+    assert connection.last_error_code.endswith("consent_required")  # the key is there now
+    page = setup_staff.get(f"/connections/setup/{connection.pk}/").content.decode()
+    assert "public key yet" not in page
+
+
+def test_the_public_key_can_be_shown_again_and_the_page_reloads(setup_staff, docusign_side):
+    app, user = docusign_side
+    connection = walk_to_consent(setup_staff, app, user)
+    url = f"/connections/setup/{connection.pk}/public-key/"
+    first, again = (setup_staff.get(url).content.decode() for _ in range(2))
+    key = first.split('<pre id="public-key">')[1].split("</pre>")[0]
+    assert key in again  # a reload shows the key again, not the next step's errors
+    assert "BEGIN PUBLIC KEY" in first
+    assert "This field is required" not in first
+    promote = setup_staff.get(f"/connections/setup/{connection.pk}/promote/").content.decode()
+    assert key in promote
+
+
+def test_a_bad_pasted_key_gets_one_error_not_two(setup_staff, docusign_side):
+    from tests.keys import public_pem
+
+    app, _ = docusign_side
+    setup_staff.post(
+        "/connections/setup/",
+        {"name": "Acme", "environment": "demo", "integration_key": app.integration_key},
+    )
+    connection = Connection.objects.get(name="Acme")
+    page = setup_staff.post(
+        f"/connections/setup/{connection.pk}/", {"private_key": public_pem()}
+    ).content.decode()
+    assert "This is a public key" in page
+    assert "Generate a keypair here, or paste" not in page
+    empty = setup_staff.post(f"/connections/setup/{connection.pk}/", {}).content.decode()
+    assert empty.count("Generate a keypair here, or paste") == 1
+
+
+@pytest.mark.parametrize(
+    ("simulator", "demo_link", "user_id_place"),
+    [
+        (True, "/simulator/apps/", "Users"),
+        (False, "https://admindemo.docusign.com", "My Account Information"),
+    ],
+)
+def test_links_and_wording_follow_where_the_demo_environment_is(
+    setup_staff, settings, live_server, simulator, demo_link, user_id_place
+):
+    settings.SITE_URL = live_server.url
+    settings.DOCUSIGN_SIMULATOR = simulator
+    settings.DOCUSIGN_DEMO_AUTH_SERVER = (
+        f"{live_server.url}/simulator" if simulator else "https://account-d.docusign.com"
+    )
+    page = setup_staff.get("/connections/setup/").content.decode()
+    assert demo_link in page
+    assert ("admindemo.docusign.com" in page) is not simulator
+    assert "Authorization Code Grant" in page
+    assert "<title>Step 1 of 5" in page
+    setup_staff.post(
+        "/connections/setup/",
+        {
+            "name": "Acme",
+            "environment": "demo",
+            "integration_key": "0b1d8b8a-4c8e-4d3a-9a55-0e2f1c3b5d7e",
+        },
+    )
+    connection = Connection.objects.get(name="Acme")
+    connection.private_key, connection.key_fingerprint = (
+        __import__("tests.factories", fromlist=["x"]).ConnectionFactory.build().private_key,
+        "fp",
+    )
+    connection.save()
+    page = setup_staff.get(f"/connections/setup/{connection.pk}/").content.decode()
+    assert f"under <em>{user_id_place}</em>" in page
+    assert "<title>Step 3 of 5" in page

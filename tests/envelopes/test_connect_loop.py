@@ -83,3 +83,23 @@ def test_connect_with_documents_costs_one_call_per_envelope(
     assert list(ApiCall.objects.exclude(path="/oauth/token").values_list("method", "path")) == [
         ("POST", "/envelopes")
     ]
+
+
+def test_the_seeded_connection_gets_status_by_connect_out_of_the_box(seeded_connection, client):
+    """`make run`'s seed sets up the simulator's Connect with an HMAC key: a remote signature
+    reaches the envelope with no polling and no refresh click."""
+    assert seeded_connection.hmac_secrets()
+    envelope = services.prepare_envelope(
+        connection=seeded_connection,
+        sender=UserFactory(),
+        subject="Out of the box",
+        recipients=[RecipientInput("Rita Remote", "rita@example.com")],
+        uploads=[SimpleUploadedFile("c.pdf", b"%PDF-1.4 /sig1/")],
+    )
+    recipient = SimEnvelope.objects.get().recipients.get()
+    signing = client.post("/simulator/inbox/?email=rita@example.com", {"recipient": recipient.pk})
+    client.post(signing["Location"], {"action": "sign"})
+
+    assert wait_for(lambda: Envelope.objects.get(pk=envelope.pk).status == "completed")
+    assert ConnectEvent.objects.filter(verified=True).exists()  # signed with the seeded key
+    assert not ApiCall.objects.filter(method="GET", path="/envelopes").exists()  # no polling

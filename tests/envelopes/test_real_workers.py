@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection as db
 from django.utils import timezone
@@ -20,7 +21,14 @@ from simulator.models import SimEnvelope
 from tests.factories import UserFactory
 from tests.support.processes import OwnRedis, celery_worker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
+        reason="workers in other processes share the test database: needs PostgreSQL "
+        "(DATABASE_URL)",
+    ),
+]
 
 LEASE = 6  # seconds: the claim of a killed worker is taken over after this
 

@@ -109,26 +109,25 @@ def test_polling_is_never_more_often_than_docusign_allows(settings):
     assert poll_interval(ConnectionFactory.build(connect_hmac_secrets="k")) == timedelta(hours=6)
 
 
-def test_the_minutely_beat_polls_exactly_the_connections_that_are_due(monkeypatch):
+def test_the_minute_tick_polls_exactly_the_connections_that_are_due(settings, monkeypatch):
+    """poll_due_connections asks is_due: never polled → due; polled just now → not due;
+    polled longer ago than the interval → due again."""
     from envelopes import tasks
 
+    settings.ENVELOPES_POLL_INTERVAL_MINUTES = 15
+    now = timezone.now()
+    sender = UserFactory()
+    never, recent, stale = (ConnectionFactory() for _ in range(3))
+    for connection in (never, recent, stale):
+        Envelope.objects.create(
+            connection=connection, sender=sender, subject="s", source="uploads", status="sent"
+        )
+    for connection, ago in ((recent, timedelta(minutes=1)), (stale, timedelta(minutes=16))):
+        SyncCursor.objects.create(
+            connection=connection, synced_until=now - ago, last_polled_at=now - ago
+        )
     started = []
     monkeypatch.setattr(tasks.poll_connection, "delay", started.append)
-    due = ConnectionFactory()
-    Envelope.objects.create(
-        connection=due, sender=UserFactory(), subject="S", source="uploads", status="sent"
-    )
-    recent = ConnectionFactory()
-    Envelope.objects.create(
-        connection=recent, sender=UserFactory(), subject="S", source="uploads", status="sent"
-    )
-    SyncCursor.objects.create(
-        connection=recent, synced_until=timezone.now(), last_polled_at=timezone.now()
-    )
-    assert tasks.poll_due_connections() == [due.pk]
-    assert started == [due.pk]
-    # Polled long enough ago: due again.
-    SyncCursor.objects.filter(connection=recent).update(
-        last_polled_at=timezone.now() - timedelta(minutes=16)
-    )
-    assert sorted(tasks.poll_due_connections()) == sorted([due.pk, recent.pk])
+    due = tasks.poll_due_connections()
+    assert sorted(due) == sorted([never.pk, stale.pk])
+    assert sorted(started) == sorted([never.pk, stale.pk])

@@ -250,3 +250,38 @@ def test_new_hmac_keys_apply_once_the_short_receiver_cache_expires(csrf_client, 
     monkeypatch.setattr(webhooks, "RECEIVER_TTL", 0.0)
     assert post(csrf_client, connection, second, "new-key").status_code == 401
     assert post(csrf_client, connection, second, "rotated-key").status_code == 200
+
+
+@responses.activate
+def test_sending_applies_connect_messages_that_arrived_before_it_saved_the_id(
+    csrf_client, setup, django_capture_on_commit_callbacks
+):
+    """DocuSign may report an envelope before `send_envelope` has stored its ID: the send
+    itself must pick those messages up (not only a later message or poll)."""
+    from envelopes import services
+
+    connection, envelope = setup
+    early_id = envelope.docusign_envelope_id
+    Envelope.objects.filter(pk=envelope.pk).update(
+        docusign_envelope_id="", status="queued", source="generated"
+    )
+    Recipient.objects.filter(envelope=envelope).update(status="created")
+    with django_capture_on_commit_callbacks(execute=True):
+        post(csrf_client, connection, json.dumps(message(envelope)).encode(), "new-key")
+    assert ConnectEvent.objects.get().unknown_envelope
+    responses.post(
+        f"{DEMO_AUTH}/oauth/token",
+        json={"access_token": "t", "token_type": "Bearer", "expires_in": 3600},
+    )
+    responses.post(
+        f"https://demo.docusign.net/restapi/v2.1/accounts/{connection.account_id}/envelopes",
+        json={"envelopeId": early_id, "status": "sent"},
+        status=201,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_envelope(envelope_id=str(envelope.pk))
+    envelope.refresh_from_db()
+    assert envelope.docusign_envelope_id == early_id
+    assert envelope.status == "completed"  # the early message, applied by the send
+    assert envelope.recipients.get().status == "completed"
+    assert not ConnectEvent.objects.get().unknown_envelope

@@ -73,7 +73,7 @@ def test_it_shows_checks_budget_calls_waiting_stuck_and_connect(staff_client, se
     assert response.status_code == 200
     page = response.content.decode()
     for check in ("database", "redis", "broker", "worker", "beat"):
-        assert f"<th>{check}</th>" in page
+        assert f'<th scope="row">{check}</th>' in page
     statuses = {s.connection.name: s for s in response.context["connections"]}
     acme_status = statuses["Acme"]
     assert acme_status.budget_left == 96

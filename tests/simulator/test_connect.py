@@ -204,3 +204,42 @@ def test_an_envelopes_event_notification_can_include_documents(api, world, recei
     )
     _, body = receiver.wait_for(1)[0]
     assert list(_documents(body)) == ["1"]  # not completed yet: no certificate
+
+
+def test_a_delivery_still_retrying_when_its_test_ends_is_stopped(world):
+    """The suite's hook calls stop_deliveries after each test: a delivery retrying against a
+    dead listener stops at once instead of writing into the next test."""
+    from simulator.esign import connect
+
+    config = SimConnectConfig.objects.create(account=world.account, url="http://127.0.0.1:9/")
+    delivery = SimConnectDelivery.objects.create(
+        config=config,
+        url=config.url,
+        event="envelope-sent",
+        envelope_id="e",
+        body=json.dumps({"event": "envelope-sent", "retryCount": 0}),
+    )
+    connect._start(delivery.pk, [])
+    assert connect.stop_deliveries() == 1
+    assert not connect._running
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.delivered) == (1, False)  # no retry after the stop
+
+
+def test_a_test_that_leaves_a_delivery_retrying(world):
+    """The first of a pair: it ends while its delivery is still retrying."""
+    from simulator.esign import connect
+
+    config = SimConnectConfig.objects.create(account=world.account, url="http://127.0.0.1:9/")
+    delivery = SimConnectDelivery.objects.create(
+        config=config, url=config.url, event="envelope-sent", envelope_id="e", body="{}"
+    )
+    connect._start(delivery.pk, [])
+    assert connect._running
+
+
+def test_the_next_test_starts_with_no_delivery_running():
+    """The pair's second: the suite's hook (tests/conftest.py) stopped and joined it."""
+    from simulator.esign import connect
+
+    assert not connect._running

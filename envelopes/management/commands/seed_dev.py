@@ -1,6 +1,7 @@
 """`make run`'s seed: a staff login and a sample document template. With the simulator on,
 `make run` also runs the simulator's own `seed_simulator` for a demo connection to it."""
 
+import os
 import secrets
 from typing import Any
 
@@ -27,26 +28,36 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="admin")
+        parser.add_argument(
+            "--reset-password",
+            action="store_true",
+            help="Set the password even if the login exists (it is kept otherwise).",
+        )
 
-    def handle(self, *args: Any, username: str, **options: Any) -> None:
+    def handle(self, *args: Any, username: str, reset_password: bool, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("seed_dev only runs with DJANGO_DEBUG=true (it sets a password).")
-        password = secrets.token_urlsafe(9)
+        # `make run` keeps the password in .env (DEV_STAFF_PASSWORD) so it survives restarts.
+        password = os.environ.get("DEV_STAFF_PASSWORD") or secrets.token_urlsafe(9)
         user_model = get_user_model()
-        user, _ = user_model.objects.get_or_create(
+        user, created = user_model.objects.get_or_create(
             username=username, defaults={"email": f"{username}@example.com"}
         )
         user.is_staff = user.is_superuser = True
-        user.set_password(password)
+        if created or reset_password:
+            user.set_password(password)  # otherwise sessions (and a changed password) survive
         user.save()
+        login = (
+            f"{username} / {password}"
+            if user.check_password(password)
+            else f"{username} (password changed since; `make run RESET_PASSWORD=1` sets a new one)"
+        )
         DocumentTemplate.objects.get_or_create(
             name="Services agreement (sample)",
             defaults={"body": SAMPLE_BODY, "fields": SAMPLE_FIELDS},
         )
         self.stdout.write(
-            self.style.SUCCESS(
-                f"Staff login: {username} / {password}  (admin: {settings.SITE_URL}/admin/)"
-            )
+            self.style.SUCCESS(f"Staff login: {login}  (admin: {settings.SITE_URL}/admin/)")
         )
         self.stdout.write(
             f"Send a first document: {settings.SITE_URL}/envelopes/new/ (sample template, tick "
