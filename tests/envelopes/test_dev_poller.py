@@ -54,6 +54,13 @@ def test_the_thread_polls_a_due_connection_by_itself(docusign_hosts):
             "totalSetSize": "1",
         },
     )
+    # A completed envelope's signed documents are fetched once and kept.
+    responses.get(
+        f"https://demo.docusign.net/restapi/v2.1/accounts/{connection.account_id}/envelopes/"
+        f"{envelope.docusign_envelope_id}/documents/combined",
+        body=b"%PDF-1.4 signed",
+        content_type="application/pdf",
+    )
     stop = dev_poller.start(every=0.05)
     try:
         deadline = time.monotonic() + 10
