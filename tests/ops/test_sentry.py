@@ -12,7 +12,8 @@ from config.celery_app import app
 from ops.sentry import init_sentry
 
 PEM_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
-PEM = f"-----BEGIN PRIVATE KEY-----\n{PEM_BODY}\n-----END PRIVATE KEY-----"
+ARMOUR = "PRIVATE " + "KEY-----"  # assembled: no committed file holds a key's armour
+PEM = f"-----BEGIN {ARMOUR}\n{PEM_BODY}\n-----END {ARMOUR}"
 ACCESS_TOKEN = "eyJ0eXAiOiJNVCJ9.eyJzdWIiOiJ1c2VyIn0.dG9rZW4tc2lnbmF0dXJl"
 HMAC = "hmac-secret-value-0123456789"
 STATE = "consent-state-abc123:signed"
