@@ -8,6 +8,7 @@ from typing import Any
 
 from envelopes.generation import render_document
 from envelopes.models import Envelope, Recipient
+from envelopes.notifications import Schedule
 
 # The local UUID travels with the envelope, so a retried send can find what it created.
 CUSTOM_FIELD = "countersign_id"
@@ -100,6 +101,7 @@ def build_definition(envelope: Envelope) -> dict[str, Any]:
     }
     if envelope.message:
         definition["emailBlurb"] = envelope.message
+    definition["notification"] = Schedule.of(envelope).to_docusign()
     recipients = list(envelope.recipients.select_related("host"))
     if envelope.source == Envelope.Source.TEMPLATE:
         definition["templateId"] = envelope.docusign_template_id

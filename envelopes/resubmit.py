@@ -78,4 +78,3 @@ def resubmit_envelope(
     record_event(envelope, "resubmitted", "Edited after the failure and queued again.", actor=actor)
     transaction.on_commit(partial(_start_sending, str(envelope.pk)))
     return envelope
-

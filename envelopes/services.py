@@ -32,6 +32,7 @@ from envelopes.models import (
     Recipient,
     SignedDocument,
 )
+from envelopes.notifications import Schedule
 from envelopes.sending import (
     INFRASTRUCTURE_ERRORS,
     mark_first_routing_order_sent,
@@ -194,6 +195,8 @@ def prepare_envelope(
         template_data=data,
         docusign_template_id=docusign_template_id,
         docusign_template_name=docusign_template_name,
+        # Reminders and expiry: the connection's defaults (changeable on the envelope's page).
+        **Schedule.of(connection).as_payload(),
     )
     for number, r in enumerate(recipients, start=1):
         in_person = r.kind == Recipient.Kind.IN_PERSON

@@ -170,3 +170,21 @@ def reconcile(self: Any) -> int:
         except DocuSignError as exc:
             logger.warning("Reconciliation of %s stopped: %s", connection.name, exc)
     return actions
+
+
+@shared_task(bind=True, acks_late=True, **{**INFRA_RETRY, "max_retries": 5})
+def apply_envelope_change(self: Any, change_id: int) -> str:
+    """Resend, correct or change reminders at DocuSign (envelopes.corrections)."""
+    from envelopes.corrections import apply_change, give_up
+
+    try:
+        change = apply_change(change_id=change_id)
+    except DocuSignError as exc:
+        if self.request.is_eager or (
+            self.request.retries >= self.max_retries and not isinstance(exc, RateLimited)
+        ):
+            give_up(change_id=change_id, error=exc)
+            return "failed"
+        _retry_later(self, exc, backoff=5)
+        return "retrying"
+    return change.status if change is not None else "skipped"

@@ -91,3 +91,9 @@ def expire_tokens() -> int:
     return SimAccessToken.objects.filter(expires_at__gt=timezone.now()).update(
         expires_at=timezone.now()
     )
+
+
+def advance_clock(*, days: float = 0, seconds: float = 0) -> SimBehaviour:
+    """Move the simulator's clock ahead (expiry happens on it), e.g. past an expiry date."""
+    current = behaviour()
+    return configure(clock_offset_seconds=current.clock_offset_seconds + days * 86400 + seconds)
