@@ -240,7 +240,15 @@ def _correct(client: DocuSignClient, change: EnvelopeChange) -> str:
     return f"{before} is now {name} <{email}>."
 
 
+STATE_CHANGED_ADVICE = (
+    "The envelope is no longer out for signature at DocuSign (finished or voided "
+    "meanwhile). 'Check status with DocuSign' on the envelope's page brings it up to date."
+)
+
+
 def _refused(change: EnvelopeChange, error: DocuSignError) -> EnvelopeChange:
+    if error.error_code == "ENVELOPE_INVALID_STATUS":
+        error.advice = STATE_CHANGED_ADVICE
     logger.warning("DocuSign refused %s of envelope %s: %s", change.kind, change.envelope_id, error)
     return _finish(change, EnvelopeChange.Status.FAILED, describe(error))
 

@@ -57,25 +57,25 @@ def normalized(body: dict[str, Any] | None) -> dict[str, Any]:
         return SYSTEM_DEFAULT  # the simulated account's defaults are the system's
     reminders = body.get("reminders") or {}
     expirations = body.get("expirations") or {}
-    out = {
+    expiry = {
+        # expireAfter counts only when expireEnabled is explicitly "true".
+        "expireEnabled": _flag(expirations, "expireEnabled", "false"),
+        "expireAfter": _days(expirations, "expireAfter", "120", 1),
+        "expireWarn": _days(expirations, "expireWarn", "0", 0),
+    }
+    if expiry["expireEnabled"] == "false":
+        expiry.update(expireEnabled="true", expireAfter="120")
+    if int(expiry["expireWarn"]) >= int(expiry["expireAfter"]):
+        raise ApiError("INVALID_REQUEST_BODY", "expireWarn must be fewer days than expireAfter.")
+    return {
         "useAccountDefaults": "false",
         "reminders": {
             "reminderEnabled": _flag(reminders, "reminderEnabled", "false"),
             "reminderDelay": _days(reminders, "reminderDelay", "0", 0),
             "reminderFrequency": _days(reminders, "reminderFrequency", "0", 0),
         },
-        "expirations": {
-            # expireAfter counts only when expireEnabled is explicitly "true".
-            "expireEnabled": _flag(expirations, "expireEnabled", "false"),
-            "expireAfter": _days(expirations, "expireAfter", "120", 1),
-            "expireWarn": _days(expirations, "expireWarn", "0", 0),
-        },
+        "expirations": expiry,
     }
-    if out["expirations"]["expireEnabled"] == "false":
-        out["expirations"].update(expireEnabled="true", expireAfter="120")
-    if int(out["expirations"]["expireWarn"]) >= int(out["expirations"]["expireAfter"]):
-        raise ApiError("INVALID_REQUEST_BODY", "expireWarn must be fewer days than expireAfter.")
-    return out
 
 
 def schedule_expiry(envelope: SimEnvelope) -> None:

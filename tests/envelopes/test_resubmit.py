@@ -37,9 +37,10 @@ def failed_envelope(connection):
     )
     # DocuSign refuses the create outright (a 400 verdict, not retryable).
     control.inject_fault(status=400, count=1, operation=control.CREATE)
-    envelope = services.send_envelope(envelope_id=str(envelope.pk))
-    assert envelope.status == Envelope.Status.FAILED
-    return envelope
+    failed = services.send_envelope(envelope_id=str(envelope.pk))
+    assert failed is not None
+    assert failed.status == Envelope.Status.FAILED
+    return failed
 
 
 def test_a_refused_create_leaves_no_create_in_flight(simulator_connection, no_worker):
