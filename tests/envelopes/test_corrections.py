@@ -245,9 +245,7 @@ def test_bad_schedules_are_refused_with_the_reason_and_nothing_changes(
 ):
     envelope = sent_envelope(simulator_connection, sender)
     with pytest.raises(ValidationError) as refused:
-        corrections.request_notification_change(
-            envelope=envelope, actor=sender, schedule=schedule
-        )
+        corrections.request_notification_change(envelope=envelope, actor=sender, schedule=schedule)
     assert message in " ".join(refused.value.message_dict[field])
     envelope.refresh_from_db()
     assert Schedule.of(envelope) == Schedule(None, 0, 120, 0)
@@ -265,9 +263,7 @@ def test_the_correct_view_opens_docusigns_page_which_changes_a_recipient(
     page = client.get(f"/{path}")
     assert page.status_code == 200
     recipient = sim(envelope).recipients.get()
-    bad = client.post(
-        f"/{path}", {f"name-{recipient.pk}": "Rita", f"email-{recipient.pk}": "nope"}
-    )
+    bad = client.post(f"/{path}", {f"name-{recipient.pk}": "Rita", f"email-{recipient.pk}": "nope"})
     assert "is not an email" in bad.content.decode()
     done = client.post(
         f"/{path}",
