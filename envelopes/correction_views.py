@@ -2,6 +2,7 @@
 correct page) and for failed ones (edit and send again). Thin: envelopes/corrections.py
 and envelopes/resubmit.py hold the rules. Every action needs the act permission."""
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -24,7 +25,8 @@ from envelopes.correction_forms import (
 from envelopes.forms import RecipientFormSet
 from envelopes.history import record_event
 from envelopes.resubmit import may_resubmit, resubmit_envelope
-from envelopes.tasks import refresh_envelope
+from envelopes.services import enqueue
+from envelopes.tasks import learn_corrections
 from envelopes.views import _envelope_for, _envelope_to_act_on
 
 
@@ -151,7 +153,7 @@ def correct_view_return(request: HttpRequest, pk: Any) -> HttpResponse:
         event or "no outcome given",
         actor=request.user,  # type: ignore[arg-type]
     )
-    transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
+    transaction.on_commit(partial(enqueue, learn_corrections, str(envelope.pk)))
     messages.info(request, CORRECT_OUTCOMES.get(event, "DocuSign's correct page closed."))
     return redirect("envelopes:detail", pk=envelope.pk)
 

@@ -22,7 +22,7 @@ from connections.docusign.errors import ApiError, DocuSignError
 from connections.services import get_client
 from envelopes.failures import describe
 from envelopes.history import record_event
-from envelopes.models import Envelope, EnvelopeChange, Recipient
+from envelopes.models import Envelope, EnvelopeChange, EnvelopeEvent, Recipient
 from envelopes.notifications import Schedule, check_schedule
 
 logger = logging.getLogger("countersign.envelopes")
@@ -313,3 +313,40 @@ def page_context(envelope: Envelope) -> dict[str, object]:
         "can_resubmit": envelope.status == Envelope.Status.FAILED
         and not envelope.docusign_envelope_id,
     }
+
+
+def learn_corrections(*, envelope: Envelope) -> list[str]:
+    """After DocuSign's correct page: one GET of the envelope with its recipients; status
+    applied as any refresh, and names and emails changed there copied into ours. Returns
+    what changed, one line per recipient (also in the history)."""
+    from envelopes.services import app_user_for
+    from envelopes.tracking import apply_envelope_summary
+
+    summary = esignature.get_envelope(
+        get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"
+    )
+    apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
+    by_id = {r.recipient_id: r for r in envelope.recipients.all()}
+    learned = []
+    for items in (summary.get("recipients") or {}).values():
+        for item in items if isinstance(items, list) else []:
+            recipient = by_id.get(str(item.get("recipientId")))
+            name, email = str(item.get("name") or ""), str(item.get("email") or "")
+            if recipient is None or not name or not email:
+                continue
+            if (name, email.lower()) == (recipient.name, recipient.email.lower()):
+                continue
+            line = f"{recipient.name} <{recipient.email}> is now {name} <{email}>."
+            if recipient.user_id is not None and email.lower() != recipient.email.lower():
+                try:
+                    recipient.user = app_user_for(email)
+                except ValidationError:
+                    line += (
+                        f" No app user here has that email: {recipient.user} still signs in "
+                        "this app; correct them here to choose another app user."
+                    )
+            recipient.name, recipient.email = name[:100], email[:100]
+            recipient.save()
+            record_event(envelope, "corrected", line, source=EnvelopeEvent.Source.DOCUSIGN)
+            learned.append(line)
+    return learned

@@ -188,3 +188,16 @@ def apply_envelope_change(self: Any, change_id: int) -> str:
         _retry_later(self, exc, backoff=5)
         return "retrying"
     return change.status if change is not None else "skipped"
+
+
+@shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
+def learn_corrections(self: Any, envelope_id: str) -> int:
+    """After DocuSign's correct page: copy what was changed there (envelopes.corrections)."""
+    from envelopes.corrections import learn_corrections as learn
+    from envelopes.models import Envelope
+
+    try:
+        return len(learn(envelope=Envelope.objects.get(pk=envelope_id)))
+    except DocuSignError as exc:
+        _retry_later(self, exc, backoff=5)
+        return 0

@@ -93,4 +93,6 @@ def test_the_correct_view_returns_docusigns_url_and_refusals_raise_with_the_code
         esignature.correct_view(client, ENVELOPE_ID, return_url="https://app.example/back")
     assert refused.value.error_code == "ENVELOPE_INVALID_STATUS"
     assert not refused.value.retryable
-    assert json.loads(responses.calls[0].request.body) == {"returnUrl": "https://app.example/back"}
+    assert json.loads(responses.calls[0].request.body or "") == {
+        "returnUrl": "https://app.example/back"
+    }

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from connections.docusign import esignature
 from connections.models import ApiCall
@@ -275,3 +276,38 @@ def test_the_correct_view_opens_docusigns_page_which_changes_a_recipient(
     # Single use, as DocuSign's.
     assert client.get(f"/{path}")["Location"].endswith("event=sessionEnd")
     assert envelope.events.get(kind="correct-view-opened").actor == sender
+    # Back on our page: what was changed at DocuSign is copied into ours (one GET).
+    client.force_login(sender)
+    back = client.get(reverse("envelopes:correct-view-return", args=[envelope.pk]) + "?event=send")
+    assert back.status_code == 302
+    ours = envelope.recipients.get()
+    assert ours.email == "rita2@example.com"
+    learned = envelope.events.get(kind="corrected")
+    assert learned.source == "docusign"
+    assert "rita@example.com" in learned.detail
+
+
+def test_a_change_whose_task_was_lost_is_done_by_the_sweep(
+    simulator_connection, sender, monkeypatch
+):
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from envelopes import tasks
+    from envelopes.sweeps import sweep_stuck_work
+
+    envelope = sent_envelope(simulator_connection, sender)
+
+    def broker_down(*args, **kwargs):
+        raise BrokerError("broker down")
+
+    monkeypatch.setattr(tasks.apply_envelope_change, "delay", broker_down)
+    change = corrections.request_resend(envelope=envelope, actor=sender)
+    change.refresh_from_db()
+    assert change.status == EnvelopeChange.Status.PENDING
+    monkeypatch.undo()
+    assert sweep_stuck_work()["changes"] == 0  # too fresh: a live task may be on it
+    later = timezone.now() + timedelta(minutes=10)
+    assert sweep_stuck_work(now=later)["changes"] == 1
+    change.refresh_from_db()
+    assert change.status == EnvelopeChange.Status.DONE
+    assert sim(envelope).recipients.get().notifications_sent == 2
