@@ -19,7 +19,7 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from simulator import control
-from simulator.esign import lifecycle, limits, notifications, strict
+from simulator.esign import lifecycle, limits, strict
 from simulator.esign.wire import ApiError
 from simulator.models import SimAccount, SimBehaviour, SimFault
 from simulator.oauth.services import user_for_token
@@ -56,7 +56,7 @@ def api_view(view: View) -> View:
         path = request.path.split("/restapi", 1)[-1]
         behaviour = control.behaviour()
         try:
-            notifications.expire_due()  # DocuSign expires envelopes on its own clock
+            lifecycle.expire_due()  # DocuSign expires envelopes on its own clock
             operation = strict.operation_for(request.method or "GET", path)
             fault = take_fault(path, operation.id)
             _slow_down(operation, fault, behaviour)

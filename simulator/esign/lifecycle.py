@@ -137,6 +137,14 @@ def resend(envelope: SimEnvelope) -> int:
     return count
 
 
+def expire_due() -> int:
+    """Void envelopes in flight whose expiry passed on the simulator's clock; how many."""
+    due = SimEnvelope.objects.filter(status__in=ACTIVE, expires__lte=notifications.now())
+    for envelope in due:
+        void(envelope, notifications.EXPIRED_REASON)
+    return len(due)
+
+
 def _touch(envelope: SimEnvelope, event: str) -> None:
     envelope.status_changed = timezone.now()
     envelope.save()

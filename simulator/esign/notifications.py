@@ -99,15 +99,3 @@ def update(envelope: SimEnvelope, body: dict[str, Any]) -> dict[str, Any]:
     schedule_expiry(envelope)
     envelope.save()
     return dict(envelope.notification)
-
-
-def expire_due() -> int:
-    """Void envelopes in flight whose expiry has passed on the simulator's clock."""
-    from simulator.esign import lifecycle
-
-    due = SimEnvelope.objects.filter(status__in=lifecycle.ACTIVE, expires__lte=now())
-    count = 0
-    for envelope in due:
-        lifecycle.void(envelope, EXPIRED_REASON)
-        count += 1
-    return count
