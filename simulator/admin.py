@@ -27,6 +27,8 @@ class SimFaultAdmin(admin.ModelAdmin[SimFault]):
         "delay_ms",
         "drop_connection",
         "created",
+        "taken_at",
+        "taken_for",
     ]
     fields = ["status", "remaining", "operation", "path_contains", "delay_ms", "drop_connection"]
 
@@ -46,6 +48,7 @@ class SimBehaviourAdmin(admin.ModelAdmin[SimBehaviour]):
                 "fields": [
                     "hourly_limit",
                     "hourly_limit_status",
+                    "hourly_window_seconds",
                     "burst_limit",
                     "envelope_poll_burst_limit",
                     "envelope_poll_hourly_limit",

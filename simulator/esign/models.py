@@ -129,6 +129,10 @@ class SimFault(models.Model):
         help_text="Do the work, then close the connection half-way through the answer.",
     )
     created = models.DateTimeField(auto_now_add=True)
+    # When the last call that took this fault began, and for which envelope (a create's
+    # emailSubject): a benchmark can tell that a slow create is in flight, and whose.
+    taken_at = models.DateTimeField(null=True, blank=True)
+    taken_for = models.CharField(max_length=100, blank=True)
 
     def __str__(self) -> str:
         what = "dropped" if self.drop_connection else str(self.status)
@@ -165,6 +169,11 @@ class SimBehaviour(models.Model):
         default=429,
         choices=[(429, "429"), (400, "400 (as observed in production)")],
         help_text="HTTP status of HOURLY_APIINVOCATION_LIMIT_EXCEEDED.",
+    )
+    hourly_window_seconds = models.PositiveIntegerField(
+        default=3600,
+        help_text="How long the simulated 'hour' of the hourly limit lasts (shorten it to see "
+        "the limit reset, with X-RateLimit-Reset saying when, within a benchmark).",
     )
     burst_limit = models.PositiveIntegerField(
         null=True, blank=True, help_text="API calls per 30 s (blank: SIMULATOR_BURST_LIMIT)."
