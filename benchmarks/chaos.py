@@ -270,6 +270,10 @@ def main() -> None:
             unavailable_percent=2,
             drop_percent=2,
             hourly_window_seconds=SHORT_HOUR,
+            # Stated here too (not only in the servers' environment), so that this process
+            # exhausts the same limits the simulator enforces.
+            hourly_limit=100000,
+            burst_limit=200,
         )
         exhausted: list[tuple[str, float, float]] = []  # (limit, from, until) in Unix time
 
