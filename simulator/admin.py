@@ -14,6 +14,7 @@ from simulator.models import (
     SimConnectDelivery,
     SimEnvelope,
     SimFault,
+    SimTextMessage,
 )
 
 
@@ -31,6 +32,17 @@ class SimFaultAdmin(admin.ModelAdmin[SimFault]):
         "taken_for",
     ]
     fields = ["status", "remaining", "operation", "path_contains", "delay_ms", "drop_connection"]
+
+
+@admin.register(SimTextMessage)
+class SimTextMessageAdmin(admin.ModelAdmin[SimTextMessage]):
+    """The outbox of text messages (phone authentication codes) DocuSign would have sent."""
+
+    list_display = ["created", "phone", "body"]
+    readonly_fields = ["session", "phone", "code", "body", "created"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(SimBehaviour)

@@ -10,6 +10,7 @@ benchmarks and scripts; the same switches are in the admin (Sim behaviour, Sim f
     control.expire_tokens()                      # every issued access token dies now
     control.exhaust_limit(account_id, burst=False)  # other apps spent this hour: 429s
     control.fault_taken(fault)                   # has a call taken it yet, and for what?
+    control.text_messages(phone="+44 7700900123")  # phone-authentication codes "sent"
     control.reset()                              # back to a prompt, unlimited DocuSign
 
 State lives in the database, so it reaches every process serving the simulator (gunicorn
@@ -20,7 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from simulator.models import SimAccessToken, SimAccount, SimBehaviour, SimFault
+from simulator.models import SimAccessToken, SimAccount, SimBehaviour, SimFault, SimTextMessage
 
 CREATE = "Envelopes_PostEnvelopes"
 
@@ -111,3 +112,9 @@ def fault_taken(fault: SimFault) -> SimFault | None:
     A slow create's fault is taken as the create starts, so this says one is in flight."""
     fresh = SimFault.objects.filter(pk=fault.pk, taken_at__isnull=False).first()
     return fresh
+
+
+def text_messages(*, phone: str = "") -> list[SimTextMessage]:
+    """Text messages DocuSign would have sent (phone authentication codes), newest first."""
+    messages = SimTextMessage.objects.all()
+    return list(messages.filter(phone=phone) if phone else messages)

@@ -81,6 +81,9 @@ class SimRecipient(models.Model):
     host_name = models.CharField(max_length=100, blank=True)
     host_email = models.CharField(max_length=100, blank=True)
     access_code = models.CharField(max_length=50, blank=True)
+    # DocuSign's identityVerification as sent (workflowId, inputOptions with the phone
+    # numbers the code may be texted to); empty: none.
+    identity_verification = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, default="created")
     tabs = models.JSONField(default=dict)  # DocuSign's tabs object, values filled at signing
     sent = models.DateTimeField(null=True, blank=True)
@@ -107,6 +110,23 @@ class SimSigningSession(models.Model):
 
     def __str__(self) -> str:
         return f"signing session for {self.recipient}"
+
+
+class SimTextMessage(models.Model):
+    """A text message DocuSign would have sent (the phone authentication code): the outbox
+    tests and people read, in the admin or with simulator.control.text_messages()."""
+
+    session = models.ForeignKey(SimSigningSession, on_delete=models.CASCADE)
+    phone = models.CharField(max_length=30)  # +<countryCode> <number>
+    code = models.CharField(max_length=10)
+    body = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"to {self.phone}: {self.body}"
 
 
 class SimFault(models.Model):
