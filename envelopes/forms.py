@@ -168,7 +168,7 @@ class RecipientForm(forms.Form):
     def __init__(self, *args: Any, user: User | AnonymousUser | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if user is not None and user.is_authenticated:
-            self.fields["signer_user"].queryset = choosable_signers(user)  # type: ignore[attr-defined,arg-type]
+            self.fields["signer_user"].queryset = choosable_signers(user)  # type: ignore[attr-defined]
 
     def clean_access_code(self) -> str:
         code: str = self.cleaned_data["access_code"].strip()

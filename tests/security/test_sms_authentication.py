@@ -117,9 +117,10 @@ def test_an_sms_signer_is_sent_with_dosusigns_phone_workflow_and_asked_for_the_c
 
     client_ = get_client(simulator_connection)
     got = client_.get_json(f"/envelopes/{envelope.docusign_envelope_id}/recipients")
-    assert got["signers"][0]["identityVerification"]["workflowId"] == sim.identity_verification[
-        "workflowId"
-    ]
+    assert (
+        got["signers"][0]["identityVerification"]["workflowId"]
+        == sim.identity_verification["workflowId"]
+    )
     # The number is personal data: in no log line.
     assert "7700900123" not in caplog.text
     assert "900123" not in caplog.text
@@ -205,7 +206,7 @@ def test_the_simulator_refuses_a_workflow_the_account_does_not_have(
         (RecipientInput("Rita", "r@example.com", sms_phone=PHONE, access_code="x"), "not both"),
         (RecipientInput("Rita", "r@example.com", sms_phone="07700 900123"), "Rita's phone"),
         (
-            RecipientInput("Cal", "c@example.com", kind=Recipient.Kind.CARBON_COPY, sms_phone=PHONE),
+            RecipientInput("Cal", "c@x.com", kind=Recipient.Kind.CARBON_COPY, sms_phone=PHONE),
             "SMS codes are for signers",
         ),
     ],
