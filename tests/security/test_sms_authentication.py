@@ -88,7 +88,7 @@ def test_the_phone_is_masked_where_it_is_shown():
     assert masked("+44 7700900123") == "+44 •••••••123"
 
 
-def test_an_sms_signer_is_sent_with_dosusigns_phone_workflow_and_asked_for_the_code(
+def test_an_sms_signer_is_sent_with_docusigns_phone_workflow_and_asked_for_the_code(
     simulator_connection, sam, template, client, caplog
 ):
     caplog.set_level(logging.DEBUG)
