@@ -140,6 +140,7 @@ from simulator.esign.models import (  # noqa: E402  (Django finds models here)
     SimRecipient,
     SimSigningSession,
     SimTemplate,
+    SimTextMessage,
 )
 
 __all__ = [
@@ -159,5 +160,6 @@ __all__ = [
     "SimRecipient",
     "SimSigningSession",
     "SimTemplate",
+    "SimTextMessage",
     "SimUser",
 ]

@@ -16,6 +16,7 @@ from simulator.esign import (
     correct,
     documents,
     envelopes,
+    identity,
     lifecycle,
     notifications,
     serializers,
@@ -54,6 +55,14 @@ def account(request: HttpRequest, *, account: SimAccount, user: SimUser) -> Http
     return JsonResponse(
         {"accountIdGuid": account.account_id, "accountName": account.name, "currentPlanId": "sim"}
     )
+
+
+@api_view
+def identity_verifications(
+    request: HttpRequest, *, account: SimAccount, user: SimUser
+) -> HttpResponse:
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/accounts/identityverifications/list/
+    return JsonResponse(identity.workflows_json(account))
 
 
 @api_view
