@@ -75,11 +75,18 @@ class ResubmitForm(forms.Form):
 
 def recipient_initial(recipient: Recipient) -> dict[str, Any]:
     return {
+        "signer_user": recipient.user_id if recipient.kind == Recipient.Kind.SIGNER else None,
         "name": recipient.name,
         "email": recipient.email,
         "kind": recipient.kind,
         "routing_order": recipient.routing_order,
         "embedded": recipient.embedded and recipient.kind != Recipient.Kind.IN_PERSON,
         "role_name": recipient.role_name,
+        "authentication": "sms"
+        if recipient.sms_phone
+        else "access_code"
+        if recipient.access_code
+        else "",
         "access_code": recipient.access_code,
+        "sms_phone": recipient.sms_phone,
     }

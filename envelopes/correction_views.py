@@ -171,6 +171,7 @@ def edit_failed(request: HttpRequest, pk: Any) -> HttpResponse:
         request.POST if posted else None,
         prefix="r",
         initial=None if posted else [recipient_initial(r) for r in envelope.recipients.all()],
+        form_kwargs={"user": request.user},
     )
     if not may_resubmit(envelope):
         form.add_error(None, "Only a failed envelope can be edited and sent again.")

@@ -11,13 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from envelopes.history import record_event
-from envelopes.models import Envelope, Recipient
+from envelopes.models import Envelope
 from envelopes.services import (
     RecipientInput,
-    _check_recipients,
     _start_sending,
-    app_user_for,
+    add_recipients,
     check_can_send,
+    checked_recipients,
 )
 
 
@@ -46,28 +46,11 @@ def resubmit_envelope(
     if not subject.strip():
         raise ValidationError("Give the envelope a subject (it is the email's subject).")
     check_can_send(envelope.connection)
-    _check_recipients(recipients, from_template=bool(envelope.docusign_template_id))
-    signers = {
-        i: app_user_for(r.email)
-        for i, r in enumerate(recipients)
-        if r.embedded and r.kind != Recipient.Kind.IN_PERSON
-    }
+    recipients, signers = checked_recipients(
+        envelope.sender, recipients, from_template=bool(envelope.docusign_template_id)
+    )
     envelope.recipients.all().delete()
-    for number, r in enumerate(recipients, start=1):
-        in_person = r.kind == Recipient.Kind.IN_PERSON
-        Recipient.objects.create(
-            envelope=envelope,
-            kind=r.kind,
-            name=r.name.strip(),
-            email=r.email.strip(),
-            routing_order=r.routing_order,
-            embedded=r.embedded or in_person,
-            user=signers.get(number - 1),
-            host=envelope.sender if in_person else None,
-            role_name=r.role_name,
-            access_code=r.access_code.strip(),
-            recipient_id=str(number),
-        )
+    add_recipients(envelope, recipients, signers)
     envelope.subject = subject.strip()[:100]
     envelope.message = message
     envelope.status = Envelope.Status.QUEUED
