@@ -27,7 +27,7 @@ from envelopes.history import record_event
 from envelopes.resubmit import may_resubmit, resubmit_envelope
 from envelopes.services import enqueue
 from envelopes.tasks import learn_corrections
-from envelopes.views import _envelope_for, _envelope_to_act_on
+from envelopes.views import _envelope_to_act_on
 
 
 def _first_message(exc: ValidationError) -> str:
@@ -145,7 +145,7 @@ CORRECT_OUTCOMES = {
 @login_required
 def correct_view_return(request: HttpRequest, pk: Any) -> HttpResponse:
     """Where DocuSign sends the sender back; `event` is a hint, DocuSign's record the truth."""
-    envelope = _envelope_for(request, pk)
+    envelope = _envelope_to_act_on(request, pk)
     event = request.GET.get("event", "")
     record_event(
         envelope,

@@ -40,6 +40,7 @@ def viewer_of_everything():
         ("envelopes:resend", "post", {}),
         ("envelopes:notification", "post", {"n-expire_after_days": "10"}),
         ("envelopes:correct-view", "post", {}),
+        ("envelopes:correct-view-return", "get", {"event": "send"}),
         ("envelopes:edit-failed", "get", {}),
     ],
 )
