@@ -6,6 +6,7 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelop
 import base64
 from typing import Any
 
+from envelopes import template_tabs
 from envelopes.generation import render_document
 from envelopes.models import Envelope, Recipient
 
@@ -86,7 +87,10 @@ def _documents(envelope: Envelope) -> list[dict[str, Any]]:
 def build_definition(envelope: Envelope) -> dict[str, Any]:
     definition: dict[str, Any] = {
         "emailSubject": envelope.subject,
-        "status": Envelope.Status.CREATED if envelope.as_draft else Envelope.Status.SENT,
+        # The sender's own tabs are set on a draft, which is then sent (template_tabs).
+        "status": Envelope.Status.CREATED
+        if envelope.as_draft or template_tabs.has_sender_tabs(envelope)
+        else Envelope.Status.SENT,
         "customFields": {
             "textCustomFields": [
                 {
@@ -129,11 +133,5 @@ def build_definition(envelope: Envelope) -> dict[str, Any]:
 
 
 def _prefill(envelope: Envelope, recipient: Recipient) -> dict[str, Any]:
-    values = (envelope.template_data.get("prefill") or {}).get(recipient.role_name) or {}
-    if not values:
-        return {}
-    return {
-        "tabs": {
-            "textTabs": [{"tabLabel": label, "value": value} for label, value in values.items()]
-        }
-    }
+    tabs = template_tabs.role_tabs(envelope, recipient.role_name)
+    return {"tabs": tabs} if tabs else {}

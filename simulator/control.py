@@ -9,6 +9,7 @@ benchmarks and scripts; the same switches are in the admin (Sim behaviour, Sim f
     control.inject_fault(status=503, count=2, operation="Envelopes_GetEnvelope")
     control.expire_tokens()                      # every issued access token dies now
     control.reset()                              # back to a prompt, unlimited DocuSign
+    control.change_template(template_id, roles=...)  # someone edits a template at DocuSign
 
 State lives in the database, so it reaches every process serving the simulator (gunicorn
 workers, live_server threads). Operation names are DocuSign's operationIds.
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from simulator.models import SimAccessToken, SimBehaviour, SimFault
+from simulator.models import SimAccessToken, SimBehaviour, SimFault, SimTemplate
 
 CREATE = "Envelopes_PostEnvelopes"
 
@@ -91,3 +92,15 @@ def expire_tokens() -> int:
     return SimAccessToken.objects.filter(expires_at__gt=timezone.now()).update(
         expires_at=timezone.now()
     )
+
+
+def change_template(template_id: str, **changes: Any) -> SimTemplate:
+    """Edit a template as someone at DocuSign would (e.g. `roles=[...]`, `documents=[...]`):
+    its `lastModified` moves on, so callers caching it by that notice."""
+    template = SimTemplate.objects.get(template_id=template_id.lower())
+    for name, value in changes.items():
+        if name not in ("name", "description", "email_subject", "documents", "roles"):
+            raise TypeError(f"A template has no editable '{name}'.")
+        setattr(template, name, value)
+    template.save()  # `modified` (lastModified) is now
+    return template

@@ -9,6 +9,13 @@
     form.querySelectorAll(".source").forEach(function (part) {
       part.hidden = !chosen || part.dataset.source !== chosen.value;
     });
+    // A DocuSign template's roles are its recipients (rows in the template's panel).
+    const people = document.getElementById("recipients-fieldset");
+    const fromTemplate = Boolean(chosen && chosen.value === "template");
+    people.hidden = fromTemplate;
+    people.querySelectorAll("input, select").forEach(function (el) {
+      if (el.type !== "hidden") { el.disabled = fromTemplate; }
+    });
   }
   form.querySelectorAll("input[name=source]").forEach(function (radio) {
     radio.addEventListener("change", showChosenSource);
