@@ -151,7 +151,9 @@ def list_templates(client: DocuSignClient) -> list[dict[str, Any]]:
 def template_recipients(client: DocuSignClient, template_id: str) -> dict[str, Any]:
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templaterecipients/list/
     return client.get_json(
-        "/templates/{templateId}/recipients", path_params={"templateId": template_id}
+        "/templates/{templateId}/recipients",
+        path_params={"templateId": template_id},
+        params={"include_tabs": "true"},
     )
 
 
