@@ -132,7 +132,8 @@ class TemplateInputError(ValidationError):
 
 
 def _label(collection: str, tab: dict[str, Any]) -> str:
-    return str(tab.get("groupName") if collection == "radioGroupTabs" else tab.get("tabLabel"))
+    label = tab.get("groupName") if collection == "radioGroupTabs" else tab.get("tabLabel")
+    return str(label or "")
 
 
 def _choices(collection: str, tab: dict[str, Any]) -> tuple[tuple[str, str], ...]:
