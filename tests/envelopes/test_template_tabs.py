@@ -161,7 +161,7 @@ def test_a_bad_value_is_named_and_nothing_typed_is_lost(
     client, sam, simulator_connection, every_field, label, typed, message
 ):
     fields = describe(simulator_connection, every_field)
-    tabs, roles = keys(fields)
+    tabs, _roles = keys(fields)
     data = filled_in(simulator_connection, fields, **{tabs[("Customer", label)]: typed})
     page = html.unescape(client.post(reverse("envelopes:compose"), data).content.decode())
     assert f"Customer: {label}: {message}" in page
