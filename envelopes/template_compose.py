@@ -3,9 +3,11 @@ in once the template is known to be the one the sender saw."""
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
@@ -120,6 +122,36 @@ def send(request: HttpRequest, form: ComposeForm) -> tuple[Envelope | None, dict
             form.add_error(None, message)
         return None, panel(connection=connection, template_id=template_id, data=posted)
     return envelope, {}
+
+
+def preview(request: HttpRequest, form: ComposeForm) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the panel, the preview): the template's documents as DocuSign renders them, and the
+    values that will be filled in, checked like a send (the recipients may still be blank)."""
+    data = form.cleaned_data
+    connection, template_id = data["connection"], data["docusign_template"]
+    posted = request.POST
+    shown = panel(connection=connection, template_id=template_id, data=posted)
+    fields = shown.get("template")
+    if fields is None:
+        return shown, {}
+    try:
+        given = template_tabs.read_input(fields, posted, people=False)
+    except TemplateInputError as exc:
+        form.add_error(None, "Some template fields need attention before a preview: see below.")
+        errors = exc.field_errors
+        return panel(connection=connection, template_id=template_id, data=posted, errors=errors), {}
+    frames = [
+        (
+            name,
+            reverse("envelopes:template-preview")
+            + "?"
+            + urlencode(
+                {"connection": connection.pk, "docusign_template": template_id, "document": doc}
+            ),
+        )
+        for doc, name in fields.documents
+    ]
+    return shown, {"frames": frames, "values": template_tabs.values_to_fill(given)}
 
 
 def _recipients(roles: list[tuple[Any, str, str, bool]]) -> list[RecipientInput]:

@@ -333,12 +333,13 @@ def _date(raw: str, f: TabField) -> date:
     )
 
 
-def read_input(fields: TemplateFields, data: Any) -> TemplateInput:
+def read_input(fields: TemplateFields, data: Any, *, people: bool = True) -> TemplateInput:
     """The recipients and tabs the sender filled in (`data`: the posted form). Every problem
-    is reported at once, each under its field's name."""
+    is reported at once, each under its field's name (`people=False`: the values alone, for
+    a preview before the recipients are known)."""
     errors: dict[str, str] = {}
     result = TemplateInput()
-    for role in fields.roles:
+    for role in fields.roles if people else ():
         name = str(data.get(f"{role.key}-name", "")).strip()
         email = str(data.get(f"{role.key}-email", "")).strip()
         embedded = bool(data.get(f"{role.key}-embedded")) and role.signs
@@ -368,6 +369,35 @@ def read_input(fields: TemplateFields, data: Any) -> TemplateInput:
     if errors:
         raise TemplateInputError(errors)
     return result
+
+
+def shown_value(tab: dict[str, Any]) -> str:
+    """A tab about to be sent, as the recipient will see it filled in."""
+    if "selected" in tab:
+        return "ticked" if tab["selected"] == "true" else "not ticked"
+    if "radios" in tab:
+        return str(tab["radios"][0]["value"])
+    if "listItems" in tab:
+        chosen = [i["text"] for i in tab["listItems"] if i["selected"] == "true"]
+        return chosen[0] if chosen else ""
+    return str(tab.get("value", ""))
+
+
+def values_to_fill(given: TemplateInput) -> list[tuple[str, str, str]]:
+    """(who, field, value) for every value about to be filled in."""
+    rows = [
+        (role, _label(collection, tab), shown_value(tab))
+        for role, collections in given.role_tabs.items()
+        for collection, tabs in collections.items()
+        for tab in tabs
+    ]
+    rows += [
+        ("You (the sender)", _label(collection, tab), shown_value(tab))
+        for collections in given.sender_tabs.values()
+        for collection, tabs in collections.items()
+        for tab in tabs
+    ]
+    return rows
 
 
 def check_roles(fields: TemplateFields, role_names: list[str]) -> None:

@@ -122,9 +122,11 @@ def compose(request: HttpRequest) -> HttpResponse:
         request.POST if posted else None, request.FILES if posted else None, user=request.user
     )
     recipients = RecipientFormSet(request.POST if posted else None, prefix="r")
-    preview, template_panel = "", dict[str, Any]()
+    preview, template_panel, template_preview = "", dict[str, Any](), dict[str, Any]()
     from_template = posted and request.POST.get("source") == Envelope.Source.TEMPLATE
-    if from_template and form.is_valid() and request.POST.get("action") != "preview":
+    if from_template and form.is_valid() and request.POST.get("action") == "preview":
+        template_panel, template_preview = template_compose.preview(request, form)
+    elif from_template and form.is_valid():
         # A template's roles are the recipients (envelopes.template_compose).
         envelope, template_panel = template_compose.send(request, form)
         if envelope is not None:
@@ -154,6 +156,7 @@ def compose(request: HttpRequest) -> HttpResponse:
             "templates": templates,
             "templates_error": templates_error,
             "panel": template_panel,
+            "template_preview": template_preview,
         },
     )
 

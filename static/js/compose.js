@@ -22,6 +22,43 @@
   });
   showChosenSource();
 
+  // Chosen PDFs shown before anything is sent: read here, as a PDF (never as a page).
+  const uploads = document.getElementById("id_uploads");
+  const previews = document.getElementById("upload-previews");
+  let shownUrls = [];
+  function showUploads() {
+    shownUrls.forEach(function (url) { URL.revokeObjectURL(url); });
+    shownUrls = [];
+    previews.replaceChildren();
+    Array.from(uploads.files).forEach(function (file, index) {
+      const item = document.createElement("div");
+      item.className = "upload-preview";
+      const title = document.createElement("h3");
+      title.textContent = file.name;
+      item.appendChild(title);
+      previews.appendChild(item);
+      file.slice(0, 5).text().then(function (head) {
+        if (head === "%PDF-") {
+          const url = URL.createObjectURL(new Blob([file], { type: "application/pdf" }));
+          shownUrls.push(url);
+          const frame = document.createElement("iframe");
+          frame.className = "preview";
+          frame.id = "upload-preview-" + index;
+          frame.title = "Preview of " + file.name;
+          frame.src = url;
+          item.appendChild(frame);
+        } else {
+          const note = document.createElement("p");
+          note.className = "helptext";
+          note.textContent = "DocuSign converts this document to PDF when it receives it; "
+            + "create a draft to see its conversion before sending.";
+          item.appendChild(note);
+        }
+      });
+    });
+  }
+  if (uploads && previews) { uploads.addEventListener("change", showUploads); }
+
   const list = document.getElementById("recipients");
   const total = document.getElementById("id_r-TOTAL_FORMS");
   function renumber(row, index) {

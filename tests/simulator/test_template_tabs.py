@@ -115,4 +115,4 @@ def test_a_changed_template_has_a_new_last_modified(api, every_field):
     assert after["lastModified"] > before
     assert after["description"] == "Edited at DocuSign"
     with pytest.raises(TypeError):
-        control.change_template(every_field.template_id, template_id="other")
+        control.change_template(every_field.template_id, **{"owner": "someone"})
