@@ -52,6 +52,9 @@ RECIPIENT_KINDS = {
 DOCUSIGN_DATE = "%m/%d/%Y"  # the format DocuSign's date tabs recommend (MM/DD/YYYY)
 VERSION_SECONDS = 600  # how long the last seen lastModified is trusted for offering fields
 DESCRIPTION_SECONDS = 7 * 24 * 3600  # a given lastModified never changes
+# In the description's cache key: bump it when TemplateFields changes shape, so a deploy never
+# reads descriptions pickled by the previous code.
+CACHE_FORMAT = 1
 STALE = "This template changed at DocuSign since you opened it: review the fields."
 
 
@@ -215,7 +218,10 @@ def _version_key(connection: Connection, template_id: str) -> str:
 
 
 def _description_key(connection: Connection, template_id: str, version: str) -> str:
-    return f"envelopes:template:{connection.pk}:{connection.account_id}:{template_id}:{version}"
+    return (
+        f"envelopes:template:v{CACHE_FORMAT}:{connection.pk}:{connection.account_id}:"
+        f"{template_id}:{version}"
+    )
 
 
 def describe(*, connection: Connection, template_id: str, refresh: bool = False) -> TemplateFields:
