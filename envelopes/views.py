@@ -121,7 +121,9 @@ def compose(request: HttpRequest) -> HttpResponse:
     form = ComposeForm(
         request.POST if posted else None, request.FILES if posted else None, user=request.user
     )
-    recipients = RecipientFormSet(request.POST if posted else None, prefix="r")
+    recipients = RecipientFormSet(
+        request.POST if posted else None, prefix="r", form_kwargs={"user": request.user}
+    )
     preview, template_panel, template_preview = "", dict[str, Any](), dict[str, Any]()
     from_template = posted and request.POST.get("source") == Envelope.Source.TEMPLATE
     if from_template and form.is_valid() and request.POST.get("action") == "preview":
@@ -299,6 +301,10 @@ SIGNING_OUTCOMES = {
     "ttl_expired": "The signing link expired. Start signing again.",
     "session_timeout": "The signing session timed out. Start signing again.",
     "viewing_complete": "You have viewed the documents.",
+    "access_code_failed": "The access code was wrong, so DocuSign ended the session. Start "
+    "signing again with the code the sender gave you.",
+    "id_check_failed": "The SMS code was wrong, so DocuSign ended the session. Start signing "
+    "again to get a new code.",
 }
 
 

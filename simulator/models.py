@@ -139,6 +139,7 @@ from simulator.esign.models import (  # noqa: E402  (Django finds models here)
     SimRecipient,
     SimSigningSession,
     SimTemplate,
+    SimTextMessage,
 )
 
 __all__ = [
@@ -157,5 +158,6 @@ __all__ = [
     "SimRecipient",
     "SimSigningSession",
     "SimTemplate",
+    "SimTextMessage",
     "SimUser",
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from simulator.esign import (
     documents,
     envelopes,
+    identity,
     lifecycle,
     serializers,
     status_changes,
@@ -51,6 +52,14 @@ def account(request: HttpRequest, *, account: SimAccount, user: SimUser) -> Http
     return JsonResponse(
         {"accountIdGuid": account.account_id, "accountName": account.name, "currentPlanId": "sim"}
     )
+
+
+@api_view
+def identity_verifications(
+    request: HttpRequest, *, account: SimAccount, user: SimUser
+) -> HttpResponse:
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/accounts/identityverifications/list/
+    return JsonResponse(identity.workflows_json(account))
 
 
 @api_view
