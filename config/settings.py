@@ -423,7 +423,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [csp_constants.SELF, "data:"],
         "font-src": [csp_constants.SELF],
         "connect-src": [csp_constants.SELF],
-        "frame-src": [csp_constants.SELF],
+        # blob: the compose page shows a chosen PDF (as application/pdf) before uploading.
+        "frame-src": [csp_constants.SELF, "blob:"],
         "object-src": [csp_constants.NONE],
         "base-uri": [csp_constants.NONE],
         "frame-ancestors": [csp_constants.NONE],

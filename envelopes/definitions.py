@@ -6,6 +6,7 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelop
 import base64
 from typing import Any
 
+from envelopes import template_tabs
 from envelopes.generation import render_document
 from envelopes.models import Envelope, Recipient
 from envelopes.notifications import Schedule
@@ -94,7 +95,10 @@ def build_definition(envelope: Envelope, *, phone_workflow_id: str = "") -> dict
     recipient has an SMS code (envelopes.recipient_auth.workflow_for)."""
     definition: dict[str, Any] = {
         "emailSubject": envelope.subject,
-        "status": Envelope.Status.CREATED if envelope.as_draft else Envelope.Status.SENT,
+        # The sender's own tabs are set on a draft, which is then sent (template_tabs).
+        "status": Envelope.Status.CREATED
+        if envelope.as_draft or template_tabs.has_sender_tabs(envelope)
+        else Envelope.Status.SENT,
         "customFields": {
             "textCustomFields": [
                 {
@@ -138,11 +142,5 @@ def build_definition(envelope: Envelope, *, phone_workflow_id: str = "") -> dict
 
 
 def _prefill(envelope: Envelope, recipient: Recipient) -> dict[str, Any]:
-    values = (envelope.template_data.get("prefill") or {}).get(recipient.role_name) or {}
-    if not values:
-        return {}
-    return {
-        "tabs": {
-            "textTabs": [{"tabLabel": label, "value": value} for label, value in values.items()]
-        }
-    }
+    tabs = template_tabs.role_tabs(envelope, recipient.role_name)
+    return {"tabs": tabs} if tabs else {}

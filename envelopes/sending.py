@@ -121,6 +121,10 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
             record_event(
                 envelope, "recovered", "Found the envelope an earlier attempt created at DocuSign."
             )
+        from envelopes import template_tabs  # imports this module
+
+        if template_tabs.has_sender_tabs(envelope):
+            summary = template_tabs.fill_sender_tabs(client, envelope, summary)
     except RateLimited as exc:
         if creating:  # DocuSign refused the call: nothing was created
             Envelope.objects.filter(pk=envelope.pk).update(create_started_at=started_before)

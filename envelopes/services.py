@@ -169,6 +169,8 @@ def prepare_envelope(
     docusign_template_id: str = "",
     docusign_template_name: str = "",
     prefill: dict[str, dict[str, str]] | None = None,
+    role_tabs: dict[str, dict[str, list[dict[str, Any]]]] | None = None,
+    sender_tabs: dict[str, dict[str, list[dict[str, Any]]]] | None = None,
     as_draft: bool = False,
     team: Team | None = None,
 ) -> Envelope:
@@ -197,7 +199,11 @@ def prepare_envelope(
     if document_template is not None:
         data = clean_data(document_template, template_data or {})
     if prefill:
-        data["prefill"] = prefill
+        data["prefill"] = prefill  # text tabs by role and label
+    if role_tabs:
+        data["tabs"] = role_tabs  # DocuSign-shaped tabs by role (envelopes.template_tabs)
+    if sender_tabs:
+        data["sender_tabs"] = sender_tabs  # the sender's prefill tabs by document
     envelope = Envelope.objects.create(
         connection=connection,
         sender=sender,

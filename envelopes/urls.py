@@ -1,6 +1,6 @@
 from django.urls import path
 
-from envelopes import connection_views, correction_views, views
+from envelopes import connection_views, correction_views, preview_views, views
 from envelopes.webhooks import ConnectWebhookView
 
 app_name = "envelopes"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/", views.compose, name="compose"),
     path("new/template-fields/", views.template_fields, name="template-fields"),
     path("new/document-fields/", views.document_fields, name="document-fields"),
+    path("new/template-preview/", preview_views.template_preview, name="template-preview"),
     path("<uuid:pk>/", views.detail, name="detail"),
     path("<uuid:pk>/sign/<int:recipient_pk>/", views.sign, name="sign"),
     path("<uuid:pk>/signed/", views.signed, name="signed"),
@@ -36,4 +37,5 @@ urlpatterns = [
     path("<uuid:pk>/values/<int:recipient_pk>/", views.filled_values, name="values"),
     path("<uuid:pk>/documents/<str:document_id>/", views.download, name="download"),
     path("<uuid:pk>/uploads/<int:document_pk>/", views.local_document, name="upload"),
+    path("<uuid:pk>/preview/<str:document_id>/", preview_views.envelope_preview, name="preview"),
 ]

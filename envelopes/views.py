@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
 from connections.selectors import usable_connections
-from envelopes import corrections, selectors, services
+from envelopes import corrections, selectors, services, template_compose
 from envelopes.forms import (
     ComposeForm,
     DocumentFieldsQuery,
@@ -124,8 +124,16 @@ def compose(request: HttpRequest) -> HttpResponse:
     recipients = RecipientFormSet(
         request.POST if posted else None, prefix="r", form_kwargs={"user": request.user}
     )
-    preview = ""
-    if request.method == "POST" and form.is_valid() and recipients.is_valid():
+    preview, template_panel, template_preview = "", dict[str, Any](), dict[str, Any]()
+    from_template = posted and request.POST.get("source") == Envelope.Source.TEMPLATE
+    if from_template and form.is_valid() and request.POST.get("action") == "preview":
+        template_panel, template_preview = template_compose.preview(request, form)
+    elif from_template and form.is_valid():
+        # A template's roles are the recipients (envelopes.template_compose).
+        envelope, template_panel = template_compose.send(request, form)
+        if envelope is not None:
+            return redirect("envelopes:detail", pk=envelope.pk)
+    elif request.method == "POST" and form.is_valid() and recipients.is_valid():
         if request.POST.get("action") == "preview":
             preview = _preview(form)
         else:
@@ -133,6 +141,12 @@ def compose(request: HttpRequest) -> HttpResponse:
             if envelope is not None:
                 return redirect("envelopes:detail", pk=envelope.pk)
     connection = _chosen_connection(form)
+    if from_template and not template_panel:
+        template_panel = template_compose.panel(
+            connection=connection,
+            template_id=str(request.POST.get("docusign_template", "")),
+            data=request.POST,
+        )
     templates, templates_error = _templates(connection)
     return render(
         request,
@@ -143,6 +157,8 @@ def compose(request: HttpRequest) -> HttpResponse:
             "preview": preview,
             "templates": templates,
             "templates_error": templates_error,
+            "panel": template_panel,
+            "template_preview": template_preview,
         },
     )
 
@@ -217,17 +233,10 @@ def template_fields(request: HttpRequest) -> HttpResponse:
     connection = get_object_or_404(
         usable_connections(request.user), pk=form.cleaned_data["connection"]
     )
-    template_id = form.cleaned_data["docusign_template"]
-    roles: list[dict[str, Any]] = []
-    error = ""
-    if template_id:
-        try:
-            roles = services.template_roles(connection=connection, template_id=template_id)
-        except DocuSignError as exc:
-            error = exc.with_advice
-    return render(
-        request, "envelopes/partials/template_fields.html", {"roles": roles, "error": error}
+    panel = template_compose.panel(
+        connection=connection, template_id=form.cleaned_data["docusign_template"]
     )
+    return render(request, "envelopes/partials/template_fields.html", {"panel": panel})
 
 
 @login_required

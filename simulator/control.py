@@ -12,6 +12,7 @@ benchmarks and scripts; the same switches are in the admin (Sim behaviour, Sim f
     control.fault_taken(fault)                   # has a call taken it yet, and for what?
     control.text_messages(phone="+44 7700900123")  # phone-authentication codes "sent"
     control.reset()                              # back to a prompt, unlimited DocuSign
+    control.change_template(template_id, roles=...)  # someone edits a template at DocuSign
 
 State lives in the database, so it reaches every process serving the simulator (gunicorn
 workers, live_server threads). Operation names are DocuSign's operationIds.
@@ -21,7 +22,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from simulator.models import SimAccessToken, SimAccount, SimBehaviour, SimFault, SimTextMessage
+from simulator.models import (
+    SimAccessToken,
+    SimAccount,
+    SimBehaviour,
+    SimFault,
+    SimTemplate,
+    SimTextMessage,
+)
 
 CREATE = "Envelopes_PostEnvelopes"
 
@@ -124,3 +132,15 @@ def text_messages(*, phone: str = "") -> list[SimTextMessage]:
     """Text messages DocuSign would have sent (phone authentication codes), newest first."""
     messages = SimTextMessage.objects.all()
     return list(messages.filter(phone=phone) if phone else messages)
+
+
+def change_template(template_id: str, **changes: Any) -> SimTemplate:
+    """Edit a template as someone at DocuSign would (e.g. `roles=[...]`, `documents=[...]`):
+    its `lastModified` moves on, so callers caching it by that notice."""
+    template = SimTemplate.objects.get(template_id=template_id.lower())
+    for name, value in changes.items():
+        if name not in ("name", "description", "email_subject", "documents", "roles"):
+            raise TypeError(f"A template has no editable '{name}'.")
+        setattr(template, name, value)
+    template.save()  # `modified` (lastModified) is now
+    return template

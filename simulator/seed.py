@@ -1,12 +1,14 @@
 """Seed data for `make run`: a simulated app, user and account, and a demo connection to it."""
 
 import secrets
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
 
 from connections import keys
 from connections.models import Connection
+from simulator import every_field
 from simulator.models import (
     SimAccount,
     SimApp,
@@ -111,7 +113,8 @@ def _tabs(prefix: str, texts: list[str]) -> dict[str, list[dict[str, str]]]:
 
 
 def seed_templates(account: SimAccount) -> list[SimTemplate]:
-    """Two realistic templates with roles and tabs (idempotent)."""
+    """Realistic templates with roles and tabs, and one with every prefillable field
+    (idempotent)."""
     specs = [
         (
             "Mutual NDA",
@@ -148,8 +151,10 @@ def seed_templates(account: SimAccount) -> list[SimTemplate]:
             ],
         ),
     ]
+    every: list[tuple[str, str, str, str, list[Any], dict[str, Any]]] = [(*s, {}) for s in specs]
+    every.append(every_field.spec())
     templates = []
-    for name, description, subject, html, roles in specs:
+    for name, description, subject, html, roles, document_tabs in every:
         template, _ = SimTemplate.objects.update_or_create(
             account=account,
             name=name,
@@ -157,7 +162,13 @@ def seed_templates(account: SimAccount) -> list[SimTemplate]:
                 "description": description,
                 "email_subject": subject,
                 "documents": [
-                    {"documentId": "1", "name": name, "fileExtension": "html", "content": html}
+                    {
+                        "documentId": "1",
+                        "name": name,
+                        "fileExtension": "html",
+                        "content": html,
+                        "tabs": document_tabs,
+                    }
                 ],
                 "roles": roles,
             },

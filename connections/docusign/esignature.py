@@ -158,7 +158,67 @@ def list_templates(client: DocuSignClient) -> list[dict[str, Any]]:
 def template_recipients(client: DocuSignClient, template_id: str) -> dict[str, Any]:
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templaterecipients/list/
     return client.get_json(
-        "/templates/{templateId}/recipients", path_params={"templateId": template_id}
+        "/templates/{templateId}/recipients",
+        path_params={"templateId": template_id},
+        params={"include_tabs": "true"},
+    )
+
+
+TEMPLATE = "/templates/{templateId}"
+
+
+def get_template(client: DocuSignClient, template_id: str, *, include: str = "") -> dict[str, Any]:
+    """A template with its recipients (and their tabs with `include="tabs"`, its documents
+    with `include="documents"`); `lastModified` says which version this is."""
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templates/get/
+    params = {"include": include} if include else None
+    return client.get_json(TEMPLATE, path_params={"templateId": template_id}, params=params)
+
+
+def template_document_tabs(
+    client: DocuSignClient, template_id: str, document_id: str
+) -> dict[str, Any]:
+    """The tabs placed on a template's document, the sender's own `prefillTabs` among them."""
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templatedocumenttabs/get/
+    return client.get_json(
+        f"{TEMPLATE}/documents/{{documentId}}/tabs",
+        path_params={"templateId": template_id, "documentId": document_id},
+    )
+
+
+def template_document(
+    client: DocuSignClient, template_id: str, document_id: str
+) -> tuple[str, Iterator[bytes]]:
+    """(content type, chunks) of a template's document as DocuSign renders it (a PDF)."""
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templatedocuments/get/
+    response = client.request(
+        "GET",
+        f"{TEMPLATE}/documents/{{documentId}}",
+        path_params={"templateId": template_id, "documentId": document_id},
+        stream=True,
+    )
+    return response.headers.get("Content-Type", "application/pdf"), response.iter_content(
+        chunk_size=64 * 1024
+    )
+
+
+def document_tabs(client: DocuSignClient, envelope_id: str, document_id: str) -> dict[str, Any]:
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopedocumenttabs/get/
+    return client.get_json(
+        f"{ENVELOPE}/documents/{{documentId}}/tabs",
+        path_params={"envelopeId": envelope_id, "documentId": document_id},
+    )
+
+
+def update_document_tabs(
+    client: DocuSignClient, envelope_id: str, document_id: str, tabs: dict[str, Any]
+) -> dict[str, Any]:
+    """Set values of a draft's document tabs (by `tabId`), e.g. the sender's prefill tabs."""
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopedocumenttabs/update/
+    return client.put_json(
+        f"{ENVELOPE}/documents/{{documentId}}/tabs",
+        path_params={"envelopeId": envelope_id, "documentId": document_id},
+        json=tabs,
     )
 
 

@@ -4,7 +4,7 @@ import html
 import re
 from typing import Any
 
-from simulator.esign import pdf
+from simulator.esign import pdf, template_tabs
 from simulator.esign.wire import ApiError, ds_date
 from simulator.models import SimDocument, SimEnvelope
 
@@ -59,13 +59,23 @@ def _pages_for(doc: SimDocument) -> list[str]:
 
 def _signatures(envelope: SimEnvelope) -> list[str]:
     lines = ["", "Signatures and fields"]
+    for doc in envelope.documents.order_by("order"):
+        for label, value in template_tabs.shown_values(doc.tabs):
+            lines.append(f"  {label} (sender): {value}")
     for r in envelope.recipients.all():
         lines.append(f"{r.name} <{r.email}>: {r.status} {ds_date(r.signed)}".rstrip())
-        for tabs in r.tabs.values():
-            for tab in tabs if isinstance(tabs, list) else []:
-                if tab.get("value"):
-                    lines.append(f"  {tab.get('tabLabel') or 'field'}: {tab['value']}")
+        for label, value in template_tabs.shown_values(r.tabs):
+            lines.append(f"  {label}: {value}")
     return lines
+
+
+def template_pdf(doc: dict[str, Any]) -> tuple[str, bytes]:
+    """A template's document as DocuSign serves it: converted to PDF."""
+    text = str(doc.get("content", ""))
+    if str(doc.get("fileExtension", "")).lower() in ("html", "htm"):
+        text = html.unescape(_TAGS.sub(" ", text))
+    name = str(doc.get("name") or "document")
+    return f"{name}.pdf", pdf.text_pdf([[name, "", *text.splitlines()]])
 
 
 def certificate(envelope: SimEnvelope) -> bytes:

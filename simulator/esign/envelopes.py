@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from simulator.esign import identity, lifecycle, notifications
+from simulator.esign import identity, lifecycle, notifications, template_tabs
 from simulator.esign.documents import document_text
 from simulator.esign.serializers import RECIPIENT_KINDS
 from simulator.esign.wire import ApiError
@@ -104,6 +104,8 @@ def _add_document(envelope: SimEnvelope, doc: Any, order: int, *, from_template:
         file_extension=str(doc.get("fileExtension") or "pdf").lower(),
         content=content,
         order=int(doc.get("order") or order),
+        # The sender's own (prefill) tabs come with a template's documents.
+        tabs=template_tabs.with_tab_ids(doc.get("tabs") or {}) if from_template else {},
     )
 
 
@@ -205,10 +207,12 @@ def _add_template_roles(envelope: SimEnvelope, template: SimTemplate, roles: Any
     seen: set[str] = set()
     for role in template.roles:
         given = by_name[str(role["roleName"])]
-        tabs = _prefill(role.get("tabs") or {}, given.get("tabs") or {})
+        tabs = template_tabs.fill(
+            role.get("tabs") or {}, given.get("tabs") or {}, role=str(role["roleName"])
+        )
         _add_recipient(
             envelope,
-            "signers",
+            str(role.get("recipientType") or "signers"),
             {
                 **given,
                 "recipientId": role.get("recipientId"),
@@ -217,28 +221,6 @@ def _add_template_roles(envelope: SimEnvelope, template: SimTemplate, roles: Any
             },
             seen,
         )
-
-
-def _prefill(template_tabs: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    """Template tabs with values from templateRoles[].tabs matched on tabLabel."""
-    values = {
-        str(t.get("tabLabel")): t.get("value")
-        for tab_list in given.values()
-        if isinstance(tab_list, list)
-        for t in tab_list
-        if isinstance(t, dict)
-    }
-    known = {str(t.get("tabLabel")) for tabs in template_tabs.values() for t in tabs}
-    unknown = set(values) - known
-    if unknown:
-        raise _invalid(
-            f"No tab with the label(s) {', '.join(sorted(unknown))} in the template.",
-            "TAB_LABEL_NOT_FOUND",
-        )
-    return {
-        kind: [{**t, "value": values.get(str(t.get("tabLabel")), t.get("value", ""))} for t in tabs]
-        for kind, tabs in template_tabs.items()
-    }
 
 
 def _check_anchors(envelope: SimEnvelope) -> None:

@@ -18,9 +18,11 @@ class SimTemplate(models.Model):
     name = models.CharField(max_length=100)
     description = models.CharField(max_length=500, blank=True)
     email_subject = models.CharField(max_length=100, blank=True)
-    # [{"documentId", "name", "fileExtension", "content" (text)}]
+    # [{"documentId", "name", "fileExtension", "content" (text),
+    #   "tabs": {"prefillTabs": {...}} (the sender's own tabs)}]
     documents = models.JSONField(default=list)
-    # [{"roleName", "recipientId", "routingOrder", "tabs": {"textTabs": [{"tabLabel", ...}]}}]
+    # [{"roleName", "recipientId", "routingOrder", "recipientType" (a recipients list,
+    #   default "signers"), "tabs": {"textTabs": [{"tabLabel", ...}], "listTabs": ...}}]
     roles = models.JSONField(default=list)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
@@ -65,6 +67,7 @@ class SimDocument(models.Model):
     file_extension = models.CharField(max_length=10, default="pdf")
     content = models.BinaryField()
     order = models.PositiveIntegerField(default=1)
+    tabs = models.JSONField(default=dict, blank=True)  # document-level tabs: prefillTabs
 
     def __str__(self) -> str:
         return self.name

@@ -10,9 +10,18 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from simulator.esign import documents, identity, lifecycle
+from simulator.esign import documents, identity, lifecycle, template_tabs
 from simulator.models import SimRecipient, SimSigningSession, SimTextMessage
 
+INPUT_TABS = (
+    "textTabs",
+    "fullNameTabs",
+    "emailTabs",
+    "numberTabs",
+    "dateTabs",
+    "companyTabs",
+    "titleTabs",
+)
 SESSION_TTL = timedelta(minutes=5)  # DocuSign's recipient view URLs expire after 5 minutes
 
 
@@ -65,10 +74,17 @@ def signing(request: HttpRequest, token: str) -> HttpResponse:
         return _return(session.return_url, "signing_complete")
     lifecycle.view(recipient)
     envelope = recipient.envelope
-    fields = [
-        tab
-        for kind in ("textTabs", "fullNameTabs", "emailTabs", "numberTabs")
+    fields = [tab for kind in INPUT_TABS for tab in recipient.tabs.get(kind, [])]
+    # What others (and the sender) filled in before this signer: shown as on the document.
+    chosen = [
+        (template_tabs.display_value(kind, tab), tab.get("tabLabel") or tab.get("groupName"))
+        for kind in ("checkboxTabs", "listTabs", "radioGroupTabs")
         for tab in recipient.tabs.get(kind, [])
+    ]
+    sender_values = [
+        pair
+        for doc in envelope.documents.order_by("order")
+        for pair in template_tabs.shown_values(doc.tabs)
     ]
     return render(
         request,
@@ -80,6 +96,8 @@ def signing(request: HttpRequest, token: str) -> HttpResponse:
                 (d, documents.document_text(d)) for d in envelope.documents.order_by("order")
             ],
             "fields": fields,
+            "chosen": [(label, value) for value, label in chosen],
+            "sender_values": sender_values,
         },
     )
 

@@ -128,7 +128,14 @@ def recipients_json(envelope: SimEnvelope, *, include_tabs: bool = False) -> dic
     return data
 
 
-def template_json(template: SimTemplate, *, full: bool = False) -> dict[str, Any]:
+TEMPLATE_INCLUDE = ("powerforms", "tabs", "documents", "favorite_template_status")
+
+
+def template_json(
+    template: SimTemplate, *, full: bool = False, include: AbstractSet[str] = frozenset()
+) -> dict[str, Any]:
+    """A template as listed, or (`full`) as GET templates/{id} answers: its recipients, with
+    their tabs when `include` has `tabs`, and its documents when it has `documents`."""
     data: dict[str, Any] = {
         "templateId": template.template_id,
         "name": template.name,
@@ -141,26 +148,40 @@ def template_json(template: SimTemplate, *, full: bool = False) -> dict[str, Any
         "pageCount": str(len(template.documents)),
     }
     if full:
-        data["recipients"] = template_recipients_json(template)
+        data["recipients"] = template_recipients_json(template, include_tabs="tabs" in include)
+    if full and "documents" in include:
         data["documents"] = [
-            {"documentId": d["documentId"], "name": d["name"], "order": str(i)}
+            {
+                "documentId": d["documentId"],
+                "name": d["name"],
+                "order": str(i),
+                "uri": f"/templates/{template.template_id}/documents/{d['documentId']}",
+            }
             for i, d in enumerate(template.documents, start=1)
         ]
     return data
 
 
-def template_recipients_json(template: SimTemplate) -> dict[str, Any]:
-    return {
-        "signers": [
-            {
-                "roleName": role["roleName"],
-                "recipientId": str(role.get("recipientId", i)),
-                "routingOrder": str(role.get("routingOrder", 1)),
-                "tabs": role.get("tabs") or {},
-            }
-            for i, role in enumerate(template.roles, start=1)
-        ],
-        "carbonCopies": [],
-        "certifiedDeliveries": [],
-        "recipientCount": str(len(template.roles)),
-    }
+TEMPLATE_RECIPIENT_KINDS = ("signers", "carbonCopies", "certifiedDeliveries", "inPersonSigners")
+
+
+def template_recipients_json(template: SimTemplate, *, include_tabs: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {kind: [] for kind in TEMPLATE_RECIPIENT_KINDS}
+    for i, role in enumerate(template.roles, start=1):
+        kind = str(role.get("recipientType") or "signers")
+        item: dict[str, Any] = {
+            "roleName": role["roleName"],
+            "recipientId": str(role.get("recipientId", i)),
+            "recipientType": RECIPIENT_KINDS[kind],
+            "routingOrder": str(role.get("routingOrder", 1)),
+        }
+        if include_tabs:
+            item["tabs"] = role.get("tabs") or {}
+        data[kind].append(item)
+    data["recipientCount"] = str(len(template.roles))
+    return data
+
+
+def template_document_tabs(template: SimTemplate, document_id: str) -> dict[str, Any] | None:
+    doc = next((d for d in template.documents if str(d["documentId"]) == document_id), None)
+    return None if doc is None else dict(doc.get("tabs") or {})

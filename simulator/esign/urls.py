@@ -18,6 +18,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{ENVELOPE}/recipients/<str:recipient_id>/tabs", views.recipient_tabs, name="api-tabs"),
     path(f"{ENVELOPE}/documents", views.documents_list, name="api-documents"),
     path(f"{ENVELOPE}/documents/<str:document_id>", views.document, name="api-document"),
+    path(
+        f"{ENVELOPE}/documents/<str:document_id>/tabs",
+        views.document_tabs,
+        name="api-document-tabs",
+    ),
     path(f"{ENVELOPE}/views/recipient", views.recipient_view, name="api-recipient-view"),
     path(f"{ENVELOPE}/views/sender", views.sender_view, name="api-sender-view"),
     path(f"{ENVELOPE}/views/correct", views.correct_view, name="api-correct-view"),
@@ -28,6 +33,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         f"{API}/templates/<str:template_id>/recipients",
         views.template_recipients,
         name="api-template-recipients",
+    ),
+    path(
+        f"{API}/templates/<str:template_id>/documents/<str:document_id>",
+        views.template_document,
+        name="api-template-document",
+    ),
+    path(
+        f"{API}/templates/<str:template_id>/documents/<str:document_id>/tabs",
+        views.template_document_tabs,
+        name="api-template-document-tabs",
     ),
     # Everything else under restapi/: a JSON error naming DocuSign's operation, never HTML.
     re_path(r"^restapi/(?P<rest>.*)$", views.not_simulated, name="api-not-simulated"),

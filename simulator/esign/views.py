@@ -22,6 +22,7 @@ from simulator.esign import (
     serializers,
     status_changes,
     strict,
+    template_tabs,
 )
 from simulator.esign.api import api_view
 from simulator.esign.status_changes import include_param, int_param
@@ -302,7 +303,16 @@ def template_item(
     request: HttpRequest, *, account: SimAccount, user: SimUser, template_id: str
 ) -> HttpResponse:
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templates/get/
-    return JsonResponse(serializers.template_json(_template(account, template_id), full=True))
+    include = include_param(request)
+    unknown = include - set(serializers.TEMPLATE_INCLUDE)
+    if unknown:
+        raise ApiError(
+            "INVALID_REQUEST_PARAMETER",
+            f"include has unknown value(s) {', '.join(sorted(unknown))}; valid: "
+            f"{', '.join(serializers.TEMPLATE_INCLUDE)}.",
+        )
+    template = _template(account, template_id)
+    return JsonResponse(serializers.template_json(template, full=True, include=include))
 
 
 @api_view
@@ -310,7 +320,58 @@ def template_recipients(
     request: HttpRequest, *, account: SimAccount, user: SimUser, template_id: str
 ) -> HttpResponse:
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templaterecipients/list/
-    return JsonResponse(serializers.template_recipients_json(_template(account, template_id)))
+    include_tabs = request.GET.get("include_tabs", "false").lower() == "true"
+    template = _template(account, template_id)
+    return JsonResponse(serializers.template_recipients_json(template, include_tabs=include_tabs))
+
+
+def _template_document(template: SimTemplate, document_id: str) -> dict[str, Any]:
+    doc = next((d for d in template.documents if str(d["documentId"]) == document_id), None)
+    if doc is None:
+        raise ApiError("DOCUMENT_DOES_NOT_EXIST", "The document specified was not found.", 404)
+    return dict(doc)
+
+
+@api_view
+def template_document(
+    request: HttpRequest, *, account: SimAccount, user: SimUser, template_id: str, document_id: str
+) -> HttpResponse:
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templatedocuments/get/
+    doc = _template_document(_template(account, template_id), document_id)
+    name, content = documents.template_pdf(doc)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'file; filename="{name}"; documentid="{document_id}"'
+    return response
+
+
+@api_view
+def template_document_tabs(
+    request: HttpRequest, *, account: SimAccount, user: SimUser, template_id: str, document_id: str
+) -> HttpResponse:
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templatedocumenttabs/get/
+    doc = _template_document(_template(account, template_id), document_id)
+    return JsonResponse(doc.get("tabs") or {})
+
+
+@api_view
+def document_tabs(
+    request: HttpRequest, *, account: SimAccount, user: SimUser, envelope_id: str, document_id: str
+) -> HttpResponse:
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopedocumenttabs/
+    envelope = _envelope(account, envelope_id)
+    doc = envelope.documents.filter(document_id=document_id).first()
+    if doc is None:
+        raise ApiError("DOCUMENT_DOES_NOT_EXIST", "The document specified was not found.", 404)
+    if request.method == "PUT":
+        if envelope.status != "created":
+            raise ApiError(
+                "ENVELOPE_INVALID_STATUS",
+                f"Prefill tabs can be changed on draft envelopes only; this one is "
+                f"'{envelope.status}'.",
+            )
+        doc.tabs = template_tabs.update_prefill(doc.tabs, json_body(request))
+        doc.save(update_fields=["tabs"])
+    return JsonResponse(doc.tabs)
 
 
 @api_view

@@ -9,11 +9,55 @@
     form.querySelectorAll(".source").forEach(function (part) {
       part.hidden = !chosen || part.dataset.source !== chosen.value;
     });
+    // A DocuSign template's roles are its recipients (rows in the template's panel).
+    const people = document.getElementById("recipients-fieldset");
+    const fromTemplate = Boolean(chosen && chosen.value === "template");
+    people.hidden = fromTemplate;
+    people.querySelectorAll("input, select").forEach(function (el) {
+      if (el.type !== "hidden") { el.disabled = fromTemplate; }
+    });
   }
   form.querySelectorAll("input[name=source]").forEach(function (radio) {
     radio.addEventListener("change", showChosenSource);
   });
   showChosenSource();
+
+  // Chosen PDFs shown before anything is sent: read here, as a PDF (never as a page).
+  const uploads = document.getElementById("id_uploads");
+  const previews = document.getElementById("upload-previews");
+  let shownUrls = [];
+  function showUploads() {
+    shownUrls.forEach(function (url) { URL.revokeObjectURL(url); });
+    shownUrls = [];
+    previews.replaceChildren();
+    Array.from(uploads.files).forEach(function (file, index) {
+      const item = document.createElement("div");
+      item.className = "upload-preview";
+      const title = document.createElement("h3");
+      title.textContent = file.name;
+      item.appendChild(title);
+      previews.appendChild(item);
+      file.slice(0, 5).text().then(function (head) {
+        if (head === "%PDF-") {
+          const url = URL.createObjectURL(new Blob([file], { type: "application/pdf" }));
+          shownUrls.push(url);
+          const frame = document.createElement("iframe");
+          frame.className = "preview";
+          frame.id = "upload-preview-" + index;
+          frame.title = "Preview of " + file.name;
+          frame.src = url;
+          item.appendChild(frame);
+        } else {
+          const note = document.createElement("p");
+          note.className = "helptext";
+          note.textContent = "DocuSign converts this document to PDF when it receives it; "
+            + "create a draft to see its conversion before sending.";
+          item.appendChild(note);
+        }
+      });
+    });
+  }
+  if (uploads && previews) { uploads.addEventListener("change", showUploads); }
 
   const list = document.getElementById("recipients");
   // Per recipient: show the access code or phone input only for the check chosen.

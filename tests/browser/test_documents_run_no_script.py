@@ -131,3 +131,56 @@ def test_the_preview_runs_no_script_from_the_template(live_server, page):
     assert frame.locator("body").get_attribute("data-ran") is None
     assert page.get_attribute("#preview", "sandbox") == ""
     assert page.title() == "New envelope · Countersign"
+
+
+def test_previews_run_no_script_even_rendered_as_html(live_server, page, simulator_connection):
+    """The envelope preview frame shows DocuSign's PDF; were its bytes HTML with a script
+    (a DocuSign answer gone wrong, a browser sniffing), its sandbox policy stops the script."""
+    from django.contrib.auth.models import Permission
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from envelopes import services
+    from envelopes.services import RecipientInput
+
+    mallory = UserFactory(username="mallory", email="mallory@example.com")
+    mallory.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    script = ATTACK % {"pk": mallory.pk}
+    html = f"<html><body><p>Sign</p><script>{script}</script></body></html>".encode()
+    envelope = services.prepare_envelope(
+        connection=simulator_connection,
+        sender=mallory,
+        subject="Contract",
+        recipients=[RecipientInput("Rita", "rita@example.com")],
+        uploads=[SimpleUploadedFile("contract.html", html, content_type="text/html")],
+    )
+    _log_in(page, live_server.url, "mallory")
+    page.goto(f"{live_server.url}/envelopes/{envelope.pk}/")
+    page.click("#show-preview")
+    preview_url = f"{live_server.url}/envelopes/{envelope.pk}/preview/combined/"
+    page.wait_for_function(
+        "url => document.getElementById('preview-frame').contentWindow.location.href === url",
+        arg=preview_url,
+    )
+    assert page.title() != "pwned"
+
+    def as_html(route, _request):
+        response = route.fetch()
+        headers = {
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-disposition", "content-type", "content-length")
+        }
+        route.fulfill(status=200, headers=headers, content_type="text/html", body=html)
+
+    page.route(preview_url, as_html)
+    page.goto(f"{live_server.url}/envelopes/{envelope.pk}/")
+    page.click("#show-preview")
+    frame = page.frame_locator("#preview-frame")
+    assert frame.locator("p").inner_text() == "Sign"  # rendered as a page, worst case
+    page.goto(preview_url)  # and opened on its own
+    page.wait_for_load_state("load")
+    assert page.title() != "pwned"
+    page.goto(f"{live_server.url}/envelopes/")
+    assert page.title() != "pwned"
+    mallory.refresh_from_db()
+    assert not mallory.is_staff

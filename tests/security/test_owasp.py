@@ -52,6 +52,7 @@ def every_envelope_url(envelope, recipient):
         ("get", reverse("envelopes:values", args=[pk, recipient.pk])),
         ("get", reverse("envelopes:download", args=[pk, "combined"])),
         ("get", reverse("envelopes:upload", args=[pk, 1])),
+        ("get", reverse("envelopes:preview", args=[pk, "combined"])),
     ]
 
 
@@ -176,6 +177,8 @@ def test_a05_security_misconfiguration(client):
     assert "'unsafe-inline'" not in directives["style-src"]
     assert directives["frame-ancestors"] == "'none'"
     assert directives["object-src"] == "'none'"
+    # Frames: our own pages, and chosen PDFs shown as PDFs before upload (never data: or *).
+    assert set(directives["frame-src"].split()) == {"'self'", "blob:"}
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"

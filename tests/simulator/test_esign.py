@@ -334,11 +334,16 @@ def test_documents_list_and_pdf_downloads(client, api):
 
 def test_templates_list_get_and_roles(api, world):
     listing = api("GET", "/templates").json()
-    assert [t["name"] for t in listing["envelopeTemplates"]] == ["Mutual NDA", "Offer letter"]
+    assert [t["name"] for t in listing["envelopeTemplates"]] == [
+        "Every field",
+        "Mutual NDA",
+        "Offer letter",
+    ]
     nda = next(t for t in world.templates if t.name == "Mutual NDA")
     full = api("GET", f"/templates/{nda.template_id}").json()
     assert [s["roleName"] for s in full["recipients"]["signers"]] == ["Company", "Signer"]
-    roles = api("GET", f"/templates/{nda.template_id}/recipients").json()
+    assert "tabs" not in full["recipients"]["signers"][0]  # only with include=tabs
+    roles = api("GET", f"/templates/{nda.template_id}/recipients", include_tabs="true").json()
     labels = [t["tabLabel"] for t in roles["signers"][0]["tabs"]["textTabs"]]
     assert labels == ["company_name", "effective_date"]
 

@@ -47,6 +47,10 @@ SIMULATED = (
     "Templates_GetTemplates",
     "Templates_GetTemplate",
     "Recipients_GetTemplateRecipients",
+    "Documents_GetTemplateDocument",
+    "Tabs_GetTemplateDocumentTabs",
+    "Tabs_GetDocumentTabs",
+    "Tabs_PutDocumentTabs",
 )
 # Schema keywords that matter for validation; descriptions and x-ds-* are dropped.
 _KEEP = {"type", "properties", "items", "$ref", "additionalProperties", "enum"}
