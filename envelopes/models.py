@@ -52,6 +52,8 @@ class Envelope(models.Model):
         DECLINED = "declined", "Declined"
         VOIDED = "voided", "Voided"
         FAILED = "failed", "Failed"
+        # One row of a bulk send, before DocuSign has made its envelope (envelopes.bulk).
+        BATCHED = "batched", "Queued in a bulk send"
 
     class Source(models.TextChoices):
         UPLOADS = "uploads", "Uploaded documents"
@@ -112,6 +114,14 @@ class Envelope(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    bulk_batch = models.ForeignKey(
+        "envelopes.BulkBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="envelopes",
+    )
+    bulk_row = models.PositiveIntegerField(null=True, blank=True, help_text="The CSV's line.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -360,3 +370,18 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection} synced until {self.synced_until:%Y-%m-%d %H:%M}"
+
+
+from envelopes.bulk_models import BulkBatch  # noqa: E402  (Django finds models here)
+
+__all__ = [
+    "BulkBatch",
+    "ConnectEvent",
+    "Document",
+    "DocumentTemplate",
+    "Envelope",
+    "EnvelopeEvent",
+    "Recipient",
+    "SignedDocument",
+    "SyncCursor",
+]

@@ -170,3 +170,6 @@ def reconcile(self: Any) -> int:
         except DocuSignError as exc:
             logger.warning("Reconciliation of %s stopped: %s", connection.name, exc)
     return actions
+
+
+from envelopes import bulk_tasks  # noqa: E402, F401  (registers the bulk send task)

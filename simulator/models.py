@@ -140,12 +140,20 @@ from simulator.esign.models import (  # noqa: E402  (Django finds models here)
     SimSigningSession,
     SimTemplate,
 )
+from simulator.esign.bulk_models import (  # noqa: E402
+    SimBulkBatch,
+    SimBulkEnvelope,
+    SimBulkList,
+)
 
 __all__ = [
     "SimAccessToken",
     "SimAccount",
     "SimApp",
     "SimBehaviour",
+    "SimBulkBatch",
+    "SimBulkEnvelope",
+    "SimBulkList",
     "SimConnectConfig",
     "SimConnectDelivery",
     "SimConsent",

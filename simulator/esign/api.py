@@ -110,6 +110,9 @@ def _answer(
             "The specified User is not a member of the specified Account.",
         )
     lifecycle.auto_sign_due(account.pk, after_seconds=settings.SIMULATOR_AUTO_SIGN_SECONDS)
+    from simulator.esign.bulk import process_due  # bulk's views are behind this gate
+
+    process_due(account)  # queued bulk copies become envelopes as time passes
     verdict = limits.charge(
         account.account_id,
         behaviour,

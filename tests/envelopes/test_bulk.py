@@ -1,0 +1,138 @@
+"""Bulk send against the simulator over real HTTP: a handful of calls, every row tracked,
+a lost answer never makes a second batch."""
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from connections.models import ApiCall
+from envelopes import bulk, bulk_csv
+from envelopes.bulk_models import BulkBatch
+from envelopes.models import DocumentTemplate, Envelope
+from envelopes.sync import poll_connection
+from connections.services import get_client
+from simulator import control
+from simulator.models import SimBulkBatch, SimEnvelope
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BODY = "<h1>Offer for {{ name }}</h1><p>Start: {{ start }}</p><p>/sig1/ /date1/</p>"
+
+
+@pytest.fixture
+def sender():
+    return UserFactory(username="sam")
+
+
+@pytest.fixture
+def offer():
+    return DocumentTemplate.objects.create(
+        name="Offer",
+        body=BODY,
+        fields=[
+            {"name": "name", "label": "Name", "required": True},
+            {"name": "start", "label": "Start date", "required": True, "type": "date"},
+        ],
+    )
+
+
+@pytest.fixture(autouse=True)
+def _prompt_bulk(settings):
+    settings.SIMULATOR_BULK_START_SECONDS = 0
+    settings.SIMULATOR_BULK_COPIES_PER_SECOND = 10000
+    settings.ENVELOPES_BULK_TRACK_SECONDS = 0
+
+
+def csv_rows(n, *, bad_domain_rows=()):
+    lines = ["Signer::Name,Signer::Email,name,start"]
+    for i in range(1, n + 1):
+        domain = "example.invalid" if i in bad_domain_rows else "example.com"
+        lines.append(f"Person {i},person{i}@{domain},Person {i},2026-02-0{1 + i % 9}")
+    return "\n".join(lines) + "\n"
+
+
+def prepare(connection, sender, template, text):
+    layout = bulk.layout_for_document(template)
+    parsed = bulk_csv.parse(text, layout)
+    assert parsed.ok, parsed.errors
+    return bulk.prepare_bulk_send(
+        bulk.BulkRequest(
+            connection=connection,
+            sender=sender,
+            name="offers.csv",
+            subject="Your offer",
+            layout=layout,
+            rows=parsed.rows,
+            document_template=template,
+        )
+    )
+
+
+def run_until_done(batch, rounds=20):
+    for _ in range(rounds):
+        batch = bulk.advance_bulk_batch(batch_id=str(batch.pk))
+        if batch.is_final:
+            return batch
+    raise AssertionError(f"batch still {batch.status} after {rounds} rounds")
+
+
+def test_bulk_send_of_generated_document_costs_a_handful_of_calls(simulator_connection, sender, offer):
+    batch = prepare(simulator_connection, sender, offer, csv_rows(30, bad_domain_rows={7}))
+    assert batch.envelopes.filter(status=Envelope.Status.BATCHED).count() == 30
+    before = ApiCall.objects.count()
+    batch = run_until_done(batch)
+    assert batch.status == BulkBatch.Status.FINISHED
+    calls = list(ApiCall.objects.order_by("pk")[before:].values_list("method", "path"))
+    assert len(calls) <= 8, calls  # draft, list, send, then status + envelopes per round
+    rows = batch.envelopes.all()
+    assert rows.filter(status=Envelope.Status.SENT).count() == 29
+    failed = rows.get(status=Envelope.Status.FAILED)
+    assert failed.bulk_row == 8  # CSV line 8 = data row 7
+    assert "person7@example.invalid" in failed.error_detail
+    # each linked row is its own DocuSign envelope, carrying its values in a locked tab
+    ids = set(rows.exclude(docusign_envelope_id="").values_list("docusign_envelope_id", flat=True))
+    assert len(ids) == 29
+    sim = SimEnvelope.objects.get(envelope_id=rows.get(bulk_row=2).docusign_envelope_id)
+    tab = sim.recipients.get().tabs["textTabs"][0]
+    assert (tab["tabLabel"], tab["value"], tab["locked"]) == ("name", "Person 1", "true")
+    assert sim.recipients.get().email == "person1@example.com"
+
+
+def test_envelopes_of_a_batch_are_tracked_like_any_other(simulator_connection, sender, offer):
+    batch = run_until_done(prepare(simulator_connection, sender, offer, csv_rows(5)))
+    for sim in SimEnvelope.objects.filter(status="sent"):
+        for recipient in sim.recipients.all():
+            from simulator.esign import lifecycle
+
+            lifecycle.sign(recipient, {})
+    poll_connection(simulator_connection, get_client(simulator_connection))
+    assert batch.envelopes.filter(status=Envelope.Status.COMPLETED).count() == 5
+
+
+def test_a_send_whose_answer_was_lost_is_found_not_repeated(simulator_connection, sender, offer, settings):
+    control.drop_connections(operation="BulkSendV2Send_PostBulkSendRequest")
+    batch = prepare(simulator_connection, sender, offer, csv_rows(3))  # eager: runs at once
+    batch.refresh_from_db()
+    assert batch.status == BulkBatch.Status.QUEUED  # outcome unknown: waits, sends nothing
+    assert batch.send_started_at is not None and not batch.docusign_batch_id
+    BulkBatch.objects.filter(pk=batch.pk).update(next_attempt_at=timezone.now())
+    batch = run_until_done(batch)
+    assert SimBulkBatch.objects.count() == 1  # found by its name, not sent again
+    assert batch.docusign_batch_id == SimBulkBatch.objects.get().batch_id
+    assert batch.envelopes.filter(status=Envelope.Status.SENT).count() == 3
+
+
+def test_a_rate_limited_send_waits_until_docusign_allows_it(simulator_connection, sender, offer):
+    control.configure(hourly_limit=2)  # the draft and the list; the send is over the hour's
+    batch = prepare(simulator_connection, sender, offer, csv_rows(2))  # eager: runs at once
+    batch.refresh_from_db()
+    assert batch.status == BulkBatch.Status.QUEUED
+    assert batch.next_attempt_at is not None
+    assert batch.send_started_at is None  # refused: nothing to look for
+    assert batch.next_attempt_at > timezone.now()  # when DocuSign accepts calls again
+    control.reset()
+    cache.clear()  # the shared budget remembers the hour's limit
+    BulkBatch.objects.filter(pk=batch.pk).update(next_attempt_at=timezone.now())
+    assert run_until_done(batch).envelopes.filter(status=Envelope.Status.SENT).count() == 2
+    assert SimBulkBatch.objects.count() == 1
