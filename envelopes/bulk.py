@@ -579,6 +579,8 @@ def progress(batch: BulkBatch) -> dict[str, Any]:
         "failed": failed,
         "completed": completed,
         "percent": round(100 * (tracked + failed) / batch.size) if batch.size else 100,
-        "final": batch.is_final,
+        # The page stops watching once nothing can change: every row done.
+        "final": batch.is_final
+        and sum(n for status, n in counts.items() if status in Envelope.FINAL) == batch.size,
         "error": batch.error_detail if batch.status == BulkBatch.Status.FAILED else "",
     }
