@@ -103,8 +103,10 @@ def example_csv(layout: Layout, *, rows: int = 2) -> str:
             slug = re.sub(r"[^a-z0-9]+", "", role.name.lower()) or "person"
             line += [f"{role.name} Person {n}", f"{slug}{n}@example.com"]
             line += [f"{label} {n}" for label in role.tab_labels]
-        line += [("2026-01-3" + str(n)) if f.is_date else f"{f.label or f.name} {n}"
-                 for f in layout.fields]
+        line += [
+            f"2026-01-{1 + n % 28:02d}" if f.is_date else f"{f.label or f.name} {n}"
+            for f in layout.fields
+        ]
         writer.writerow(line)
     return out.getvalue()
 
