@@ -59,6 +59,8 @@ class Envelope(models.Model):
         UPLOADS = "uploads", "Uploaded documents"
         TEMPLATE = "template", "DocuSign template"
         GENERATED = "generated", "Generated document"
+        # Sent from DocuSign itself or another app; listed when the connection asks for it.
+        OUTSIDE = "outside", "Sent outside Countersign"
 
     # The usual path, in order; DECLINED and VOIDED may end it at any step before the end.
     PROGRESS = (
@@ -79,7 +81,12 @@ class Envelope(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="envelopes")
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="envelopes"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="envelopes",
+        help_text="Blank for an envelope sent outside Countersign.",
     )
     subject = models.CharField(max_length=100)
     message = models.TextField(blank=True, max_length=10000)
@@ -150,6 +157,11 @@ class Envelope(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def is_outside(self) -> bool:
+        """Sent outside Countersign: read-only here, except void and download."""
+        return self.source == self.Source.OUTSIDE
 
     @property
     def not_yet_at_docusign(self) -> bool:

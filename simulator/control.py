@@ -91,3 +91,38 @@ def expire_tokens() -> int:
     return SimAccessToken.objects.filter(expires_at__gt=timezone.now()).update(
         expires_at=timezone.now()
     )
+
+
+def create_outside_envelope(
+    *, account_id: str, subject: str, signer_name: str, signer_email: str
+) -> str:
+    """An envelope sent from DocuSign itself (not through Countersign): no countersign_id.
+    Returns its envelopeId."""
+    import base64
+
+    from simulator.esign.envelopes import create_envelope
+    from simulator.models import SimAccount
+
+    account = SimAccount.objects.get(account_id=account_id)
+    envelope = create_envelope(
+        account=account,
+        sender=account.users.first(),  # type: ignore[arg-type]
+        body={
+            "status": "sent",
+            "emailSubject": subject,
+            "documents": [
+                {
+                    "documentId": "1",
+                    "name": "Sent from DocuSign",
+                    "fileExtension": "txt",
+                    "documentBase64": base64.b64encode(b"Sent outside Countersign.").decode(),
+                }
+            ],
+            "recipients": {
+                "signers": [
+                    {"recipientId": "1", "name": signer_name, "email": signer_email}
+                ]
+            },
+        },
+    )
+    return envelope.envelope_id

@@ -9,6 +9,7 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/reference/bulkenv
 """
 
 import base64
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -36,7 +37,7 @@ from simulator.models import (
 
 MAX_COPIES = 1000  # per list and per send (DocuSign's default account setting)
 MAX_QUEUED = 2000  # envelopes waiting to be made, per account
-MAX_PER_CALL = 200  # copies made while answering one API call (keeps answers prompt)
+MAX_SECONDS_PER_CALL = 0.3  # making copies while answering one API call (keeps it prompt)
 
 
 def _error(code: str, message: str) -> ApiError:
@@ -297,8 +298,9 @@ def process_due(account: SimAccount) -> int:
                 continue  # another request is processing it
             elapsed = (now - batch.submitted - start).total_seconds()
             due = min(len(batch.copies), int(elapsed * rate) + 1)
-            for index in range(batch.processed, min(due, batch.processed + MAX_PER_CALL)):
-                _make_copy(batch, batch.copies[index])
+            stop = time.monotonic() + MAX_SECONDS_PER_CALL
+            while batch.processed < due and time.monotonic() < stop:
+                _make_copy(batch, batch.copies[batch.processed])
                 batch.processed += 1
                 handled += 1
             batch.save(update_fields=["processed", "failed", "errors"])
@@ -493,7 +495,11 @@ def batch_envelopes(
     found = SimEnvelope.objects.filter(simbulkenvelope__batch=batch).order_by(
         f"{order}created", f"{order}pk"
     )
-    page = list(found.select_related("sender", "account")[start : start + count])
+    page = list(
+        found.select_related("sender", "account").prefetch_related("recipients")[
+            start : start + count
+        ]
+    )
     include = include_param(request)
     return JsonResponse(
         {
