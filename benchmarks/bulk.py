@@ -69,7 +69,9 @@ def run(label: str, *, drop_send_answer: bool) -> dict[str, object]:
         time.sleep(0.5)
     elapsed = time.monotonic() - started
     batch.refresh_from_db()
-    owners = [f.get("countersign_id") for f in SimEnvelope.objects.values_list("custom_fields", flat=True)]
+    owners = [
+        f.get("countersign_id") for f in SimEnvelope.objects.values_list("custom_fields", flat=True)
+    ]
     owners = [o for o in owners if o]  # the draft carries none
     calls = ApiCall.objects.exclude(path="/oauth/token")
     send_calls = calls.filter(method="POST").count()

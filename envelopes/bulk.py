@@ -31,8 +31,8 @@ from connections.docusign import bulk_send, esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.models import Connection
-from connections.services import get_client, note_failure
 from connections.selectors import usable_connections
+from connections.services import get_client, note_failure
 from envelopes import bulk_csv
 from envelopes.bulk_documents import draft_definition
 from envelopes.definitions import CUSTOM_FIELD
@@ -90,7 +90,7 @@ def layout_for_document(template: DocumentTemplate) -> bulk_csv.Layout:
     return bulk_csv.Layout(roles=roles, fields=fields)
 
 
-# --- preparing ---------------------------------------------------------------------------------
+# --- preparing -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,8 @@ def prepare_bulk_send(request: BulkRequest) -> BulkBatch:
         raise ValidationError(f"At most {bulk_csv.MAX_ROWS} rows in one bulk send.", code="size")
     if bool(request.docusign_template_id) == (request.document_template is not None):
         raise ValidationError("Choose a DocuSign template or a document template.")
-    source = BulkBatch.Source.TEMPLATE if request.docusign_template_id else (
-        BulkBatch.Source.GENERATED
+    source = (
+        BulkBatch.Source.TEMPLATE if request.docusign_template_id else (BulkBatch.Source.GENERATED)
     )
     batch = BulkBatch.objects.create(
         connection=connection,
@@ -206,7 +206,7 @@ def start_bulk_send(batch_id: str, *, eta: datetime | None = None) -> None:
         logger.warning("Could not schedule bulk batch %s (%s); the sweep will", batch_id, exc)
 
 
-# --- sending -------------------------------------------------------------------------------------
+# --- sending ---------------------------------------------------------------------------------
 
 
 def _lease() -> timedelta:
@@ -387,7 +387,7 @@ def _copies(batch: BulkBatch) -> list[dict[str, Any]]:
     return copies
 
 
-# --- tracking --------------------------------------------------------------------------------------
+# --- tracking --------------------------------------------------------------------------------
 
 
 def _track_every() -> timedelta:
@@ -433,11 +433,11 @@ def _failed_rows(batch: BulkBatch) -> int:
 def _link(batch: BulkBatch, summary: dict[str, Any]) -> None:
     row_id = esignature.text_custom_field(summary, CUSTOM_FIELD)
     envelope_id = str(summary.get("envelopeId") or "").lower()
-    if not row_id or not envelope_id:
+    if not _is_uuid(row_id) or not envelope_id:
         return
     now = timezone.now()
     linked = Envelope.objects.filter(
-        pk=row_id if _is_uuid(row_id) else None,
+        pk=row_id,
         bulk_batch=batch,
         status=Envelope.Status.BATCHED,
         docusign_envelope_id="",
@@ -472,12 +472,15 @@ def _finish(batch: BulkBatch, errors: list[dict[str, Any]]) -> BulkBatch:
     for row in batch.envelopes.filter(status=Envelope.Status.BATCHED).prefetch_related(
         "recipients"
     ):
-        reasons = [by_email[r.email.lower()] for r in row.recipients.all() if r.email.lower() in by_email]
+        reasons = [
+            by_email[r.email.lower()] for r in row.recipients.all() if r.email.lower() in by_email
+        ]
         row.status = Envelope.Status.FAILED
         row.error_code = "BULK_SEND_COPY_FAILED"
+        reason = reasons[0] if reasons else "no reason given"
         row.error_detail = (
-            f"DocuSign could not create this row's envelope: {reasons[0] if reasons else 'no reason given'}"
-            "\n\nHow to fix it: correct the row and send it again (on its own or in a new bulk send)."
+            f"DocuSign could not create this row's envelope: {reason}\n\nHow to fix it: "
+            "correct the row and send it again (on its own or in a new bulk send)."
         )
         row.save(update_fields=["status", "error_code", "error_detail", "updated_at"])
         record_event(row, "failed", row.error_detail)
@@ -488,7 +491,7 @@ def _finish(batch: BulkBatch, errors: list[dict[str, Any]]) -> BulkBatch:
     return batch
 
 
-# --- waiting and failing -------------------------------------------------------------------------
+# --- waiting and failing ---------------------------------------------------------------------
 
 
 def _settled(started: datetime | None) -> datetime:
@@ -565,8 +568,8 @@ def due_batches(now: datetime) -> list[str]:
 def progress(batch: BulkBatch) -> dict[str, Any]:
     """What the batch page shows, from our database only."""
     counts = dict(batch.envelopes.values_list("status").annotate(n=Count("pk")))
-    tracked = batch.size - counts.get(Envelope.Status.BATCHED, 0) - counts.get(
-        Envelope.Status.FAILED, 0
+    tracked = (
+        batch.size - counts.get(Envelope.Status.BATCHED, 0) - counts.get(Envelope.Status.FAILED, 0)
     )
     failed = counts.get(Envelope.Status.FAILED, 0)
     completed = counts.get(Envelope.Status.COMPLETED, 0)

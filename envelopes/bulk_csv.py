@@ -63,8 +63,10 @@ class RowError:
 
     def __str__(self) -> str:
         where = f"Row {self.row}" if self.row else "The file"
-        return f"{where}, column {self.column}: {self.message}" if self.column else (
-            f"{where}: {self.message}"
+        return (
+            f"{where}, column {self.column}: {self.message}"
+            if self.column
+            else (f"{where}: {self.message}")
         )
 
 

@@ -38,7 +38,11 @@ def draft_definition(batch: BulkBatch, batch_field: str) -> dict[str, Any]:
     if batch.source == BulkBatch.Source.TEMPLATE:
         definition["templateId"] = batch.docusign_template_id
         definition["templateRoles"] = [
-            {"roleName": r["role"], "name": f"Bulk recipient::{r['role']}", "email": PLACEHOLDER_EMAIL}
+            {
+                "roleName": r["role"],
+                "name": f"Bulk recipient::{r['role']}",
+                "email": PLACEHOLDER_EMAIL,
+            }
             for r in batch.roles
         ]
         return definition
@@ -49,7 +53,9 @@ def draft_definition(batch: BulkBatch, batch_field: str) -> dict[str, Any]:
     html = render_with(
         template,
         {
-            str(f["name"]): format_html('<span style="color:#ffffff">{}</span>', field_anchor(str(f["name"])))
+            str(f["name"]): format_html(
+                '<span style="color:#ffffff">{}</span>', field_anchor(str(f["name"]))
+            )
             for f in template.fields
         },
     )

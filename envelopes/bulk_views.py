@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -44,8 +45,9 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
             parsed = bulk_csv.parse(data["csv_text"], layout)
             context.update(parsed=parsed, columns=layout.columns())
             # Keep the CSV in the page, so "send the good rows" needs no second upload.
-            form.data = form.data.copy()
-            form.data["csv_text"] = data["csv_text"]
+            kept = request.POST.copy()
+            kept["csv_text"] = data["csv_text"]
+            form.data = kept
             wants_send = request.POST.get("action") == "send"
             skip_bad = request.POST.get("skip_bad") == "yes"
             if wants_send and parsed.rows and (parsed.ok or skip_bad):
@@ -69,9 +71,11 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
                 else:
                     return redirect("envelopes:bulk-detail", pk=batch.pk)
     elif request.method == "GET" and request.GET.get("document_template"):
-        template = usable_document_templates(request.user).filter(
-            pk=request.GET["document_template"]
-        ).first()
+        template = (
+            usable_document_templates(request.user)
+            .filter(pk=request.GET["document_template"])
+            .first()
+        )
         if template is not None:
             context["columns"] = bulk.layout_for_document(template).columns()
     connection = form.cleaned_data.get("connection") if form.is_bound and form.is_valid() else None
@@ -93,7 +97,8 @@ def _templates(request: HttpRequest, connection: Any) -> list[dict[str, Any]]:
 @login_required
 @permission_required("envelopes.add_envelope", raise_exception=True)
 def bulk_example(request: HttpRequest) -> HttpResponse:
-    """The example CSV for a source: `?document_template=ID` or `?connection=ID&docusign_template=ID`."""
+    """The example CSV for a source: `?document_template=ID`, or
+    `?connection=ID&docusign_template=ID`."""
     data: dict[str, Any] = {}
     if request.GET.get("document_template", "").isdigit():
         data["document_template"] = get_object_or_404(
@@ -110,7 +115,8 @@ def bulk_example(request: HttpRequest) -> HttpResponse:
     layout, why = _layout(request, data)
     if layout is None:
         return HttpResponse(
-            why or "Say which template: ?document_template=ID, or ?connection=ID&docusign_template=ID.",
+            why
+            or "Say which template: ?document_template=ID, or ?connection=ID&docusign_template=ID.",
             status=400,
             content_type="text/plain",
         )
@@ -120,11 +126,17 @@ def bulk_example(request: HttpRequest) -> HttpResponse:
 
 
 def _batch_for(request: HttpRequest, pk: Any) -> BulkBatch:
+    """A batch the user may see, as for envelopes: their own, their teams' (with the
+    permission), or every one (view_all_envelopes); 404 for the others."""
     user = request.user
     visible = BulkBatch.objects.all()
-    if not user.has_perm("envelopes.view_all_envelopes"):  # type: ignore[union-attr]
-        teams = user.teams.all() if user.has_perm("envelopes.view_team_envelopes") else []  # type: ignore[union-attr]
-        visible = visible.filter(Q(sender=user) | Q(team__in=teams))  # type: ignore[misc]
+    if not isinstance(user, User) or not user.has_perm("envelopes.view_all_envelopes"):
+        teams = (
+            list(user.teams.values_list("pk", flat=True))
+            if isinstance(user, User) and user.has_perm("envelopes.view_team_envelopes")
+            else []
+        )
+        visible = visible.filter(Q(sender_id=user.pk) | Q(team_id__in=teams))
     return get_object_or_404(visible.select_related("connection"), pk=pk)
 
 
@@ -144,5 +156,3 @@ def bulk_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 def bulk_progress(request: HttpRequest, pk: Any) -> JsonResponse:
     """The batch page's live numbers, from our database (never a DocuSign call)."""
     return JsonResponse(bulk.progress(_batch_for(request, pk)))
-
-

@@ -93,5 +93,3 @@ def since_for_listing(connection: Connection) -> Any:
 
     cursor = SyncCursor.objects.filter(connection=connection).first()
     return cursor.synced_until if cursor else timezone.now() - FIRST_LOOKBACK
-
-

@@ -80,10 +80,9 @@ def poll_connection(
         }
         for summary in found:
             envelope = local.get(str(summary.get("envelopeId", "")).lower())
-            if envelope is None and outside and list_outside_envelope(connection, summary):
-                applied += 1
-            elif envelope is not None and apply_envelope_summary(
-                envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN
+            if (envelope is None and outside and list_outside_envelope(connection, summary)) or (
+                envelope is not None
+                and apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
             ):
                 applied += 1
         start += len(found)

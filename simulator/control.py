@@ -119,9 +119,7 @@ def create_outside_envelope(
                 }
             ],
             "recipients": {
-                "signers": [
-                    {"recipientId": "1", "name": signer_name, "email": signer_email}
-                ]
+                "signers": [{"recipientId": "1", "name": signer_name, "email": signer_email}]
             },
         },
     )

@@ -1,22 +1,25 @@
 """Bulk Send v2 in the simulator: lists, sends, batches that become envelopes over time.
 
-As at DocuSign, a send queues the whole batch or nothing; copies then become envelopes a few
-at a time (SIMULATOR_BULK_START_SECONDS after the send, SIMULATOR_BULK_COPIES_PER_SECOND),
-advanced whenever the account's API is called. A copy can still fail then: an address at an
+As at DocuSign, a send queues the whole batch or nothing; copies then become envelopes over
+time (SIMULATOR_BULK_START_SECONDS after the send, at SIMULATOR_BULK_COPIES_PER_SECOND), made
+by a background thread of the process that took the send, and by any later API call of the
+account should that process have gone. A copy can still fail then: an address at an
 `.invalid` domain (RFC 2606: never deliverable) passes the list's syntax check but fails
 when its envelope is made, and is reported in the batch's `failed` and `bulkErrors`.
 Reference: https://developers.docusign.com/docs/esign-rest-api/reference/bulkenvelopes/
 """
 
 import base64
+import threading
 import time
+from functools import partial
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -264,6 +267,7 @@ def send(request: HttpRequest, *, account: SimAccount, user: SimUser, list_id: s
             envelope_or_template_id=guid.lower(),
             copies=copies,
         )
+        transaction.on_commit(partial(_start_worker, batch.pk))
     return JsonResponse(
         {
             "batchId": batch.batch_id,
@@ -280,30 +284,78 @@ def send(request: HttpRequest, *, account: SimAccount, user: SimUser, list_id: s
 # --- processing ---------------------------------------------------------------------------
 
 
+# Batch workers still running; tests stop them before their database goes (stop_workers).
+_workers: set[threading.Thread] = set()
+_workers_guard = threading.Lock()
+_stopping = threading.Event()
+
+
+def _start_worker(batch_pk: int) -> None:
+    thread = threading.Thread(target=_work, args=(batch_pk,), daemon=True)
+    with _workers_guard:
+        _workers.add(thread)
+    thread.start()
+
+
+def _work(batch_pk: int) -> None:
+    """Make the batch's copies as they fall due, until none is left."""
+    try:
+        while not _stopping.is_set():
+            batch = SimBulkBatch.objects.filter(pk=batch_pk).first()
+            if batch is None or batch.processed >= len(batch.copies):
+                return
+            # Short transactions: copies (and their Connect messages) appear as they are made.
+            if not _process(batch_pk, budget=1.0):
+                _stopping.wait(0.2)
+    finally:
+        connections.close_all()  # this thread's own database connection
+        with _workers_guard:
+            _workers.discard(threading.current_thread())
+
+
+def stop_workers(timeout: float = 15.0) -> int:
+    """Stop every batch worker of this process (they resume on the account's next call)."""
+    _stopping.set()
+    try:
+        with _workers_guard:
+            threads = list(_workers)
+        for thread in threads:
+            thread.join(timeout)
+        return len(threads)
+    finally:
+        _stopping.clear()
+
+
 def process_due(account: SimAccount) -> int:
-    """Make the copies whose time has come into envelopes; returns how many were handled."""
-    rate = settings.SIMULATOR_BULK_COPIES_PER_SECOND
+    """On any API call: make copies whose worker is gone (e.g. its process restarted);
+    bounded, so the call stays prompt. Returns how many copies were handled."""
     start = timedelta(seconds=settings.SIMULATOR_BULK_START_SECONDS)
-    now = timezone.now()
-    handled = 0
     pending = [
         b.pk
-        for b in SimBulkBatch.objects.filter(account=account, submitted__lte=now - start)
+        for b in SimBulkBatch.objects.filter(
+            account=account, submitted__lte=timezone.now() - start
+        ).only("copies", "processed")
         if b.processed < len(b.copies)
     ]
-    for pk in pending:
-        with transaction.atomic():
-            batch = SimBulkBatch.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-            if batch is None:
-                continue  # another request is processing it
-            elapsed = (now - batch.submitted - start).total_seconds()
-            due = min(len(batch.copies), int(elapsed * rate) + 1)
-            stop = time.monotonic() + MAX_SECONDS_PER_CALL
-            while batch.processed < due and time.monotonic() < stop:
-                _make_copy(batch, batch.copies[batch.processed])
-                batch.processed += 1
-                handled += 1
-            batch.save(update_fields=["processed", "failed", "errors"])
+    return sum(_process(pk, budget=MAX_SECONDS_PER_CALL) for pk in pending)
+
+
+def _process(batch_pk: int, *, budget: float) -> int:
+    rate = settings.SIMULATOR_BULK_COPIES_PER_SECOND
+    start = timedelta(seconds=settings.SIMULATOR_BULK_START_SECONDS)
+    handled = 0
+    with transaction.atomic():
+        batch = SimBulkBatch.objects.select_for_update(skip_locked=True).filter(pk=batch_pk).first()
+        if batch is None:
+            return 0  # another thread or request is making its copies
+        elapsed = (timezone.now() - batch.submitted - start).total_seconds()
+        due = min(len(batch.copies), int(elapsed * rate) + 1) if elapsed >= 0 else 0
+        stop = time.monotonic() + budget
+        while batch.processed < due and time.monotonic() < stop and not _stopping.is_set():
+            _make_copy(batch, batch.copies[batch.processed])
+            batch.processed += 1
+            handled += 1
+        batch.save(update_fields=["processed", "failed", "errors"])
     return handled
 
 
@@ -379,9 +431,7 @@ def _definition(batch: SimBulkBatch, copy: dict[str, Any]) -> dict[str, Any]:
         "status": "sent",
         "emailSubject": copy.get("emailSubject") or draft.email_subject,
         "emailBlurb": copy.get("emailBlurb") or draft.email_blurb,
-        "customFields": {
-            "textCustomFields": [{"name": k, "value": v} for k, v in custom.items()]
-        },
+        "customFields": {"textCustomFields": [{"name": k, "value": v} for k, v in custom.items()]},
         "documents": [
             {
                 "documentId": d.document_id,

@@ -15,17 +15,17 @@ def test_create_list_posts_the_copies_and_returns_the_list_id():
     client, *_ = make_client()
     copies = [{"recipients": [{"roleName": "Signer", "name": "A", "email": "a@example.com"}]}]
     assert bulk_send.create_list(client, name="n", copies=copies) == "L1"
-    assert json.loads(responses.calls[0].request.body) == {"name": "n", "bulkCopies": copies}
+    assert json.loads(responses.calls[0].request.body or b"") == {"name": "n", "bulkCopies": copies}
 
 
 @responses.activate
 def test_send_names_the_draft_and_the_batch_and_is_never_retried_blindly():
     responses.post(f"{BASE}/bulk_send_lists/L1/send", status=503, json={})
-    client, sleeps, *_ = make_client()
+    client, _sleeps, *_ = make_client()
     with pytest.raises(errors.DocuSignError):
         bulk_send.send_list(client, "L1", envelope_or_template_id="E1", batch_name="cs-1")
     assert len(responses.calls) == 1  # a POST that may have worked is not repeated here
-    assert json.loads(responses.calls[0].request.body) == {
+    assert json.loads(responses.calls[0].request.body or b"") == {
         "envelopeOrTemplateId": "E1",
         "batchName": "cs-1",
     }

@@ -65,9 +65,10 @@ def test_listed_from_the_usual_poll_marked_and_never_twice(simulator_connection)
 
 
 def test_our_own_envelopes_are_never_listed_as_outside(simulator_connection):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     from envelopes import services
     from envelopes.services import RecipientInput
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     simulator_connection.list_outside_envelopes = True
     simulator_connection.save()
@@ -96,9 +97,11 @@ def test_seen_by_those_who_see_all_voided_only_with_the_act_permission(
     viewer.user_permissions.add(Permission.objects.get(codename="view_all_envelopes"))
     client.force_login(viewer)
     listing = client.get(reverse("envelopes:list")).content.decode()
-    assert "Lease renewal" in listing and "Sent outside Countersign" in listing
+    assert "Lease renewal" in listing
+    assert "Sent outside Countersign" in listing
     detail = client.get(reverse("envelopes:detail", args=[row.pk])).content.decode()
-    assert 'id="outside-notice"' in detail and "Void this envelope" not in detail
+    assert 'id="outside-notice"' in detail
+    assert "Void this envelope" not in detail
     void_url = reverse("envelopes:void", args=[row.pk])
     assert client.post(void_url, {"reason": "Wrong"}).status_code == 403
     assert client.get(reverse("envelopes:download", args=[row.pk, "combined"])).status_code == 403
