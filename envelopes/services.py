@@ -454,6 +454,7 @@ def template_roles(
         roles = [
             {
                 "roleName": s.get("roleName", ""),
+                "recipientId": str(s.get("recipientId") or ""),
                 "routingOrder": int(s.get("routingOrder") or 1),
                 "textTabs": [t.get("tabLabel") for t in (s.get("tabs") or {}).get("textTabs", [])],
             }

@@ -164,3 +164,54 @@ def test_a_rate_limited_send_waits_until_docusign_allows_it(simulator_connection
     BulkBatch.objects.filter(pk=batch.pk).update(next_attempt_at=timezone.now())
     assert run_until_done(batch).envelopes.filter(status=Envelope.Status.SENT).count() == 2
     assert SimBulkBatch.objects.count() == 1
+
+
+def test_bulk_send_from_a_docusign_template_prefills_its_fields(simulator_connection, sender):
+    from envelopes import services
+    from simulator.models import SimTemplate
+
+    template = SimTemplate.objects.get(name="Mutual NDA")
+    roles = services.template_roles(
+        connection=simulator_connection, template_id=template.template_id
+    )
+    layout = bulk.layout_for_template(roles)
+    assert layout.columns()[:4] == [
+        "Company::Name",
+        "Company::Email",
+        "Company::company_name",
+        "Company::effective_date",
+    ]
+    text = (
+        ",".join(layout.columns())
+        + "\n"
+        + "".join(
+            f"Cy {n},cy{n}@example.com,Acme {n},2026-01-0{n},Sig {n},sig{n}@example.com\n"
+            for n in (1, 2)
+        )
+    )
+    parsed = bulk_csv.parse(text, layout)
+    assert parsed.ok, parsed.errors
+    batch = bulk.prepare_bulk_send(
+        bulk.BulkRequest(
+            connection=simulator_connection,
+            sender=sender,
+            name="ndas.csv",
+            subject="Our NDA",
+            layout=layout,
+            rows=parsed.rows,
+            docusign_template_id=template.template_id,
+            docusign_template_name=template.name,
+        )
+    )
+    batch = run_until_done(batch)
+    row = batch.envelopes.get(bulk_row=3)
+    assert row.status == Envelope.Status.SENT
+    sim = SimEnvelope.objects.get(envelope_id=row.docusign_envelope_id)
+    company = sim.recipients.get(role_name="Company")
+    assert company.email == "cy2@example.com"
+    values = {t["tabLabel"]: t["value"] for t in company.tabs["textTabs"]}
+    assert values == {"company_name": "Acme 2", "effective_date": "2026-01-02"}
+    # Our rows know the template's recipient ids, so tracking updates the right people.
+    assert {r.role_name: r.recipient_id for r in row.recipients.all()} == {
+        r.role_name: r.recipient_id for r in sim.recipients.all()
+    }
