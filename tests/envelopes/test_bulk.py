@@ -4,7 +4,6 @@ a lost answer never makes a second batch."""
 import time
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from connections.models import ApiCall
@@ -151,16 +150,27 @@ def test_a_send_whose_answer_was_lost_is_found_not_repeated(
     assert batch.envelopes.filter(status=Envelope.Status.SENT).count() == 3
 
 
-def test_a_rate_limited_send_waits_until_docusign_allows_it(simulator_connection, sender, offer):
-    control.configure(hourly_limit=2)  # the draft and the list; the send is over the hour's
+def test_a_rate_limited_send_waits_until_docusign_allows_it(
+    simulator_connection, sender, offer, monkeypatch
+):
+    from connections.docusign import bulk_send
+    from connections.docusign.errors import RateLimited
+
+    real_send = bulk_send.send_list
+    retry_at = time.time() + 1800
+
+    def refused(*args, **kwargs):
+        raise RateLimited(scope=RateLimited.HOURLY, retry_at=retry_at)
+
+    monkeypatch.setattr(bulk_send, "send_list", refused)
     batch = prepare(simulator_connection, sender, offer, csv_rows(2))  # eager: runs at once
     batch.refresh_from_db()
     assert batch.status == BulkBatch.Status.QUEUED
-    assert batch.next_attempt_at is not None
+    assert batch.list_id and batch.draft_envelope_id  # refused at the send itself
     assert batch.send_started_at is None  # refused: nothing to look for
-    assert batch.next_attempt_at > timezone.now()  # when DocuSign accepts calls again
-    control.reset()
-    cache.clear()  # the shared budget remembers the hour's limit
+    assert abs(batch.next_attempt_at.timestamp() - retry_at) < 1  # DocuSign's time, no sooner
+    assert batch.attempts == 0  # a rate limit is not a failed attempt
+    monkeypatch.setattr(bulk_send, "send_list", real_send)
     BulkBatch.objects.filter(pk=batch.pk).update(next_attempt_at=timezone.now())
     assert run_until_done(batch).envelopes.filter(status=Envelope.Status.SENT).count() == 2
     assert SimBulkBatch.objects.count() == 1
@@ -215,3 +225,31 @@ def test_bulk_send_from_a_docusign_template_prefills_its_fields(simulator_connec
     assert {r.role_name: r.recipient_id for r in row.recipients.all()} == {
         r.role_name: r.recipient_id for r in sim.recipients.all()
     }
+
+
+def test_connect_alone_completes_a_batchs_envelopes(
+    simulator_connection, sender, offer, live_server
+):
+    """Connect messages that arrive before a row is linked are kept, then applied on linking;
+    later ones complete the envelopes with no polling at all."""
+    from simulator.esign import lifecycle
+    from simulator.models import SimAccount, SimConnectConfig
+    from tests.envelopes.test_connect_loop import wait_for
+
+    simulator_connection.connect_hmac_secrets = "shared-connect-key"
+    simulator_connection.save()
+    SimConnectConfig.objects.create(
+        account=SimAccount.objects.get(account_id=simulator_connection.account_id),
+        url=f"{live_server.url}/envelopes/connect/{simulator_connection.connect_token}/",
+        hmac_secrets="shared-connect-key",
+    )
+    batch = run_until_done(prepare(simulator_connection, sender, offer, csv_rows(4)))
+    assert batch.envelopes.filter(status=Envelope.Status.SENT).count() == 4
+    polls = ApiCall.objects.filter(method="GET", path="/envelopes").count()
+    for sim in SimEnvelope.objects.filter(status="sent"):
+        for recipient in sim.recipients.all():
+            lifecycle.sign(recipient, {})
+    assert wait_for(
+        lambda: batch.envelopes.filter(status=Envelope.Status.COMPLETED).count() == 4, 30
+    )
+    assert ApiCall.objects.filter(method="GET", path="/envelopes").count() == polls
