@@ -378,14 +378,15 @@ class ConnectWebhookView(View):
         except BadMessage as exc:
             return JsonResponse({"error": str(exc)}, status=400)
         try:
+            if verified:
+                # Documents first: a drain started by another message may apply this one's
+                # completion at once, and must find them kept rather than fetch them. Also on
+                # a redelivery: documents already kept are never replaced.
+                keep_documents(receiver, message, full, body)
             new = upsert(receiver, message, verified=verified)
         except DatabaseError:
             logger.exception("Connect message for %s not stored", receiver.name)
             return JsonResponse({"error": "not stored; send it again"}, status=503)
-        if verified:
-            # Also on a redelivery: a first delivery that stopped before its documents were
-            # kept is completed by the next one; documents already kept are never replaced.
-            keep_documents(receiver, message, full, body)
         if new:  # committed already (autocommit): on_commit runs it now
             transaction.on_commit(partial(request_drain_soon, receiver.connection_id))
         return HttpResponse(status=200)

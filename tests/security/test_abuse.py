@@ -165,7 +165,9 @@ def test_template_data_and_uploads_are_encrypted_at_rest(tmp_path):
         template_data={"salary": "93,000 EUR"},
     )
     with db.cursor() as cursor:
-        cursor.execute("SELECT template_data FROM envelopes_envelope WHERE id = %s", [envelope.pk])
+        cursor.execute(
+            "SELECT template_data FROM envelopes_envelope WHERE id = %s", [envelope.pk.hex]
+        )
         raw = cursor.fetchone()[0]
     assert "93,000" not in raw
     assert Envelope.objects.get(pk=envelope.pk).template_data == {"salary": "93,000 EUR"}
