@@ -12,8 +12,8 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/reference/bulkenv
 import base64
 import threading
 import time
-from functools import partial
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings

@@ -166,7 +166,8 @@ def test_a_rate_limited_send_waits_until_docusign_allows_it(
     batch = prepare(simulator_connection, sender, offer, csv_rows(2))  # eager: runs at once
     batch.refresh_from_db()
     assert batch.status == BulkBatch.Status.QUEUED
-    assert batch.list_id and batch.draft_envelope_id  # refused at the send itself
+    assert batch.list_id
+    assert batch.draft_envelope_id
     assert batch.send_started_at is None  # refused: nothing to look for
     assert abs(batch.next_attempt_at.timestamp() - retry_at) < 1  # DocuSign's time, no sooner
     assert batch.attempts == 0  # a rate limit is not a failed attempt
