@@ -19,7 +19,7 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 
 from simulator import control
-from simulator.esign import lifecycle, limits, strict
+from simulator.esign import bulk_queue, lifecycle, limits, strict
 from simulator.esign.wire import ApiError
 from simulator.models import SimAccount, SimBehaviour, SimFault
 from simulator.oauth.services import user_for_token
@@ -110,9 +110,7 @@ def _answer(
             "The specified User is not a member of the specified Account.",
         )
     lifecycle.auto_sign_due(account.pk, after_seconds=settings.SIMULATOR_AUTO_SIGN_SECONDS)
-    from simulator.esign.bulk import process_due  # bulk's views are behind this gate
-
-    process_due(account)  # queued bulk copies become envelopes as time passes
+    bulk_queue.process_due(account)  # bulk copies whose worker thread is gone
     verdict = limits.charge(
         account.account_id,
         behaviour,

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from simulator.esign.bulk import stop_workers
+from simulator.esign.bulk_queue import stop_workers
 from simulator.models import SimBulkBatch, SimEnvelope
 from tests.simulator.test_esign import document, signer
 
