@@ -554,6 +554,19 @@ def _fail(batch: BulkBatch, error: DocuSignError) -> BulkBatch:
     return batch
 
 
+def advance_due_batches(now: datetime | None = None) -> int:
+    """Development without a broker (envelopes.dev_poller): run each batch whose next step
+    is due, inline, since no task can be scheduled for later. Returns how many ran."""
+    now = now or timezone.now()
+    due = BulkBatch.objects.filter(
+        status__in=[BulkBatch.Status.QUEUED, BulkBatch.Status.SUBMITTED]
+    ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    ids = [str(pk) for pk in due.values_list("pk", flat=True)]
+    for batch_id in ids:
+        advance_bulk_batch(batch_id=batch_id)
+    return len(ids)
+
+
 def due_batches(now: datetime) -> list[str]:
     """Batches whose next step is due or whose worker died (for the sweep)."""
     grace = timedelta(seconds=settings.ENVELOPES_QUEUED_GRACE_SECONDS)

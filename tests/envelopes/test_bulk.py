@@ -254,3 +254,17 @@ def test_connect_alone_completes_a_batchs_envelopes(
         lambda: batch.envelopes.filter(status=Envelope.Status.COMPLETED).count() == 4, 30
     )
     assert ApiCall.objects.filter(method="GET", path="/envelopes").count() == polls
+
+
+def test_without_a_broker_the_dev_poller_carries_a_batch_to_its_end(
+    simulator_connection, sender, offer
+):
+    from envelopes import dev_poller
+
+    batch = prepare(simulator_connection, sender, offer, csv_rows(3))  # sent inline
+    wait_for_docusign(BulkBatch.objects.get(pk=batch.pk).docusign_batch_id)
+    for _ in range(5):
+        dev_poller.tick()
+    batch.refresh_from_db()
+    assert batch.status == BulkBatch.Status.FINISHED
+    assert batch.envelopes.filter(status=Envelope.Status.SENT).count() == 3
