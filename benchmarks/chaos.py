@@ -1,7 +1,9 @@
 """Chaos: 500 sends through 2 Celery worker processes (plus beat) against the simulator under
 gunicorn, with, at once: 5% of creates slower than the read timeout, a search lag longer
-than the read timeout, burst 429s, 503s, dropped connections, one worker killed with SIGKILL
-mid-run and restarted, Redis (our own redis-server, never the shared one) killed and
+than the read timeout, burst and hourly 429s (the simulator's own limits, exhausted as other
+apps on the account would, with DocuSign's headers; the simulated hour lasts 60 s), 503s,
+dropped connections, the worker making a slow create killed with SIGKILL while the create is
+in flight and restarted, Redis (our own redis-server, never the shared one) killed and
 restarted, and our own database's connections terminated. Reports envelopes at DocuSign per
 send, lost, stuck, duplicates, 429s received, and the time until everything settled.
 Needs PostgreSQL on loopback and /usr/bin/redis-server.
@@ -19,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from harness import LOGS, ROOT, VENV_BIN, free_port, wait_for_port
@@ -32,11 +35,15 @@ setup_django()
 
 from django.conf import settings
 from django.db import connection as db
+from django.db.models import Q
 
 COUNT = 500
 PDF = b"%PDF-1.4\n/sig1/\n%%EOF"
 READ_TIMEOUT = 2.0
 SETTLE_LIMIT = 900.0  # seconds: give up (and report what is stuck) after this
+SHORT_HOUR = 60  # the simulated hour, so an exhausted hourly limit comes back within the run
+HOURLY_AT = (200, 400)  # sends queued when other apps exhaust the hourly limit
+BURST_AT = (60, 300, 450)  # ... and a burst window
 
 
 @contextmanager
@@ -135,6 +142,47 @@ def terminate_our_database_connections() -> int:
     return int(row[0]) if row else 0
 
 
+def kill_the_worker_creating(workers: list[Worker], events: list[str]) -> Worker:
+    """Make the next create slow, wait until the simulator says it is in flight, find the
+    worker running that envelope's send (Celery's remote control), and SIGKILL it."""
+    from config.celery_app import app
+    from envelopes.models import Envelope
+    from simulator import control
+
+    fault = control.slow_creates(seconds=READ_TIMEOUT * 4)
+    deadline = time.monotonic() + 120
+    taken = None
+    while taken is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        taken = control.fault_taken(fault)
+    if taken is None:
+        events.append("no create started within 120 s: worker 1 SIGKILLed instead")
+        workers[0].kill()
+        return workers[0]
+    started = time.monotonic()
+    pk = str(Envelope.objects.filter(subject=taken.taken_for).values_list("pk", flat=True)[0])
+    names = [f"{w.name}@{os.uname().nodename}" for w in workers]
+    active = app.control.inspect(destination=names, timeout=2.0, limit=len(names)).active() or {}
+    victim = next(
+        (
+            w
+            for w, name in zip(workers, names, strict=True)
+            if any(pk in map(str, task.get("args", [])) for task in active.get(name, []))
+        ),
+        None,
+    )
+    if victim is None:
+        events.append(f"no worker reported {pk}'s send as running: worker 1 SIGKILLed instead")
+        victim = workers[0]
+    victim.kill()  # SIGKILL, its whole process group
+    events.append(
+        f"{victim.name} SIGKILLed {time.monotonic() - started:.1f} s after the simulator began "
+        f"its slow create of '{taken.taken_for}' ({READ_TIMEOUT * 4:.0f} s, read timeout "
+        f"{READ_TIMEOUT:.0f} s)"
+    )
+    return victim
+
+
 def send_all(connection, sender) -> None:  # type: ignore[no-untyped-def]
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -221,8 +269,23 @@ def main() -> None:
             slow_create_percent=5,
             unavailable_percent=2,
             drop_percent=2,
+            hourly_window_seconds=SHORT_HOUR,
+            # Stated here too (not only in the servers' environment), so that this process
+            # exhausts the same limits the simulator enforces.
+            hourly_limit=100000,
+            burst_limit=200,
         )
-        control.inject_fault(status=429, count=10, operation=control.CREATE)  # burst 429s
+        exhausted: list[tuple[str, float, float]] = []  # (limit, from, until) in Unix time
+
+        def exhaust(burst: bool, n: int) -> None:
+            begun = time.time()
+            until = control.exhaust_limit(connection.account_id, burst=burst)
+            kind = "burst" if burst else "hourly"
+            exhausted.append((kind, begun, float(until)))
+            events.append(
+                f"{kind} limit exhausted after {n} sends queued (429s for {until - begun:.0f} s)"
+            )
+
         workers = [celery("worker", f"w{n}", env, tmp) for n in (1, 2)]
         beat = celery("beat", "beat", env, tmp)
         with gunicorn(env, port, workers=2, threads=8):
@@ -230,13 +293,15 @@ def main() -> None:
                 process.start()
             time.sleep(4)
             started = time.monotonic()
+            victim = workers[0]
             for n in send_all(connection, sender):
                 if n == 120:
-                    workers[0].kill()  # SIGKILL, mid-send
-                    events.append(f"worker 1 SIGKILLed after {n} sends queued")
+                    victim = kill_the_worker_creating(workers, events)
                 if n == 160:
-                    workers[0].start()
-                    events.append("worker 1 restarted")
+                    victim.start()
+                    events.append(f"{victim.name} restarted")
+                if n in HOURLY_AT or n in BURST_AT:
+                    exhaust(burst=n in BURST_AT, n=n)
                 if n == 250:
                     redis.kill()
                     events.append(f"Redis killed after {n} sends queued")
@@ -257,11 +322,19 @@ def main() -> None:
             for process in [*workers, beat]:
                 process.kill(signal.SIGTERM)
         calls = ApiCall.objects.all()
-        limited = (
-            calls.filter(status_code=429).count()
-            + calls.filter(error_code__icontains="LIMIT_EXCEEDED").exclude(status_code=429).count()
+        refused = list(
+            calls.filter(
+                Q(status_code=429) | Q(error_code__icontains="LIMIT_EXCEEDED")
+            ).values_list("error_code", "created_at")
         )
-        injected = calls.filter(status_code=429, error_code="SIMULATED_FAULT").count()
+
+        def planned(at: datetime) -> bool:  # inside a window we exhausted (2 s of slack)
+            t = at.timestamp()
+            return any(begun - 2 <= t <= until + 2 for _, begun, until in exhausted)
+
+        hourly = sum(1 for code, _ in refused if code.upper().startswith("HOURLY_API"))
+        burst = sum(1 for code, _ in refused if code.upper().startswith("BURST_API"))
+        unplanned = sum(1 for _, at in refused if not planned(at))
         creates = calls.filter(method="POST", path="/envelopes").count()
         lookups = calls.filter(method="GET", path="/envelopes").count()
     print("\n".join(f"- {e}" for e in events))
@@ -281,9 +354,12 @@ def main() -> None:
         f"{now['created'] - COUNT} / {now['created'] - now['at_docusign']} / "
         f"{now['duplicates_live']} | 0 left |"
     )
+    kinds = Counter(kind for kind, _, _ in exhausted)
     print(
-        f"| rate-limit answers received (injected 429s) | {limited - injected} ({injected}) | 0 |"
+        f"| 429s received while the hourly limit was exhausted ({kinds['hourly']}×) / the burst "
+        f"window ({kinds['burst']}×) | {hourly} / {burst} | as few as calls in flight |"
     )
+    print(f"| rate-limit answers outside those windows | {unplanned} | 0 (shared budget) |")
     print(f"| creates / look-ups | {creates} / {lookups} | — |")
     print(f"| time until everything settled | {settle:.0f} s | — |")
     if not settled(now):

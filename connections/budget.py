@@ -16,6 +16,8 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/esign101/rules-an
 import logging
 import math
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import requests
 from django.conf import settings
@@ -42,6 +44,28 @@ def _count(key: str, ttl: int) -> int:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=ttl)
         return 1
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    """What the shared budget says now (connections.budget.SharedBudget.state)."""
+
+    hourly_limit: int
+    hourly_remaining: int  # our count, lowered by DocuSign's own when it said less
+    hourly_reset: float  # when the hourly budget comes back (Unix time)
+    burst_limit: int
+    burst_remaining: int  # in the current 30-second window
+    burst_reset: float
+    docusign_remaining: int | None  # DocuSign's X-RateLimit-Remaining this hour, if seen
+    blocked_until: float | None  # every process waits until then (DocuSign refused us)
+
+    @property
+    def hourly_reset_at(self) -> datetime:
+        return datetime.fromtimestamp(self.hourly_reset, tz=UTC)
+
+    @property
+    def burst_reset_at(self) -> datetime:
+        return datetime.fromtimestamp(self.burst_reset, tz=UTC)
 
 
 class SharedBudget:
@@ -72,18 +96,30 @@ class SharedBudget:
             logger.warning("DocuSign budget unavailable (%s): calling unpaced", type(exc).__name__)
             return 0.0
 
+    def _seen(self, hour: int, now: float) -> tuple[int, int, float] | None:
+        """DocuSign's own count this hour (all apps on the account): (remaining, our count
+        when it said so, its reset), or None once its reset has passed."""
+        seen = cache.get(self._key(f"remaining:{hour}"))
+        if seen is None:
+            return None
+        reset = float(cache.get(self._key(f"reset-at-seen:{hour}")) or hour + 3600)
+        if reset <= now:  # DocuSign's hour ended: its old count says nothing any more
+            return None
+        return int(seen), int(cache.get(self._key(f"used-at-seen:{hour}")) or 0), reset
+
     def _acquire(self, now: float) -> float:
         hour = int(now - now % 3600)
-        reset = hour + 3600
+        reset = float(hour + 3600)
         blocked = cache.get(self._key("blocked-until"))
         if blocked is not None and float(blocked) > now:
             raise self._exhausted(float(blocked))
         used = _count(self._key(f"hour:{hour}"), 3700)
         left = self.hourly_limit - used
-        seen = cache.get(self._key(f"remaining:{hour}"))  # DocuSign's own count, all apps
+        seen = self._seen(hour, now)
         if seen is not None:
-            used_then = int(cache.get(self._key(f"used-at-seen:{hour}")) or 0)
-            left = min(left, int(seen) - (used - used_then))
+            remaining, used_then, reset_seen = seen
+            if remaining - (used - used_then) < left:
+                left, reset = remaining - (used - used_then), reset_seen
         if left < self.hourly_limit - self._allowance(self.hourly_limit):
             cache.decr(self._key(f"hour:{hour}"))
             raise self._exhausted(reset)
@@ -115,10 +151,39 @@ class SharedBudget:
             used = cache.get(self._key(f"hour:{hour}")) or 0
             cache.set(self._key(f"used-at-seen:{hour}"), int(used), timeout=3700)
             reset = header_int(response, "X-RateLimit-Reset")
+            cache.set(self._key(f"reset-at-seen:{hour}"), reset or hour + 3600, timeout=3700)
             if remaining <= 0 and reset is not None and reset > now:
                 self.block(float(reset))
         except _CACHE_ERRORS:
             return
+
+    def state(self, now: float | None = None) -> BudgetState | None:
+        """What the budget says now, without spending any of it; None if the cache is down.
+        The System status page and the metrics show this (ApiCall is the history)."""
+        now = time.time() if now is None else now
+        hour = int(now - now % 3600)
+        window = int(now - now % BURST_WINDOW)
+        try:
+            used = int(cache.get(self._key(f"hour:{hour}")) or 0)
+            in_window = int(cache.get(self._key(f"burst:{window}")) or 0)
+            seen = self._seen(hour, now)
+            blocked = cache.get(self._key("blocked-until"))
+        except _CACHE_ERRORS:
+            return None
+        remaining, reset = self.hourly_limit - used, float(hour + 3600)
+        if seen is not None and seen[0] - (used - seen[1]) < remaining:
+            remaining, reset = seen[0] - (used - seen[1]), seen[2]
+        blocked_until = float(blocked) if blocked is not None and float(blocked) > now else None
+        return BudgetState(
+            hourly_limit=self.hourly_limit,
+            hourly_remaining=0 if blocked_until else max(0, remaining),
+            hourly_reset=blocked_until or reset,
+            burst_limit=self.burst_limit,
+            burst_remaining=max(0, self.burst_limit - in_window),
+            burst_reset=float(window + BURST_WINDOW),
+            docusign_remaining=seen[0] if seen is not None else None,
+            blocked_until=blocked_until,
+        )
 
     def limited(self, error: RateLimited) -> None:
         """DocuSign refused a call: make every process wait as long as DocuSign asks."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from envelopes.generation import render_document
 from envelopes.models import Envelope, Recipient
+from envelopes.recipient_auth import identity_verification
 
 # The local UUID travels with the envelope, so a retried send can find what it created.
 CUSTOM_FIELD = "countersign_id"
@@ -35,7 +36,7 @@ def anchor_tabs(signer_number: int) -> dict[str, list[dict[str, str]]]:
     }
 
 
-def _recipient(recipient: Recipient, signer_number: int) -> dict[str, Any]:
+def _recipient(recipient: Recipient, signer_number: int, phone_workflow_id: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "recipientId": recipient.recipient_id,
         "routingOrder": str(recipient.routing_order),
@@ -52,6 +53,10 @@ def _recipient(recipient: Recipient, signer_number: int) -> dict[str, Any]:
             data["clientUserId"] = recipient.client_user_id
     if recipient.access_code:
         data["accessCode"] = recipient.access_code
+    if recipient.sms_phone:
+        if not phone_workflow_id:
+            raise ValueError("an SMS code needs the account's Phone Authentication workflow")
+        data["identityVerification"] = identity_verification(recipient.sms_phone, phone_workflow_id)
     if recipient.kind in (Recipient.Kind.SIGNER, Recipient.Kind.IN_PERSON):
         data["tabs"] = anchor_tabs(signer_number)
     return data
@@ -83,7 +88,9 @@ def _documents(envelope: Envelope) -> list[dict[str, Any]]:
     return documents
 
 
-def build_definition(envelope: Envelope) -> dict[str, Any]:
+def build_definition(envelope: Envelope, *, phone_workflow_id: str = "") -> dict[str, Any]:
+    """`phone_workflow_id`: the account's Phone Authentication workflow, needed when a
+    recipient has an SMS code (envelopes.recipient_auth.workflow_for)."""
     definition: dict[str, Any] = {
         "emailSubject": envelope.subject,
         "status": Envelope.Status.CREATED if envelope.as_draft else Envelope.Status.SENT,
@@ -122,7 +129,7 @@ def build_definition(envelope: Envelope) -> dict[str, Any]:
         if recipient.kind in (Recipient.Kind.SIGNER, Recipient.Kind.IN_PERSON):
             signer_number += 1
         lists.setdefault(Recipient.DOCUSIGN_LISTS[Recipient.Kind(recipient.kind)], []).append(
-            _recipient(recipient, signer_number)
+            _recipient(recipient, signer_number, phone_workflow_id)
         )
     definition["recipients"] = lists
     return definition

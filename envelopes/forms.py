@@ -11,8 +11,10 @@ from accounts.models import Team
 from connections.models import Connection
 from connections.selectors import usable_connections
 from envelopes.models import DocumentTemplate, Envelope, Recipient
+from envelopes.recipient_auth import parse_phone
 from envelopes.selectors import usable_document_templates
 from envelopes.services import RecipientInput
+from envelopes.signer_choice import choosable_signers, signer_label
 
 
 class ConnectionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -113,9 +115,27 @@ class ComposeForm(forms.Form):
         }
 
 
+class SignerChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return signer_label(obj)
+
+
 class RecipientForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    email = forms.EmailField(max_length=100)
+    AUTHENTICATIONS = [
+        ("", "None"),
+        ("access_code", "Access code"),
+        ("sms", "SMS code"),
+    ]
+
+    signer_user = SignerChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="App user",
+        empty_label="— someone else: type their name and email —",
+        help_text="Choose a user here to have them sign in this app, as themselves.",
+    )
+    name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(max_length=100, required=False)
     kind = forms.ChoiceField(choices=Recipient.Kind.choices, initial=Recipient.Kind.SIGNER)
     routing_order = forms.IntegerField(min_value=1, max_value=99, initial=1)
     embedded = forms.BooleanField(
@@ -124,19 +144,58 @@ class RecipientForm(forms.Form):
         help_text="Only for people with an account here: they log in to sign.",
     )
     role_name = forms.CharField(max_length=100, required=False, label="Template role")
+    authentication = forms.ChoiceField(
+        choices=AUTHENTICATIONS,
+        required=False,
+        label="Check who they are",
+        help_text="DocuSign asks for the code before showing the documents.",
+    )
     access_code = forms.CharField(
         max_length=50,
         required=False,
         label="Access code",
-        help_text="DocuSign asks for it before showing the documents; tell them separately.",
+        help_text="Tell them the code separately.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+    sms_phone = forms.CharField(
+        max_length=30,
+        required=False,
+        label="Mobile number for the SMS code",
+        help_text="With the country code: +44 7700 900123, +1 415 555 0100.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+
+    def __init__(self, *args: Any, user: User | AnonymousUser | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if user is not None and user.is_authenticated:
+            self.fields["signer_user"].queryset = choosable_signers(user)  # type: ignore[attr-defined]
 
     def clean_access_code(self) -> str:
         code: str = self.cleaned_data["access_code"].strip()
         if any(c in code for c in "<>&#"):
             raise ValidationError("An access code cannot contain < > & or # (DocuSign's rule).")
         return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("signer_user") is None:
+            for name in ("name", "email"):
+                if name in data and not data[name]:
+                    self.add_error(name, "This field is required (or choose an app user).")
+        method = data.get("authentication") or ("access_code" if data.get("access_code") else "")
+        data["authentication"] = method
+        if method == "access_code" and not data.get("access_code"):
+            self.add_error("access_code", "Type the access code, or choose no check.")
+        if method == "sms":
+            try:
+                data["sms_phone"] = str(parse_phone(data.get("sms_phone", "")))
+            except ValidationError as exc:
+                self.add_error("sms_phone", exc)
+        if method != "access_code":
+            data["access_code"] = ""
+        if method != "sms":
+            data["sms_phone"] = ""
+        return data
 
     def as_input(self) -> RecipientInput:
         d = self.cleaned_data
@@ -145,9 +204,11 @@ class RecipientForm(forms.Form):
             email=d["email"],
             kind=d["kind"],
             routing_order=d["routing_order"],
-            embedded=d["embedded"],
+            embedded=d["embedded"] or d["signer_user"] is not None,
             role_name=d["role_name"],
             access_code=d["access_code"],
+            sms_phone=d["sms_phone"],
+            user=d["signer_user"],
         )
 
 

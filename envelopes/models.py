@@ -228,6 +228,11 @@ class Recipient(models.Model):
     access_code = EncryptedTextField(
         blank=True, help_text="DocuSign asks the recipient for this code before the documents."
     )
+    # Personal data: encrypted at rest, never logged. "+<country code> <number>".
+    sms_phone = EncryptedTextField(
+        blank=True,
+        help_text="DocuSign texts a code to this number and asks for it before the documents.",
+    )
     role_name = models.CharField(max_length=100, blank=True)
     recipient_id = models.CharField(max_length=10, help_text="DocuSign's recipientId.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CREATED)
@@ -239,9 +244,21 @@ class Recipient(models.Model):
 
     class Meta:
         ordering = ["routing_order", "id"]
+        permissions = [
+            ("choose_any_signer", "Choose any active user as an in-app signer (any team)"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    @property
+    def authentication(self) -> str:
+        """How DocuSign checks who this is before showing the documents, in words."""
+        if self.sms_phone:
+            from envelopes.recipient_auth import masked
+
+            return f"SMS code to {masked(self.sms_phone)}"
+        return "Access code" if self.access_code else ""
 
     @property
     def awaiting_signature(self) -> bool:

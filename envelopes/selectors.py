@@ -9,7 +9,7 @@ envelope one did not send needs `act_on_team_envelopes` as well as seeing it as 
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -17,8 +17,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from connections.models import ApiCall, Connection
-from envelopes.models import ConnectEvent, DocumentTemplate, Envelope, Recipient
-from envelopes.sending import send_lease
+from envelopes import stuck
+from envelopes.models import DocumentTemplate, Envelope, Recipient
 
 
 def can_see_all(user: User | AnonymousUser) -> bool:
@@ -139,21 +139,7 @@ def calls_per_completed_envelope(connection: Connection, days: int) -> CallsPerE
     return CallsPerEnvelope(label, sum(by_kind.values()), completed, kinds)
 
 
-# --- Stuck work (the status page, metrics and sweeps share these definitions) -----------
+# --- Stuck work: one definition in envelopes.stuck, for the status page, metrics and sweep --
 WAITING = (Envelope.Status.QUEUED, Envelope.Status.SENDING)
-
-
-def stuck_envelopes(now: datetime | None = None) -> QuerySet[Envelope]:
-    """Envelopes no worker is moving: queued and untouched, or claimed by a sender whose
-    lease ran out (it died, or lost its connection, mid-send)."""
-    since = (now or timezone.now()) - send_lease()  # a claim older than the lease is dead
-    return Envelope.objects.filter(
-        Q(status=Envelope.Status.QUEUED, updated_at__lt=since)
-        | Q(status=Envelope.Status.SENDING, claimed_at__lt=since)
-    )
-
-
-def stuck_connect_events(now: datetime | None = None) -> QuerySet[ConnectEvent]:
-    """Connect messages stored but not applied for longer than a drain should take."""
-    since = (now or timezone.now()) - send_lease()  # a claim older than the lease is dead
-    return ConnectEvent.objects.filter(processed_at__isnull=True, received_at__lt=since)
+stuck_envelopes = stuck.stuck_envelopes
+stuck_connect_events = stuck.stuck_connect_events

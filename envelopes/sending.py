@@ -27,6 +27,7 @@ from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.models import Connection
 from connections.services import get_client, note_failure
+from envelopes import recipient_auth
 from envelopes.definitions import CUSTOM_FIELD, build_definition
 from envelopes.failures import show_failure
 from envelopes.history import record_event
@@ -111,9 +112,11 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
                     "it; looking for it again before creating anything.",
                 )
         if summary is None:
+            workflow = recipient_auth.workflow_for(client, envelope)  # before the create
+            definition = build_definition(envelope, phone_workflow_id=workflow)
             _mark_create_started(envelope)
             creating = True
-            summary = esignature.create_envelope(client, build_definition(envelope))
+            summary = esignature.create_envelope(client, definition)
         else:
             record_event(
                 envelope, "recovered", "Found the envelope an earlier attempt created at DocuSign."

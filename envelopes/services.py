@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -32,12 +32,14 @@ from envelopes.models import (
     Recipient,
     SignedDocument,
 )
+from envelopes.recipient_auth import check_authentication, parse_phone
 from envelopes.sending import (
     INFRASTRUCTURE_ERRORS,
     mark_first_routing_order_sent,
     reconcile_connection,
     send_envelope,
 )
+from envelopes.signer_choice import check_choosable
 from envelopes.tracking import apply_envelope_summary
 from envelopes.uploads import check_uploads
 
@@ -57,6 +59,8 @@ class RecipientInput:
     embedded: bool = False
     role_name: str = ""
     access_code: str = ""
+    sms_phone: str = ""  # DocuSign texts a code here ("+44 7700 900123"); personal data
+    user: User | None = None  # an in-app signer chosen from the users (else matched by email)
 
 
 def app_user_for(email: str) -> User:
@@ -73,6 +77,24 @@ def app_user_for(email: str) -> User:
             code="not_an_app_user",
         )
     return users[0]
+
+
+def _with_chosen_user(sender: User, r: RecipientInput) -> RecipientInput:
+    """A signer chosen from the users signs in the app as that user, under their email."""
+    if r.user is None:
+        return r
+    if r.kind == Recipient.Kind.IN_PERSON:
+        raise ValidationError(
+            "An in-person signer is hosted by you: type their name instead of choosing a user.",
+            code="in_person_user",
+        )
+    user = check_choosable(sender, r.user)
+    return replace(
+        r,
+        name=r.name.strip() or user.get_full_name() or user.get_username(),
+        email=user.email,
+        embedded=True,
+    )
 
 
 def _check_recipients(recipients: list[RecipientInput], *, from_template: bool) -> None:
@@ -100,6 +122,14 @@ def _check_recipients(recipients: list[RecipientInput], *, from_template: bool) 
             "In-person signing is offered for uploaded and generated documents, not for "
             "DocuSign templates (their roles decide how each person signs).",
             code="in_person_template",
+        )
+    for r in recipients:
+        check_authentication(
+            name=r.name,
+            kind=r.kind,
+            access_code=r.access_code,
+            sms_phone=r.sms_phone,
+            from_template=from_template,
         )
     if from_template and any(not r.role_name for r in recipients):
         raise ValidationError("Assign every recipient to a template role.", code="role")
@@ -158,6 +188,7 @@ def prepare_envelope(
         )
     if not subject.strip():
         raise ValidationError("Give the envelope a subject (it is the email's subject).")
+    recipients = [_with_chosen_user(sender, r) for r in recipients]
     _check_recipients(recipients, from_template=bool(docusign_template_id))
     if any(r.kind == Recipient.Kind.IN_PERSON for r in recipients) and not sender.email:
         raise ValidationError(
@@ -166,7 +197,7 @@ def prepare_envelope(
             code="host_email",
         )
     signers = {
-        i: app_user_for(r.email)
+        i: r.user or app_user_for(r.email)
         for i, r in enumerate(recipients)
         if r.embedded and r.kind != Recipient.Kind.IN_PERSON
     }
@@ -208,6 +239,7 @@ def prepare_envelope(
             host=sender if in_person else None,
             role_name=r.role_name,
             access_code=r.access_code.strip(),
+            sms_phone=str(parse_phone(r.sms_phone)) if r.sms_phone else "",
             recipient_id=str(number),
         )
     for order, item in enumerate(checked, start=1):

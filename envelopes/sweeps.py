@@ -10,12 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
+from envelopes import stuck
 from envelopes.history import record_event
-from envelopes.models import ConnectEvent, Envelope
-from envelopes.sending import send_lease
+from envelopes.models import Envelope
 
 VOIDABLE = Envelope.OUT_FOR_SIGNATURE
 
@@ -30,9 +29,7 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
 
     # Claims whose lease ran out: the worker died (SIGKILL, lost database) mid-send.
     dispatched = set()
-    for envelope in Envelope.objects.filter(
-        status=Envelope.Status.SENDING, claimed_at__lt=now - send_lease()
-    ):
+    for envelope in stuck.dead_claims(now):
         released = Envelope.objects.filter(
             pk=envelope.pk, status=Envelope.Status.SENDING, claimed_at=envelope.claimed_at
         ).update(status=Envelope.Status.QUEUED, claimed_at=None, next_attempt_at=None)
@@ -48,10 +45,7 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
             counts["claims"] += 1
 
     # Queued work whose task is lost (or was never queued: the broker was down).
-    due = Envelope.objects.filter(status=Envelope.Status.QUEUED).filter(
-        Q(next_attempt_at__lte=now - grace)
-        | Q(next_attempt_at__isnull=True, updated_at__lt=now - grace)
-    )
+    due = stuck.lost_queued(now)
     for pk in list(due.exclude(pk__in=dispatched).values_list("pk", flat=True)[:1000]):
         _dispatch_send(pk)
         counts["queued"] += 1
@@ -67,11 +61,8 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
         counts["voids"] += 1
 
     # Connect messages nobody applied (a crashed drain, a lost task).
-    stale = now - timedelta(seconds=settings.ENVELOPES_CONNECT_STALE_SECONDS)
     for connection_id in set(
-        ConnectEvent.objects.filter(processed_at__isnull=True, received_at__lt=stale)
-        .values_list("connection_id", flat=True)
-        .distinct()
+        stuck.stuck_connect_events(now).values_list("connection_id", flat=True).distinct()
     ):
         from envelopes.tracking import request_drain
 

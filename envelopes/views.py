@@ -121,7 +121,9 @@ def compose(request: HttpRequest) -> HttpResponse:
     form = ComposeForm(
         request.POST if posted else None, request.FILES if posted else None, user=request.user
     )
-    recipients = RecipientFormSet(request.POST if posted else None, prefix="r")
+    recipients = RecipientFormSet(
+        request.POST if posted else None, prefix="r", form_kwargs={"user": request.user}
+    )
     preview = ""
     if request.method == "POST" and form.is_valid() and recipients.is_valid():
         if request.POST.get("action") == "preview":
@@ -290,6 +292,10 @@ SIGNING_OUTCOMES = {
     "ttl_expired": "The signing link expired. Start signing again.",
     "session_timeout": "The signing session timed out. Start signing again.",
     "viewing_complete": "You have viewed the documents.",
+    "access_code_failed": "The access code was wrong, so DocuSign ended the session. Start "
+    "signing again with the code the sender gave you.",
+    "id_check_failed": "The SMS code was wrong, so DocuSign ended the session. Start signing "
+    "again to get a new code.",
 }
 
 

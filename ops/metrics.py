@@ -11,7 +11,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from itertools import accumulate
 
 import redis
@@ -28,6 +27,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from connections.budget import SharedBudget
 from connections.models import ApiCall, Connection
 from envelopes.models import ConnectEvent, Envelope
 from envelopes.selectors import stuck_connect_events, stuck_envelopes
@@ -123,25 +123,27 @@ def _calls() -> Iterator[Metric]:
 
 
 def _budget() -> Iterator[Metric]:
-    since = timezone.now() - timedelta(hours=1)
-    limit = int(settings.DOCUSIGN_HOURLY_LIMIT)
-    remaining = GaugeMetricFamily(
+    """What the shared budget (connections.budget) says now, per account: the same numbers
+    every worker paces itself by. ApiCall is the history (countersign_docusign_calls_total)."""
+    hourly = GaugeMetricFamily(
         "countersign_docusign_budget_remaining",
-        "DocuSign calls left this hour per account (hourly limit minus calls in the last hour).",
+        "DocuSign calls left this hour per account, as the shared budget counts them "
+        "(lowered to DocuSign's own X-RateLimit-Remaining when that says less; 0 while blocked).",
         labels=["account"],
     )
-    rows = (
-        ApiCall.objects.filter(created_at__gte=since)
-        .exclude(account_id="")
-        .values("account_id")
-        .annotate(n=Count("id"))
-        .order_by()
+    burst = GaugeMetricFamily(
+        "countersign_docusign_burst_remaining",
+        "DocuSign calls left in the current 30-second burst window per account.",
+        labels=["account"],
     )
-    seen = {row["account_id"]: row["n"] for row in rows}
     accounts = set(Connection.objects.exclude(account_id="").values_list("account_id", flat=True))
-    for account in sorted(accounts | set(seen)):
-        remaining.add_metric([account], max(0, limit - seen.get(account, 0)))
-    yield remaining
+    for account in sorted(accounts):
+        state = SharedBudget(account).state()
+        if state is None:  # the cache is down: no number is better than a made-up one
+            continue
+        hourly.add_metric([account], state.hourly_remaining)
+        burst.add_metric([account], state.burst_remaining)
+    yield from (hourly, burst)
 
 
 def _envelopes() -> Iterator[Metric]:
@@ -157,7 +159,7 @@ def _envelopes() -> Iterator[Metric]:
     yield by_status
     stuck = GaugeMetricFamily(
         "countersign_stuck",
-        "Work no process is moving (see envelopes.selectors).",
+        "Work no process is moving, as the sweep sees it (envelopes.stuck).",
         labels=["kind"],
     )
     stuck.add_metric(["envelope"], stuck_envelopes().count())

@@ -1,5 +1,6 @@
 """Read queries for the System status page and the metrics: per connection, from our own
-database (ApiCall, Envelope, ConnectEvent). Nothing here calls DocuSign."""
+database (ApiCall, Envelope, ConnectEvent) and the shared DocuSign budget (Redis). Nothing
+here calls DocuSign."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -7,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
+from connections.budget import BudgetState, SharedBudget
 from connections.models import ApiCall, Connection
 from connections.selectors import Budget, api_budget
 from envelopes.models import ConnectEvent, Envelope
@@ -22,16 +24,20 @@ def operation(method: str, path: str) -> str:
 @dataclass(frozen=True)
 class ConnectionStatus:
     connection: Connection
-    budget: Budget
+    budget: Budget  # history: calls recorded in ApiCall in the last hour
+    shared: BudgetState | None  # what the shared budget says now (None: no account, no cache)
     calls_by_kind: list[tuple[str, int]]  # (operation, calls in the last hour), busiest first
     waiting: int
     stuck: int
     last_connect_at: datetime | None
     oldest_unprocessed_at: datetime | None
 
-    @property
-    def budget_left(self) -> int:
-        return max(0, self.budget.hourly_limit - self.budget.calls_last_hour)
+
+def shared_budget(connection: Connection) -> BudgetState | None:
+    """The account's shared budget as every worker sees it (connections.budget)."""
+    if not connection.account_id:
+        return None
+    return SharedBudget(connection.account_id).state()
 
 
 def connection_statuses(now: datetime | None = None) -> list[ConnectionStatus]:
@@ -71,6 +77,7 @@ def connection_statuses(now: datetime | None = None) -> list[ConnectionStatus]:
         ConnectionStatus(
             connection=c,
             budget=api_budget(c),
+            shared=shared_budget(c),
             calls_by_kind=kinds.get(c.pk, []),
             waiting=waiting.get(c.pk, 0),
             stuck=stuck.get(c.pk, 0),

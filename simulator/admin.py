@@ -14,6 +14,7 @@ from simulator.models import (
     SimConnectDelivery,
     SimEnvelope,
     SimFault,
+    SimTextMessage,
 )
 
 
@@ -27,8 +28,21 @@ class SimFaultAdmin(admin.ModelAdmin[SimFault]):
         "delay_ms",
         "drop_connection",
         "created",
+        "taken_at",
+        "taken_for",
     ]
     fields = ["status", "remaining", "operation", "path_contains", "delay_ms", "drop_connection"]
+
+
+@admin.register(SimTextMessage)
+class SimTextMessageAdmin(admin.ModelAdmin[SimTextMessage]):
+    """The outbox of text messages (phone authentication codes) DocuSign would have sent."""
+
+    list_display = ["created", "phone", "body"]
+    readonly_fields = ["session", "phone", "code", "body", "created"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(SimBehaviour)
@@ -46,6 +60,7 @@ class SimBehaviourAdmin(admin.ModelAdmin[SimBehaviour]):
                 "fields": [
                     "hourly_limit",
                     "hourly_limit_status",
+                    "hourly_window_seconds",
                     "burst_limit",
                     "envelope_poll_burst_limit",
                     "envelope_poll_hourly_limit",

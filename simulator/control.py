@@ -8,6 +8,9 @@ benchmarks and scripts; the same switches are in the admin (Sim behaviour, Sim f
     control.drop_connections(operation="Envelopes_PostEnvelopes")
     control.inject_fault(status=503, count=2, operation="Envelopes_GetEnvelope")
     control.expire_tokens()                      # every issued access token dies now
+    control.exhaust_limit(account_id, burst=False)  # other apps spent this hour: 429s
+    control.fault_taken(fault)                   # has a call taken it yet, and for what?
+    control.text_messages(phone="+44 7700900123")  # phone-authentication codes "sent"
     control.reset()                              # back to a prompt, unlimited DocuSign
 
 State lives in the database, so it reaches every process serving the simulator (gunicorn
@@ -18,7 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from simulator.models import SimAccessToken, SimBehaviour, SimFault
+from simulator.models import SimAccessToken, SimAccount, SimBehaviour, SimFault, SimTextMessage
 
 CREATE = "Envelopes_PostEnvelopes"
 
@@ -93,6 +96,30 @@ def expire_tokens() -> int:
     )
 
 
+def exhaust_limit(account_id: str, *, burst: bool = False) -> int:
+    """Other apps on the account spend the rest of its hourly limit (or, with `burst`, its
+    30-second burst window): every call answers DocuSign's 429 with its headers until the
+    window ends. Returns the Unix time it ends (`configure(hourly_window_seconds=60)` makes
+    the hour short enough to wait for)."""
+    from simulator.esign import limits
+
+    account = SimAccount.objects.get(account_id=account_id.lower())
+    return limits.exhaust(account.account_id, behaviour(), burst=burst)
+
+
+def fault_taken(fault: SimFault) -> SimFault | None:
+    """The fault as it is now if a call has taken it (its `taken_at`, `taken_for`), else None.
+    A slow create's fault is taken as the create starts, so this says one is in flight."""
+    fresh = SimFault.objects.filter(pk=fault.pk, taken_at__isnull=False).first()
+    return fresh
+
+
+def text_messages(*, phone: str = "") -> list[SimTextMessage]:
+    """Text messages DocuSign would have sent (phone authentication codes), newest first."""
+    messages = SimTextMessage.objects.all()
+    return list(messages.filter(phone=phone) if phone else messages)
+
+
 def create_outside_envelope(
     *, account_id: str, subject: str, signer_name: str, signer_email: str
 ) -> str:
@@ -101,7 +128,6 @@ def create_outside_envelope(
     import base64
 
     from simulator.esign.envelopes import create_envelope
-    from simulator.models import SimAccount
 
     account = SimAccount.objects.get(account_id=account_id)
     envelope = create_envelope(

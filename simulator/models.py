@@ -144,6 +144,7 @@ from simulator.esign.models import (  # noqa: E402  (Django finds models here)
     SimRecipient,
     SimSigningSession,
     SimTemplate,
+    SimTextMessage,
 )
 
 __all__ = [
@@ -165,5 +166,6 @@ __all__ = [
     "SimRecipient",
     "SimSigningSession",
     "SimTemplate",
+    "SimTextMessage",
     "SimUser",
 ]

@@ -9,6 +9,13 @@ from connections.docusign.client import DocuSignClient
 ENVELOPE = "/envelopes/{envelopeId}"
 
 
+def identity_verification_workflows(client: DocuSignClient) -> list[dict[str, Any]]:
+    """The account's identity verification workflows (Phone Authentication, IDV, …)."""
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/accounts/identityverifications/list/
+    body = client.get_json("/identity_verification")
+    return list(body.get("identityVerification") or [])
+
+
 def create_envelope(client: DocuSignClient, definition: dict[str, Any]) -> dict[str, Any]:
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/create/
     return client.post_json("/envelopes", json=definition)

@@ -6,6 +6,7 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/esign101/rules-an
 """
 
 import functools
+import json
 import secrets
 import socket
 import time
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from simulator import control
@@ -32,15 +34,29 @@ request_observers: list[Observer] = []
 inject_fault = control.inject_fault  # the name tests and benchmarks have used
 
 
-def take_fault(path: str, operation: str) -> SimFault | None:
-    """Consume one injected fault matching this call, atomically across processes."""
+def take_fault(path: str, operation: str, request: HttpRequest | None = None) -> SimFault | None:
+    """Consume one injected fault matching this call, atomically across processes, noting
+    when it was taken and, for a create, the envelope's emailSubject."""
     with transaction.atomic():
         for fault in SimFault.objects.select_for_update().filter(remaining__gt=0).order_by("pk"):
             if fault.path_contains in path and fault.operation in ("", operation):
                 fault.remaining -= 1
-                fault.save(update_fields=["remaining"])
+                fault.taken_at = timezone.now()
+                fault.taken_for = _subject(request) if operation == control.CREATE else ""
+                fault.save(update_fields=["remaining", "taken_at", "taken_for"])
                 return fault
     return None
+
+
+def _subject(request: HttpRequest | None) -> str:
+    if request is None or not request.body.lstrip().startswith(b"{"):
+        return ""
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return ""
+    subject = body.get("emailSubject") if isinstance(body, dict) else None
+    return subject[:100] if isinstance(subject, str) else ""
 
 
 def _chance(percent: int) -> bool:
@@ -57,7 +73,7 @@ def api_view(view: View) -> View:
         behaviour = control.behaviour()
         try:
             operation = strict.operation_for(request.method or "GET", path)
-            fault = take_fault(path, operation.id)
+            fault = take_fault(path, operation.id, request)
             _slow_down(operation, fault, behaviour)
             response = _answer(request, view, operation, fault, behaviour, account_id, kwargs)
         except ApiError as exc:

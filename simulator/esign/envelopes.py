@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from simulator.esign import lifecycle
+from simulator.esign import identity, lifecycle
 from simulator.esign.documents import document_text
 from simulator.esign.serializers import RECIPIENT_KINDS
 from simulator.esign.wire import ApiError
@@ -168,6 +168,7 @@ def _add_recipient(envelope: SimEnvelope, kind: str, item: Any, seen: set[str]) 
     client_user_id = str(item.get("clientUserId") or "")
     if len(client_user_id) > 100:
         raise _invalid("clientUserId is longer than 100 characters.")
+    verification = identity.check(envelope.account, recipient_id, item)
     return SimRecipient.objects.create(
         envelope=envelope,
         recipient_id=recipient_id,
@@ -180,6 +181,7 @@ def _add_recipient(envelope: SimEnvelope, kind: str, item: Any, seen: set[str]) 
         host_name=host_name,
         host_email=host_email,
         access_code=access_code,
+        identity_verification=verification,
         tabs=item.get("tabs") or {},
     )
 

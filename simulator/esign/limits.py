@@ -35,20 +35,51 @@ def _count(key: str, window: int) -> int:
         return 1
 
 
+def _limits(behaviour: SimBehaviour) -> tuple[int, int]:
+    hourly = behaviour.hourly_limit or int(settings.SIMULATOR_HOURLY_LIMIT)
+    return hourly, behaviour.burst_limit or int(settings.SIMULATOR_BURST_LIMIT)
+
+
+def _hour(account_id: str, length: int) -> tuple[str, int]:
+    now = int(time.time())
+    start = now - now % length
+    return f"sim-rate:{account_id}:{length}:{start}", start
+
+
+def _burst(account_id: str) -> tuple[str, int]:
+    now = int(time.time())
+    start = now - now % BURST_WINDOW
+    return f"sim-burst:{account_id}:{start}", start
+
+
+def exhaust(account_id: str, behaviour: SimBehaviour, *, burst: bool = False) -> int:
+    """Spend the rest of the account's current hour (or 30-second burst window), as other
+    apps on the account would: every call answers 429 until it ends. Returns when it ends."""
+    hourly, burst_limit = _limits(behaviour)
+    if burst:
+        key, start = _burst(account_id)
+        cache.set(key, burst_limit, timeout=BURST_WINDOW)
+        return start + BURST_WINDOW
+    hour = behaviour.hourly_window_seconds or HOUR
+    key, start = _hour(account_id, hour)
+    cache.set(key, hourly, timeout=hour)
+    return start + hour
+
+
 def charge(
     account_id: str, behaviour: SimBehaviour, *, envelope_id: str = "", method: str = "GET"
 ) -> Verdict:
     """Count one call; a GET or PUT on an envelope also counts against that envelope."""
-    hourly = behaviour.hourly_limit or int(settings.SIMULATOR_HOURLY_LIMIT)
-    burst = behaviour.burst_limit or int(settings.SIMULATOR_BURST_LIMIT)
-    now = int(time.time())
-    hour_start, burst_start = now - now % HOUR, now - now % BURST_WINDOW
-    used = _count(f"sim-rate:{account_id}:{hour_start}", HOUR)
-    burst_used = _count(f"sim-burst:{account_id}:{burst_start}", BURST_WINDOW)
+    hourly, burst = _limits(behaviour)
+    hour = behaviour.hourly_window_seconds or HOUR
+    hour_key, hour_start = _hour(account_id, hour)
+    burst_key, burst_start = _burst(account_id)
+    used = _count(hour_key, hour)
+    burst_used = _count(burst_key, BURST_WINDOW)
     headers = {
         "X-RateLimit-Limit": str(hourly),
         "X-RateLimit-Remaining": str(max(hourly - used, 0)),
-        "X-RateLimit-Reset": str(hour_start + HOUR),
+        "X-RateLimit-Reset": str(hour_start + hour),
         "X-BurstLimit-Limit": str(burst),
         "X-BurstLimit-Remaining": str(max(burst - burst_used, 0)),
     }

@@ -81,6 +81,9 @@ class SimRecipient(models.Model):
     host_name = models.CharField(max_length=100, blank=True)
     host_email = models.CharField(max_length=100, blank=True)
     access_code = models.CharField(max_length=50, blank=True)
+    # DocuSign's identityVerification as sent (workflowId, inputOptions with the phone
+    # numbers the code may be texted to); empty: none.
+    identity_verification = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, default="created")
     tabs = models.JSONField(default=dict)  # DocuSign's tabs object, values filled at signing
     sent = models.DateTimeField(null=True, blank=True)
@@ -109,6 +112,23 @@ class SimSigningSession(models.Model):
         return f"signing session for {self.recipient}"
 
 
+class SimTextMessage(models.Model):
+    """A text message DocuSign would have sent (the phone authentication code): the outbox
+    tests and people read, in the admin or with simulator.control.text_messages()."""
+
+    session = models.ForeignKey(SimSigningSession, on_delete=models.CASCADE)
+    phone = models.CharField(max_length=30)  # +<countryCode> <number>
+    code = models.CharField(max_length=10)
+    body = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"to {self.phone}: {self.body}"
+
+
 class SimFault(models.Model):
     """The next `remaining` API requests (matching `operation` and `path_contains`) are delayed,
     then fail with `status` (≥ 400), lose their connection mid-answer, or go through."""
@@ -129,6 +149,10 @@ class SimFault(models.Model):
         help_text="Do the work, then close the connection half-way through the answer.",
     )
     created = models.DateTimeField(auto_now_add=True)
+    # When the last call that took this fault began, and for which envelope (a create's
+    # emailSubject): a benchmark can tell that a slow create is in flight, and whose.
+    taken_at = models.DateTimeField(null=True, blank=True)
+    taken_for = models.CharField(max_length=100, blank=True)
 
     def __str__(self) -> str:
         what = "dropped" if self.drop_connection else str(self.status)
@@ -165,6 +189,11 @@ class SimBehaviour(models.Model):
         default=429,
         choices=[(429, "429"), (400, "400 (as observed in production)")],
         help_text="HTTP status of HOURLY_APIINVOCATION_LIMIT_EXCEEDED.",
+    )
+    hourly_window_seconds = models.PositiveIntegerField(
+        default=3600,
+        help_text="How long the simulated 'hour' of the hourly limit lasts (shorten it to see "
+        "the limit reset, with X-RateLimit-Reset saying when, within a benchmark).",
     )
     burst_limit = models.PositiveIntegerField(
         null=True, blank=True, help_text="API calls per 30 s (blank: SIMULATOR_BURST_LIMIT)."

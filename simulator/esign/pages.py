@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
-from simulator.esign import documents, lifecycle
-from simulator.models import SimRecipient, SimSigningSession
+from simulator.esign import documents, identity, lifecycle
+from simulator.models import SimRecipient, SimSigningSession, SimTextMessage
 
 SESSION_TTL = timedelta(minutes=5)  # DocuSign's recipient view URLs expire after 5 minutes
 
@@ -42,6 +42,9 @@ def signing(request: HttpRequest, token: str) -> HttpResponse:
             return _return(session.return_url, "access_code_failed")
         request.session[code_key] = True
         return HttpResponseRedirect(request.path)
+    phone_key = f"simulator-phone-verified-{session.pk}"
+    if recipient.identity_verification and not request.session.get(phone_key):
+        return _phone_check(request, session, phone_key)
     if request.method == "POST":
         session.used = True
         session.save()
@@ -77,6 +80,39 @@ def signing(request: HttpRequest, token: str) -> HttpResponse:
                 (d, documents.document_text(d)) for d in envelope.documents.order_by("order")
             ],
             "fields": fields,
+        },
+    )
+
+
+def _phone_check(request: HttpRequest, session: SimSigningSession, done_key: str) -> HttpResponse:
+    """DocuSign's phone authentication, before anything is shown: the recipient picks one of
+    the sender's numbers, gets a code by text message (the outbox) and types it. A wrong code
+    ends the session (`id_check_failed`), as a wrong access code does."""
+    numbers = identity.phones(session.recipient)
+    sent = SimTextMessage.objects.filter(session=session).first()
+    error = ""
+    if request.method == "POST" and request.POST.get("action") == "send_code":
+        choice = str(request.POST.get("phone", "0"))
+        index = int(choice) if choice.isdigit() and int(choice) < len(numbers) else 0
+        sent = identity.send_code(session, numbers[index])
+    elif request.method == "POST" and request.POST.get("action") == "verify":
+        if sent is None:
+            error = "Ask for a code first."
+        elif identity.code_matches(session, str(request.POST.get("code", ""))):
+            request.session[done_key] = True
+            return HttpResponseRedirect(request.path)
+        else:
+            session.used = True
+            session.save()
+            return _return(session.return_url, "id_check_failed")
+    return render(
+        request,
+        "simulator/phone_code.html",
+        {
+            "recipient": session.recipient,
+            "numbers": [identity.masked(n) for n in numbers],
+            "sent_to": identity.masked(sent.phone) if sent else "",
+            "error": error,
         },
     )
 

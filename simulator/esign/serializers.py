@@ -103,6 +103,8 @@ def recipient_json(recipient: SimRecipient, *, include_tabs: bool = False) -> di
         )
     if recipient.access_code:
         data["accessCode"] = ""  # DocuSign never returns the code itself
+    if recipient.identity_verification:
+        data["identityVerification"] = recipient.identity_verification
     if recipient.role_name:
         data["roleName"] = recipient.role_name
     _add_dates(data, recipient, ["sent", "delivered", "signed", "declined"])

@@ -7,6 +7,11 @@ ENVELOPE = f"{API}/envelopes/<str:envelope_id>"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path(API, views.account, name="api-account"),
+    path(
+        f"{API}/identity_verification",
+        views.identity_verifications,
+        name="api-identity-verification",
+    ),
     path(f"{API}/envelopes", views.envelopes_collection, name="api-envelopes"),
     path(ENVELOPE, views.envelope_item, name="api-envelope"),
     path(f"{ENVELOPE}/recipients", views.recipients, name="api-recipients"),

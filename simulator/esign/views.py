@@ -10,7 +10,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from simulator.esign import documents, envelopes, lifecycle, serializers, status_changes, strict
+from simulator.esign import (
+    documents,
+    envelopes,
+    identity,
+    lifecycle,
+    serializers,
+    status_changes,
+    strict,
+)
 from simulator.esign.api import api_view
 from simulator.esign.status_changes import include_param, int_param
 from simulator.esign.wire import ApiError, json_body, now_iso
@@ -43,6 +51,14 @@ def account(request: HttpRequest, *, account: SimAccount, user: SimUser) -> Http
     return JsonResponse(
         {"accountIdGuid": account.account_id, "accountName": account.name, "currentPlanId": "sim"}
     )
+
+
+@api_view
+def identity_verifications(
+    request: HttpRequest, *, account: SimAccount, user: SimUser
+) -> HttpResponse:
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/accounts/identityverifications/list/
+    return JsonResponse(identity.workflows_json(account))
 
 
 @api_view

@@ -16,6 +16,22 @@
   showChosenSource();
 
   const list = document.getElementById("recipients");
+  // Per recipient: show the access code or phone input only for the check chosen.
+  function showChosenAuthentication(row) {
+    const chosen = row.querySelector("select[name$='-authentication']");
+    if (!chosen) { return; }
+    row.querySelectorAll(".auth").forEach(function (part) {
+      const typed = part.querySelector("input") && part.querySelector("input").value;
+      part.hidden = !(part.classList.contains("auth-" + chosen.value) ||
+        (chosen.value === "" && typed));
+    });
+  }
+  list.querySelectorAll(".recipient").forEach(showChosenAuthentication);
+  list.addEventListener("change", function (event) {
+    if (event.target.name && event.target.name.endsWith("-authentication")) {
+      showChosenAuthentication(event.target.closest(".recipient"));
+    }
+  });
   const total = document.getElementById("id_r-TOTAL_FORMS");
   function renumber(row, index) {
     row.querySelectorAll("input, select, label").forEach(function (el) {
@@ -35,10 +51,14 @@
     renumber(copy, index);
     copy.querySelectorAll("input, select").forEach(function (el) {
       if (el.type === "checkbox") { el.checked = false; }
+      else if (el.name.endsWith("signer_user") || el.name.endsWith("authentication")) {
+        el.selectedIndex = 0;
+      }
       else if (el.name.endsWith("routing_order")) { el.value = String(rows.length + 1); }
       else if (el.tagName === "INPUT") { el.value = ""; }
     });
     list.appendChild(copy);
+    showChosenAuthentication(copy);
     total.value = String(index + 1);
     copy.querySelector("input").focus();
   });

@@ -189,6 +189,34 @@ def test_docusigns_remaining_count_includes_other_apps_and_is_respected(settings
 
 
 @pytest.mark.django_db
+def test_docusigns_count_is_forgotten_at_the_reset_it_announced(settings, monkeypatch):
+    settings.DOCUSIGN_HOURLY_LIMIT = 3000
+    settings.DOCUSIGN_INTERACTIVE_RESERVE = 0.1
+    hour = int(time.time()) // 3600 * 3600
+    clock = [hour + 60.0]  # one minute into the hour
+    monkeypatch.setattr("connections.budget.time.time", lambda: clock[0])
+    with responses.RequestsMock() as mock:
+        # DocuSign: 5 left, back in full in 2 minutes (its hour need not be ours).
+        mock.get(
+            f"{BASE}/envelopes",
+            json={},
+            headers={"X-RateLimit-Remaining": "5", "X-RateLimit-Reset": str(hour + 180)},
+        )
+        client, _ = make_client(SharedBudget(ACCOUNT))
+        client.get_json("/envelopes")
+        with pytest.raises(RateLimited) as caught:  # 5 left is inside the reserve
+            client.get_json("/envelopes")
+        assert caught.value.retry_at == hour + 180  # DocuSign's reset, not the top of the hour
+        clock[0] = hour + 181.0  # same hour by our clock, past DocuSign's reset
+        client.get_json("/envelopes")
+        assert len(mock.calls) == 2
+        state = SharedBudget(ACCOUNT).state(now=clock[0])
+        assert state is not None
+        assert state.docusign_remaining is None  # its hour is over
+        assert state.hourly_remaining == 3000 - 2
+
+
+@pytest.mark.django_db
 def test_an_hourly_429_stops_every_process_until_the_reset(settings):
     reset = int(time.time()) + 900
     with responses.RequestsMock() as mock:

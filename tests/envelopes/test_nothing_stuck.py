@@ -73,7 +73,7 @@ def test_our_database_failing_mid_send_puts_the_envelope_back_for_the_retry(
     monkeypatch.setattr(tasks.send_envelope, "delay", lambda *a: None)
     envelope = queue_one(simulator_connection, sender)
 
-    def lost_database(envelope):
+    def lost_database(envelope, **options):
         raise OperationalError("terminating connection due to administrator command")
 
     monkeypatch.setattr(sending, "build_definition", lost_database)

@@ -88,8 +88,22 @@ def test_calls_budget_mints_and_latency_come_from_api_call_rows(client, metrics_
     assert value(s, f"{hist}_bucket", **ok, le="0.5") == 3
     assert value(s, f"{hist}_count", **ok) == 3
     assert value(s, f"{hist}_sum", **ok) == pytest.approx(0.36)
-    # Six calls in the last hour against this account's 1000.
-    assert value(s, "countersign_docusign_budget_remaining", account=acme.account_id) == 994
+    # ApiCall rows are history: the budget is what the shared budget says (nothing spent).
+    assert value(s, "countersign_docusign_budget_remaining", account=acme.account_id) == 1000
+
+
+def test_the_budget_metrics_come_from_the_shared_budget(client, metrics_on, settings):
+    from connections.budget import SharedBudget
+
+    settings.DOCUSIGN_HOURLY_LIMIT = 1000
+    settings.DOCUSIGN_BURST_LIMIT = 50
+    settings.DOCUSIGN_INTERACTIVE_RESERVE = 0.0
+    acme = ConnectionFactory(name="Acme")
+    for _ in range(4):
+        SharedBudget(acme.account_id).acquire()
+    s = scrape(client)
+    assert value(s, "countersign_docusign_budget_remaining", account=acme.account_id) == 996
+    assert value(s, "countersign_docusign_burst_remaining", account=acme.account_id) == 46
 
 
 def test_envelopes_stuck_rows_and_connect_traffic(client, metrics_on):
@@ -118,7 +132,7 @@ def test_envelopes_stuck_rows_and_connect_traffic(client, metrics_on):
 
     event(1, processed=True, deliveries=3)
     event(2, processed=False, age=timedelta(minutes=10))
-    event(3, processed=False, age=timedelta(seconds=30))
+    event(3, processed=False, age=timedelta(seconds=5))  # a drain may be on it still
 
     s = scrape(client)
     assert value(s, "countersign_envelopes", connection="Acme", status="sent") == 2

@@ -1,5 +1,6 @@
 """The System status page: the readiness checks and, per connection, its traffic."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -76,10 +77,34 @@ def test_it_shows_checks_budget_calls_waiting_stuck_and_connect(staff_client, se
         assert f'<th scope="row">{check}</th>' in page
     statuses = {s.connection.name: s for s in response.context["connections"]}
     acme_status = statuses["Acme"]
-    assert acme_status.budget_left == 96
+    # The budget is what the shared budget says (nothing spent from it here), not 100
+    # minus the four ApiCall rows: those are history.
+    assert acme_status.shared.hourly_remaining == 100
+    assert acme_status.budget.calls_last_hour == 4
     assert acme_status.calls_by_kind == [("POST /envelopes", 3), ("GET /envelopes/{envelopeId}", 1)]
     assert (acme_status.waiting, acme_status.stuck) == (2, 1)
     assert acme_status.oldest_unprocessed_at == acme_status.last_connect_at
-    assert "96 of 100" in page
+    assert "100 of 100, back in full at" in page
     assert "<code>POST /envelopes</code> 3" in page
     assert "7\xa0minutes ago" in page
+
+
+def test_the_budget_shown_is_the_shared_budget_every_worker_paces_by(staff_client, settings):
+    from connections.budget import SharedBudget
+
+    settings.DOCUSIGN_HOURLY_LIMIT = 100
+    settings.DOCUSIGN_BURST_LIMIT = 20
+    settings.DOCUSIGN_INTERACTIVE_RESERVE = 0.0
+    acme = ConnectionFactory(name="Acme")
+    budget = SharedBudget(acme.account_id)
+    for _ in range(7):  # seven calls taken by workers (their ApiCall rows are elsewhere)
+        budget.acquire()
+
+    page = staff_client.get("/ops/status/").content.decode()
+    assert "93 of 100, back in full at" in page
+    assert "13 of 20 left" in page  # the current burst window
+
+    budget.block(time.time() + 600)  # DocuSign refused a call: everyone waits
+    page = staff_client.get("/ops/status/").content.decode()
+    assert "0 of 100" in page
+    assert "every process waits until" in page

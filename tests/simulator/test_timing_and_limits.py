@@ -155,6 +155,7 @@ def test_staff_switch_behaviour_in_the_admin(client, superuser, api):
         "search_lag_seconds": "0",
         "hourly_limit": "",
         "hourly_limit_status": "429",
+        "hourly_window_seconds": "3600",
         "burst_limit": "1",
         "envelope_poll_burst_limit": "",
         "envelope_poll_hourly_limit": "",
@@ -217,3 +218,34 @@ def test_a_short_lived_token_dies_over_http(http_api):
     assert http_api("GET", "").status_code == 200
     SimAccessToken.objects.update(expires_at=timezone.now())
     assert http_api("GET", "").status_code == 401
+
+
+def test_other_apps_can_exhaust_the_hourly_limit_of_a_short_hour(api, world):
+    control.configure(hourly_window_seconds=60)
+    assert api("GET", "").status_code == 200
+    ends = control.exhaust_limit(world.account.account_id)
+    refused = api("GET", "")
+    assert refused.status_code == 429
+    assert refused.json()["errorCode"] == "HOURLY_APIINVOCATION_LIMIT_EXCEEDED"
+    assert refused["X-RateLimit-Remaining"] == "0"
+    assert int(refused["X-RateLimit-Reset"]) == ends  # the end of the short hour
+    assert time.time() < ends <= time.time() + 60
+
+
+def test_other_apps_can_exhaust_the_burst_window(api, world):
+    ends = control.exhaust_limit(world.account.account_id, burst=True)
+    refused = api("GET", "")
+    assert refused.status_code == 429
+    assert refused.json()["errorCode"] == "BURST_APIINVOCATION_LIMIT_EXCEEDED"
+    assert refused["X-BurstLimit-Remaining"] == "0"
+    assert int(refused["X-RateLimit-Remaining"]) > 0  # the hour is not spent
+    assert time.time() < ends <= time.time() + 30
+
+
+def test_a_taken_fault_says_when_and_for_which_envelope(api):
+    fault = control.slow_creates(seconds=0.01)
+    assert control.fault_taken(fault) is None  # no create has started yet
+    api("POST", "/envelopes", definition())
+    taken = control.fault_taken(fault)
+    assert taken is not None
+    assert taken.taken_for == definition()["emailSubject"]

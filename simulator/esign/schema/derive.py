@@ -29,6 +29,7 @@ DEFAULT_SPEC = Path(
 # The operations the simulator serves (operationIds in DocuSign's spec).
 SIMULATED = (
     "Accounts_GetAccount",
+    "AccountIdentityVerification_GetAccountIdentityVerification",
     "Envelopes_PostEnvelopes",
     "Envelopes_GetEnvelopes",
     "Envelopes_GetEnvelope",
