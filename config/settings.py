@@ -327,6 +327,9 @@ if DOCUSIGN_SIMULATOR:
     DOCUSIGN_ALLOWED_API_HOSTS += [urlsplit(SITE_URL).hostname or "", "127.0.0.1", "localhost"]
 # Simulator only: remote recipients sign by themselves after this many seconds (0: never).
 SIMULATOR_AUTO_SIGN_SECONDS = env.int("SIMULATOR_AUTO_SIGN_SECONDS", default=0)
+# Bulk send: copies start becoming envelopes this long after a send, at this rate.
+SIMULATOR_BULK_START_SECONDS = env.float("SIMULATOR_BULK_START_SECONDS", default=1.0)
+SIMULATOR_BULK_COPIES_PER_SECOND = env.float("SIMULATOR_BULK_COPIES_PER_SECOND", default=100.0)
 SIMULATOR_HOURLY_LIMIT = env.int("SIMULATOR_HOURLY_LIMIT", default=3000)
 SIMULATOR_BURST_LIMIT = env.int("SIMULATOR_BURST_LIMIT", default=200)  # per 30 s (demo)
 # DocuSign's official eSignature OpenAPI spec: the tests check the simulator against it (the
@@ -447,3 +450,6 @@ if SENTRY_DSN:
         environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
         release=env.str("SENTRY_RELEASE", default=""),
     )
+
+# Bulk send: how often a submitted batch's progress is read from DocuSign (2 calls a round).
+ENVELOPES_BULK_TRACK_SECONDS = env.float("ENVELOPES_BULK_TRACK_SECONDS", default=10.0)

@@ -50,6 +50,7 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
     fieldsets = [
         (None, {"fields": ["setup_wizard", "name", "environment", "is_default"]}),
         ("Who may send with it", {"fields": ["team", "allowed_groups"]}),
+        ("Envelopes listed", {"fields": ["list_outside_envelopes"]}),
         (
             "DocuSign app and user",
             {"fields": ["integration_key", "user_id", "user_email", "account_id", "base_uri"]},

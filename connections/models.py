@@ -165,6 +165,11 @@ class Connection(models.Model):
     )
     connect_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     connect_hmac_secrets = EncryptedTextField(blank=True)
+    list_outside_envelopes = models.BooleanField(
+        default=False,
+        help_text="Also list envelopes this DocuSign account sent outside Countersign (found "
+        "by the usual status polling; read-only here, except void and download).",
+    )
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error_code = models.CharField(max_length=100, blank=True, editable=False)
     last_error_detail = models.TextField(blank=True, editable=False)

@@ -24,11 +24,14 @@ def wanted() -> bool:
 
 
 def tick() -> list[int]:
-    """One beat: start the due polls (inline, as tasks run without a broker)."""
+    """One beat: start the due polls and bulk send steps (inline, as tasks run without a
+    broker)."""
+    from envelopes.bulk import advance_due_batches
     from envelopes.tasks import poll_due_connections
 
     close_old_connections()
     try:
+        advance_due_batches()
         return poll_due_connections()
     finally:
         close_old_connections()

@@ -29,7 +29,7 @@ def show_failure(envelope: Envelope, *, kind: str, what: str, error: DocuSignErr
 
 def tell_sender(envelope: Envelope, *, what: str) -> None:
     """Email the sender (they may have left the page); a mail failure is logged, not raised."""
-    email = envelope.sender.email
+    email = envelope.sender.email if envelope.sender is not None else ""
     if not email:
         return
     link = settings.SITE_URL + reverse("envelopes:detail", args=[envelope.pk])

@@ -58,3 +58,17 @@ def render_document(template: DocumentTemplate, data: dict[str, Any]) -> str:
         '<!doctype html><html><head><meta charset="utf-8">'
         f"<title>{escape(template.name)}</title></head><body>{body}</body></html>"
     )
+
+
+def render_with(template: DocumentTemplate, values: dict[str, Any]) -> str:
+    """The template rendered with `values` as given (safe strings stay unescaped), as a
+    complete HTML page: bulk send puts each field's anchor where its value will go."""
+    try:
+        compiled = _ENGINE.from_string(template.body)
+    except TemplateSyntaxError as exc:
+        raise ValidationError(f"The document template does not parse: {exc}") from None
+    return (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        f"<title>{escape(template.name)}</title></head><body>{compiled.render(Context(values))}"
+        "</body></html>"
+    )

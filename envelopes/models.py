@@ -52,11 +52,15 @@ class Envelope(models.Model):
         DECLINED = "declined", "Declined"
         VOIDED = "voided", "Voided"
         FAILED = "failed", "Failed"
+        # One row of a bulk send, before DocuSign has made its envelope (envelopes.bulk).
+        BATCHED = "batched", "Queued in a bulk send"
 
     class Source(models.TextChoices):
         UPLOADS = "uploads", "Uploaded documents"
         TEMPLATE = "template", "DocuSign template"
         GENERATED = "generated", "Generated document"
+        # Sent from DocuSign itself or another app; listed when the connection asks for it.
+        OUTSIDE = "outside", "Sent outside Countersign"
 
     # The usual path, in order; DECLINED and VOIDED may end it at any step before the end.
     PROGRESS = (
@@ -77,7 +81,12 @@ class Envelope(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="envelopes")
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="envelopes"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="envelopes",
+        help_text="Blank for an envelope sent outside Countersign.",
     )
     subject = models.CharField(max_length=100)
     message = models.TextField(blank=True, max_length=10000)
@@ -117,6 +126,14 @@ class Envelope(models.Model):
     reminder_frequency_days = models.PositiveSmallIntegerField(default=0)
     expire_after_days = models.PositiveSmallIntegerField(default=120)
     expire_warn_days = models.PositiveSmallIntegerField(default=0)
+    bulk_batch = models.ForeignKey(
+        "envelopes.BulkBatch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="envelopes",
+    )
+    bulk_row = models.PositiveIntegerField(null=True, blank=True, help_text="The CSV's line.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -145,6 +162,11 @@ class Envelope(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def is_outside(self) -> bool:
+        """Sent outside Countersign: read-only here, except void and download."""
+        return self.source == self.Source.OUTSIDE
 
     @property
     def not_yet_at_docusign(self) -> bool:
@@ -419,3 +441,18 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection} synced until {self.synced_until:%Y-%m-%d %H:%M}"
+
+
+from envelopes.bulk_models import BulkBatch  # noqa: E402  (Django finds models here)
+
+__all__ = [
+    "BulkBatch",
+    "ConnectEvent",
+    "Document",
+    "DocumentTemplate",
+    "Envelope",
+    "EnvelopeEvent",
+    "Recipient",
+    "SignedDocument",
+    "SyncCursor",
+]

@@ -514,6 +514,7 @@ def template_roles(
         roles = [
             {
                 "roleName": s.get("roleName", ""),
+                "recipientId": str(s.get("recipientId") or ""),
                 "routingOrder": int(s.get("routingOrder") or 1),
                 "textTabs": [t.get("tabLabel") for t in (s.get("tabs") or {}).get("textTabs", [])],
             }
@@ -553,6 +554,8 @@ def sending_url(*, envelope: Envelope, return_url: str) -> str:
     """DocuSign's sending view for a draft: place fields, then send."""
     if envelope.status != Envelope.Status.CREATED:
         raise ValidationError("Only drafts at DocuSign can be prepared in the sending view.")
+    if envelope.is_outside:
+        raise ValidationError("This draft was made outside Countersign: prepare it at DocuSign.")
     return esignature.sender_view(
         get_client(envelope.connection), envelope.docusign_envelope_id, return_url=return_url
     )
@@ -561,6 +564,8 @@ def sending_url(*, envelope: Envelope, return_url: str) -> str:
 def send_draft(*, envelope: Envelope) -> None:
     if envelope.status != Envelope.Status.CREATED:
         raise ValidationError("This envelope is not a draft.")
+    if envelope.is_outside:
+        raise ValidationError("This draft was made outside Countersign: send it from DocuSign.")
     esignature.send_draft(get_client(envelope.connection), envelope.docusign_envelope_id)
     envelope.status, envelope.sent_at = Envelope.Status.SENT, timezone.now()
     envelope.save()

@@ -25,7 +25,7 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     grace = timedelta(seconds=settings.ENVELOPES_QUEUED_GRACE_SECONDS)
-    counts = {"queued": 0, "claims": 0, "voids": 0, "changes": 0, "connect": 0}
+    counts = {"queued": 0, "claims": 0, "voids": 0, "changes": 0, "connect": 0, "bulk": 0}
 
     # Claims whose lease ran out: the worker died (SIGKILL, lost database) mid-send.
     dispatched = set()
@@ -79,6 +79,11 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
 
         if request_drain(connection_id):
             counts["connect"] += 1
+    from envelopes.bulk import due_batches, start_bulk_send
+
+    for batch_id in due_batches(now):  # bulk sends whose task or worker was lost
+        start_bulk_send(batch_id)
+        counts["bulk"] += 1
     return counts
 
 

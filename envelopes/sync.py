@@ -16,6 +16,7 @@ from django.utils import timezone
 from connections.docusign.client import DocuSignClient
 from connections.models import Connection
 from envelopes.models import Envelope, EnvelopeEvent, SyncCursor
+from envelopes.outside import list_outside_envelope, since_for_listing
 from envelopes.tracking import apply_envelope_summary
 
 OVERLAP = timedelta(minutes=5)
@@ -48,6 +49,9 @@ def poll_connection(
     now = now or timezone.now()
     watched = Envelope.objects.filter(connection=connection, status__in=Envelope.OPEN_AT_DOCUSIGN)
     earliest = watched.aggregate(first=Min("created_at"))["first"]
+    outside = connection.list_outside_envelopes
+    if earliest is None and outside:
+        earliest = since_for_listing(connection)
     if earliest is None:
         return PollResult(calls=0, applied=0)  # nothing can change: no call at all
     cursor, _ = SyncCursor.objects.get_or_create(
@@ -61,7 +65,8 @@ def poll_connection(
             "/envelopes",
             params={
                 "from_date": since.isoformat(),
-                "include": "recipients",
+                # Custom fields tell our envelopes from those sent outside Countersign.
+                "include": "recipients,custom_fields" if outside else "recipients",
                 "start_position": str(start),
                 "count": str(page_size),
             },
@@ -75,8 +80,9 @@ def poll_connection(
         }
         for summary in found:
             envelope = local.get(str(summary.get("envelopeId", "")).lower())
-            if envelope is not None and apply_envelope_summary(
-                envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN
+            if (envelope is None and outside and list_outside_envelope(connection, summary)) or (
+                envelope is not None
+                and apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
             ):
                 applied += 1
         start += len(found)

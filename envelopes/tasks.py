@@ -127,6 +127,7 @@ def poll_connection(self: Any, connection_id: int) -> int:
 @shared_task
 def poll_due_connections() -> list[int]:
     """Every minute (beat): start a poll for each ready connection whose interval is up."""
+    from django.db.models import Q
     from django.utils import timezone
 
     from connections.models import Connection
@@ -137,7 +138,7 @@ def poll_due_connections() -> list[int]:
     due = [
         c.pk
         for c in Connection.objects.filter(
-            envelopes__status__in=Envelope.OPEN_AT_DOCUSIGN
+            Q(envelopes__status__in=Envelope.OPEN_AT_DOCUSIGN) | Q(list_outside_envelopes=True)
         ).distinct()
         if c.is_ready and is_due(c, now)
     ]
@@ -201,3 +202,6 @@ def learn_corrections(self: Any, envelope_id: str) -> int:
     except DocuSignError as exc:
         _retry_later(self, exc, backoff=5)
         return 0
+
+
+from envelopes import bulk_tasks  # noqa: E402, F401  (registers the bulk send task)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from envelopes import connection_views, correction_views, preview_views, views
+from envelopes import bulk_views, connection_views, correction_views, preview_views, views
 from envelopes.webhooks import ConnectWebhookView
 
 app_name = "envelopes"
@@ -10,6 +10,10 @@ urlpatterns = [
     path("connect/<str:token>/", ConnectWebhookView.as_view(), name="connect"),
     path("connections/<int:pk>/", connection_views.connection_detail, name="connection"),
     path("new/", views.compose, name="compose"),
+    path("bulk/", bulk_views.bulk_new, name="bulk-new"),
+    path("bulk/example.csv", bulk_views.bulk_example, name="bulk-example"),
+    path("bulk/<uuid:pk>/", bulk_views.bulk_detail, name="bulk-detail"),
+    path("bulk/<uuid:pk>/progress/", bulk_views.bulk_progress, name="bulk-progress"),
     path("new/template-fields/", views.template_fields, name="template-fields"),
     path("new/document-fields/", views.document_fields, name="document-fields"),
     path("new/template-preview/", preview_views.template_preview, name="template-preview"),

@@ -144,3 +144,35 @@ def change_template(template_id: str, **changes: Any) -> SimTemplate:
         setattr(template, name, value)
     template.save()  # `modified` (lastModified) is now
     return template
+
+
+def create_outside_envelope(
+    *, account_id: str, subject: str, signer_name: str, signer_email: str
+) -> str:
+    """An envelope sent from DocuSign itself (not through Countersign): no countersign_id.
+    Returns its envelopeId."""
+    import base64
+
+    from simulator.esign.envelopes import create_envelope
+
+    account = SimAccount.objects.get(account_id=account_id)
+    envelope = create_envelope(
+        account=account,
+        sender=account.users.first(),  # type: ignore[arg-type]
+        body={
+            "status": "sent",
+            "emailSubject": subject,
+            "documents": [
+                {
+                    "documentId": "1",
+                    "name": "Sent from DocuSign",
+                    "fileExtension": "txt",
+                    "documentBase64": base64.b64encode(b"Sent outside Countersign.").decode(),
+                }
+            ],
+            "recipients": {
+                "signers": [{"recipientId": "1", "name": signer_name, "email": signer_email}]
+            },
+        },
+    )
+    return envelope.envelope_id

@@ -129,6 +129,11 @@ class SimAccessToken(models.Model):
         return timezone.now() >= self.expires_at
 
 
+from simulator.esign.bulk_models import (  # noqa: E402
+    SimBulkBatch,
+    SimBulkEnvelope,
+    SimBulkList,
+)
 from simulator.esign.models import (  # noqa: E402  (Django finds models here)
     SimBehaviour,
     SimConnectConfig,
@@ -148,6 +153,9 @@ __all__ = [
     "SimAccount",
     "SimApp",
     "SimBehaviour",
+    "SimBulkBatch",
+    "SimBulkEnvelope",
+    "SimBulkList",
     "SimConnectConfig",
     "SimConnectDelivery",
     "SimConsent",

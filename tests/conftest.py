@@ -35,8 +35,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     try:
         return (yield)
     finally:
+        from simulator.esign.bulk_queue import stop_workers
         from simulator.esign.connect import stop_deliveries
 
+        stop_workers()
         stop_deliveries()
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from simulator import control
-from simulator.esign import lifecycle, limits, strict
+from simulator.esign import bulk_queue, lifecycle, limits, strict
 from simulator.esign.wire import ApiError
 from simulator.models import SimAccount, SimBehaviour, SimFault
 from simulator.oauth.services import user_for_token
@@ -127,6 +127,7 @@ def _answer(
             "The specified User is not a member of the specified Account.",
         )
     lifecycle.auto_sign_due(account.pk, after_seconds=settings.SIMULATOR_AUTO_SIGN_SECONDS)
+    bulk_queue.process_due(account)  # bulk copies whose worker thread is gone
     verdict = limits.charge(
         account.account_id,
         behaviour,

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from simulator.esign import correct, pages, views
+from simulator.esign import bulk, correct, pages, views
 
 API = "restapi/v2.1/accounts/<str:account_id>"
 ENVELOPE = f"{API}/envelopes/<str:envelope_id>"
@@ -43,6 +43,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         f"{API}/templates/<str:template_id>/documents/<str:document_id>/tabs",
         views.template_document_tabs,
         name="api-template-document-tabs",
+    ),
+    path(f"{API}/bulk_send_lists", bulk.lists, name="api-bulk-lists"),
+    path(f"{API}/bulk_send_lists/<str:bulk_send_list_id>", bulk.list_item, name="api-bulk-list"),
+    path(f"{API}/bulk_send_lists/<str:bulk_send_list_id>/send", bulk.send, name="api-bulk-send"),
+    path(f"{API}/bulk_send_batch", bulk.batches, name="api-bulk-batches"),
+    path(f"{API}/bulk_send_batch/<str:bulk_send_batch_id>", bulk.batch_item, name="api-bulk-batch"),
+    path(
+        f"{API}/bulk_send_batch/<str:bulk_send_batch_id>/envelopes",
+        bulk.batch_envelopes,
+        name="api-bulk-batch-envelopes",
     ),
     # Everything else under restapi/: a JSON error naming DocuSign's operation, never HTML.
     re_path(r"^restapi/(?P<rest>.*)$", views.not_simulated, name="api-not-simulated"),

@@ -6,8 +6,8 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('simulator', '0009_merge_0007_bulk_send_0008_phone_authentication'),
         ('simulator', '0009_merge_0007_document_tabs_0008_phone_authentication'),
-        ('simulator', '0009_merge_20261130_1934'),
     ]
 
     operations = [

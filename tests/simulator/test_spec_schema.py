@@ -1,6 +1,8 @@
 """The compact schema the simulator enforces is exactly what derive.py makes of DocuSign's
 spec, and covers every operation the simulator's URLs serve."""
 
+import re
+
 import pytest
 from django.urls import get_resolver
 
@@ -26,10 +28,12 @@ def test_every_simulated_operation_has_a_url():
     ]
     for op in strict._schema()["operations"].values():
         tail = op["path"].split("{accountId}", 1)[1]
-        tail = tail.replace("{envelopeId}", "<str:envelope_id>")
-        tail = tail.replace("{templateId}", "<str:template_id>")
-        tail = tail.replace("{recipientId}", "<str:recipient_id>")
-        tail = tail.replace("{documentId}", "<str:document_id>")
+        # {envelopeId} → <str:envelope_id>, {bulkSendBatchId} → <str:bulk_send_batch_id>, …
+        tail = re.sub(
+            r"\{(\w+)\}",
+            lambda m: "<str:" + re.sub(r"(?<!^)([A-Z])", r"_\1", m.group(1)).lower() + ">",
+            tail,
+        )
         assert any(p.endswith(f"accounts/<str:account_id>{tail}") for p in patterns), op["path"]
 
 

@@ -51,6 +51,13 @@ SIMULATED = (
     "Tabs_GetTemplateDocumentTabs",
     "Tabs_GetDocumentTabs",
     "Tabs_PutDocumentTabs",
+    "BulkSendV2CRUD_GetBulkSendLists",
+    "BulkSendV2CRUD_PostBulkSendList",
+    "BulkSendV2CRUD_GetBulkSendList",
+    "BulkSendV2Send_PostBulkSendRequest",
+    "BulkSendV2Batch_GetBulkSendBatches",
+    "BulkSendV2Batch_GetBulkSendBatchStatus",
+    "BulkSendV2Envelopes_GetBulkSendBatchEnvelopes",
 )
 # Schema keywords that matter for validation; descriptions and x-ds-* are dropped.
 _KEEP = {"type", "properties", "items", "$ref", "additionalProperties", "enum"}

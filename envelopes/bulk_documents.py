@@ -1,0 +1,95 @@
+"""The draft envelope a bulk send copies: placeholder recipients, and for a generated
+document, its per-row fields as locked text tabs (the only per-copy values Bulk Send fills).
+
+Reference: https://developers.docusign.com/docs/esign-rest-api/esign101/concepts/envelopes/bulk-send/
+"""
+
+import base64
+from typing import Any
+
+from django.utils.html import format_html
+
+from envelopes.bulk_models import BulkBatch
+from envelopes.definitions import CUSTOM_FIELD, anchor_tabs
+from envelopes.generation import render_with
+
+PLACEHOLDER_EMAIL = "bulk-recipient@example.com"
+
+
+def field_anchor(name: str) -> str:
+    return f"[[cs:{name}]]"
+
+
+def draft_definition(batch: BulkBatch, batch_field: str) -> dict[str, Any]:
+    """A draft (status `created`) with one placeholder per role. `countersign_id` is empty
+    here and set per copy; `batch_field` carries the batch's id, to find a lost draft."""
+    definition: dict[str, Any] = {
+        "emailSubject": batch.subject,
+        "status": "created",
+        "customFields": {
+            "textCustomFields": [
+                {"name": CUSTOM_FIELD, "value": "", "show": "false", "required": "false"},
+                {"name": batch_field, "value": str(batch.pk), "show": "false", "required": "false"},
+            ]
+        },
+    }
+    if batch.message:
+        definition["emailBlurb"] = batch.message
+    if batch.source == BulkBatch.Source.TEMPLATE:
+        definition["templateId"] = batch.docusign_template_id
+        definition["templateRoles"] = [
+            {
+                "roleName": r["role"],
+                "name": f"Bulk recipient::{r['role']}",
+                "email": PLACEHOLDER_EMAIL,
+            }
+            for r in batch.roles
+        ]
+        return definition
+    template = batch.document_template
+    if template is None:
+        raise ValueError(f"Bulk batch {batch.pk} has lost its document template.")
+    # The field's anchor is written in white: the tab DocuSign places on it shows the value.
+    html = render_with(
+        template,
+        {
+            str(f["name"]): format_html(
+                '<span style="color:#ffffff">{}</span>', field_anchor(str(f["name"]))
+            )
+            for f in template.fields
+        },
+    )
+    definition["documents"] = [
+        {
+            "documentId": "1",
+            "name": template.name,
+            "fileExtension": "html",
+            "documentBase64": base64.b64encode(html.encode()).decode(),
+        }
+    ]
+    signers = []
+    for number, role in enumerate(batch.roles, start=1):
+        tabs: dict[str, Any] = anchor_tabs(number)
+        if number == 1:
+            tabs["textTabs"] = [
+                {
+                    "tabLabel": str(f["name"]),
+                    "anchorString": field_anchor(str(f["name"])),
+                    "anchorIgnoreIfNotPresent": "true",
+                    "locked": "true",
+                    "value": "",
+                }
+                for f in template.fields
+            ]
+        signers.append(
+            {
+                "recipientId": str(role["recipient_id"]),
+                "routingOrder": str(role["routing_order"]),
+                "roleName": role["role"],
+                "name": f"Bulk recipient::{role['role']}",
+                "email": PLACEHOLDER_EMAIL,
+                "tabs": tabs,
+            }
+        )
+    definition["recipients"] = {"signers": signers}
+    return definition
