@@ -46,6 +46,11 @@ def resubmit_envelope(
     if not subject.strip():
         raise ValidationError("Give the envelope a subject (it is the email's subject).")
     check_can_send(envelope.connection)
+    if envelope.sender is None:
+        raise ValidationError(
+            "This envelope was not sent from Countersign: edit and send it at DocuSign.",
+            code="not_ours",
+        )
     recipients, signers = checked_recipients(
         envelope.sender, recipients, from_template=bool(envelope.docusign_template_id)
     )
