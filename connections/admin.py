@@ -56,6 +56,17 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
             {"fields": ["integration_key", "user_id", "user_email", "account_id", "base_uri"]},
         ),
         (
+            "Reminders and expiration of new envelopes",
+            {
+                "fields": [
+                    "reminder_delay_days",
+                    "reminder_frequency_days",
+                    "expire_after_days",
+                    "expire_warn_days",
+                ]
+            },
+        ),
+        (
             "RSA keypair",
             {
                 "fields": [

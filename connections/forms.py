@@ -66,6 +66,10 @@ class ConnectionAdminForm(forms.ModelForm[Connection]):
             "base_uri",
             "uses_admin_consent",
             "is_default",
+            "reminder_delay_days",
+            "reminder_frequency_days",
+            "expire_after_days",
+            "expire_warn_days",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

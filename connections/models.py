@@ -13,6 +13,7 @@ from django.db.models import Q
 from connections import keys
 from connections.docusign.hosts import BaseUriError, normalize_base_uri
 from connections.fields import EncryptedTextField
+from connections.schedules import Schedule, check_schedule
 from ops.request_id import current_request_id
 
 
@@ -138,6 +139,30 @@ class Connection(models.Model):
     # its SHA-256, which is all a database dump reveals), and the HMAC keys (one per line;
     # several during a rotation) that sign its messages.
     connect_token = EncryptedTextField(default=_connect_token, editable=False)
+    # Reminders and expiration for new envelopes (each envelope can change its own; see
+    # envelopes/notifications.py for the rules).
+    reminder_delay_days = models.PositiveSmallIntegerField(
+        "first reminder after (days)",
+        null=True,
+        blank=True,
+        help_text="Days after sending until DocuSign reminds a recipient who has not acted. "
+        "Blank: no reminders.",
+    )
+    reminder_frequency_days = models.PositiveSmallIntegerField(
+        "repeat reminders every (days)",
+        default=0,
+        help_text="Days between later reminders; 0: only the first reminder.",
+    )
+    expire_after_days = models.PositiveSmallIntegerField(
+        "expire after (days)",
+        default=120,
+        help_text="Days after sending until an unfinished envelope expires (voided), 1-999.",
+    )
+    expire_warn_days = models.PositiveSmallIntegerField(
+        "warn before expiry (days)",
+        default=0,
+        help_text="Days before expiry to warn recipients; 0: no warning.",
+    )
     connect_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     connect_hmac_secrets = EncryptedTextField(blank=True)
     list_outside_envelopes = models.BooleanField(
@@ -211,6 +236,7 @@ class Connection(models.Model):
                 )
             except BaseUriError as exc:
                 raise ValidationError({"base_uri": str(exc)}) from None
+        check_schedule(Schedule.of(self))  # the defaults new envelopes get
 
     def set_private_key(self, pem: str) -> None:
         """Store a validated key (canonical PKCS#8) and its fingerprint."""

@@ -9,6 +9,7 @@ from typing import Any
 from envelopes import template_tabs
 from envelopes.generation import render_document
 from envelopes.models import Envelope, Recipient
+from envelopes.notifications import Schedule
 from envelopes.recipient_auth import identity_verification
 
 # The local UUID travels with the envelope, so a retried send can find what it created.
@@ -111,6 +112,7 @@ def build_definition(envelope: Envelope, *, phone_workflow_id: str = "") -> dict
     }
     if envelope.message:
         definition["emailBlurb"] = envelope.message
+    definition["notification"] = Schedule.of(envelope).to_docusign()
     recipients = list(envelope.recipients.select_related("host"))
     if envelope.source == Envelope.Source.TEMPLATE:
         definition["templateId"] = envelope.docusign_template_id

@@ -121,6 +121,11 @@ class Envelope(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Reminders and expiration (DocuSign's `notification`), from the connection's defaults.
+    reminder_delay_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    reminder_frequency_days = models.PositiveSmallIntegerField(default=0)
+    expire_after_days = models.PositiveSmallIntegerField(default=120)
+    expire_warn_days = models.PositiveSmallIntegerField(default=0)
     bulk_batch = models.ForeignKey(
         "envelopes.BulkBatch",
         null=True,
@@ -315,6 +320,43 @@ class EnvelopeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class EnvelopeChange(models.Model):
+    """A change to an envelope in flight asked for by a person, done at DocuSign by a worker:
+    resend, a recipient's correction, new reminder/expiry settings. Ours changes only once
+    DocuSign accepted it; a refusal stays here (and on the page) with DocuSign's reason."""
+
+    class Kind(models.TextChoices):
+        RESEND = "resend", "Resend to recipients who have not acted"
+        CORRECT = "correct", "Correct a recipient"
+        NOTIFICATION = "notification", "Change reminders and expiration"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for DocuSign"
+        DONE = "done", "Done"
+        FAILED = "failed", "Refused"
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recipient = models.ForeignKey(
+        Recipient, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
+    )
+    # What to change: {"name", "email", "user_id"} or the four notification numbers.
+    payload = EncryptedJSONField(default=dict, blank=True)  # names and emails: encrypted
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
 
 
 class ConnectEvent(models.Model):

@@ -131,6 +131,12 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
         return _wait(envelope, _at(exc.retry_at), str(exc), counts=False)
     except DocuSignError as exc:
         note_failure(connection=envelope.connection, error=exc)
+        if creating and refused_outright(exc):
+            # DocuSign answered "no": nothing was made, so a later send (a retry, or the
+            # sender's corrected envelope) creates at once instead of searching and waiting
+            # out the settle window for an envelope that cannot exist.
+            Envelope.objects.filter(pk=envelope.pk).update(create_started_at=None)
+            envelope.create_started_at = None
         if exc.retryable and envelope.send_attempts < settings.ENVELOPES_MAX_SEND_ATTEMPTS:
             return _wait(envelope, timezone.now() + _backoff(envelope.send_attempts), str(exc))
         return _fail(envelope, exc)
@@ -142,6 +148,12 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
         _release_quietly(envelope)
         raise RuntimeError(f"sending envelope {envelope.pk} failed: {exc}") from exc
     return _link_sent(envelope, summary)
+
+
+def refused_outright(error: DocuSignError) -> bool:
+    """DocuSign answered with a 4xx verdict: the request was refused, nothing was created.
+    (A timeout or a 5xx leaves the outcome unknown.)"""
+    return error.status is not None and 400 <= error.status < 500
 
 
 def _mark_create_started(envelope: Envelope) -> None:

@@ -32,6 +32,7 @@ from envelopes.models import (
     Recipient,
     SignedDocument,
 )
+from envelopes.notifications import Schedule
 from envelopes.recipient_auth import check_authentication, parse_phone
 from envelopes.sending import (
     INFRASTRUCTURE_ERRORS,
@@ -190,19 +191,9 @@ def prepare_envelope(
         )
     if not subject.strip():
         raise ValidationError("Give the envelope a subject (it is the email's subject).")
-    recipients = [_with_chosen_user(sender, r) for r in recipients]
-    _check_recipients(recipients, from_template=bool(docusign_template_id))
-    if any(r.kind == Recipient.Kind.IN_PERSON for r in recipients) and not sender.email:
-        raise ValidationError(
-            "Hosting in-person signing needs your email on your account (DocuSign names the "
-            "host): ask an administrator to add it.",
-            code="host_email",
-        )
-    signers = {
-        i: r.user or app_user_for(r.email)
-        for i, r in enumerate(recipients)
-        if r.embedded and r.kind != Recipient.Kind.IN_PERSON
-    }
+    recipients, signers = checked_recipients(
+        sender, recipients, from_template=bool(docusign_template_id)
+    )
     checked = check_uploads(uploads or [])
     data: dict[str, Any] = {}
     if document_template is not None:
@@ -231,7 +222,53 @@ def prepare_envelope(
         template_data=data,
         docusign_template_id=docusign_template_id,
         docusign_template_name=docusign_template_name,
+        # Reminders and expiry: the connection's defaults (changeable on the envelope's page).
+        **Schedule.of(connection).as_payload(),
     )
+    add_recipients(envelope, recipients, signers)
+    for order, item in enumerate(checked, start=1):
+        document = Document(
+            envelope=envelope,
+            name=item.name,
+            order=order,
+            content_type=item.content_type,
+            size=item.size,
+            sha256=item.sha256,
+        )
+        document.file.save(item.name, item.upload, save=False)
+        document.save()
+    record_event(envelope, "queued", "Waiting for a worker to send it to DocuSign.")
+    logger.info("Envelope %s queued for sending through %s", envelope.pk, connection.name)
+    transaction.on_commit(partial(_start_sending, str(envelope.pk)))
+    return envelope
+
+
+def checked_recipients(
+    sender: User, recipients: list[RecipientInput], *, from_template: bool
+) -> tuple[list[RecipientInput], dict[int, User]]:
+    """The recipients, checked, and the app user of each in-app signer (by position).
+    Raises ValidationError saying what is wrong."""
+    recipients = [_with_chosen_user(sender, r) for r in recipients]
+    _check_recipients(recipients, from_template=from_template)
+    if any(r.kind == Recipient.Kind.IN_PERSON for r in recipients) and not sender.email:
+        raise ValidationError(
+            "Hosting in-person signing needs your email on your account (DocuSign names the "
+            "host): ask an administrator to add it.",
+            code="host_email",
+        )
+    signers = {
+        i: r.user or app_user_for(r.email)
+        for i, r in enumerate(recipients)
+        if r.embedded and r.kind != Recipient.Kind.IN_PERSON
+    }
+    return recipients, signers
+
+
+def add_recipients(
+    envelope: Envelope, recipients: list[RecipientInput], signers: dict[int, User]
+) -> None:
+    """Save checked recipients (see checked_recipients), numbered from 1 as DocuSign's IDs."""
+    sender = envelope.sender
     for number, r in enumerate(recipients, start=1):
         in_person = r.kind == Recipient.Kind.IN_PERSON
         Recipient.objects.create(
@@ -248,21 +285,6 @@ def prepare_envelope(
             sms_phone=str(parse_phone(r.sms_phone)) if r.sms_phone else "",
             recipient_id=str(number),
         )
-    for order, item in enumerate(checked, start=1):
-        document = Document(
-            envelope=envelope,
-            name=item.name,
-            order=order,
-            content_type=item.content_type,
-            size=item.size,
-            sha256=item.sha256,
-        )
-        document.file.save(item.name, item.upload, save=False)
-        document.save()
-    record_event(envelope, "queued", "Waiting for a worker to send it to DocuSign.")
-    logger.info("Envelope %s queued for sending through %s", envelope.pk, connection.name)
-    transaction.on_commit(partial(_start_sending, str(envelope.pk)))
-    return envelope
 
 
 def _start_sending(envelope_id: str) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from envelopes import stuck
 from envelopes.history import record_event
-from envelopes.models import Envelope
+from envelopes.models import Envelope, EnvelopeChange
 
 VOIDABLE = Envelope.OUT_FOR_SIGNATURE
 
@@ -25,7 +25,7 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     grace = timedelta(seconds=settings.ENVELOPES_QUEUED_GRACE_SECONDS)
-    counts = {"queued": 0, "claims": 0, "voids": 0, "connect": 0, "bulk": 0}
+    counts = {"queued": 0, "claims": 0, "voids": 0, "changes": 0, "connect": 0, "bulk": 0}
 
     # Claims whose lease ran out: the worker died (SIGKILL, lost database) mid-send.
     dispatched = set()
@@ -59,6 +59,17 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
         Envelope.objects.filter(pk=pk).update(void_requested_at=timezone.now())
         enqueue(tasks.void_envelope, str(pk))
         counts["voids"] += 1
+
+    # Resends, corrections and reminder changes asked for and never done (every one is
+    # idempotent at DocuSign, so a second dispatch does no harm). Re-dated as voids are.
+    for change_id in list(
+        EnvelopeChange.objects.filter(
+            status=EnvelopeChange.Status.PENDING, requested_at__lt=now - grace
+        ).values_list("pk", flat=True)[:1000]
+    ):
+        EnvelopeChange.objects.filter(pk=change_id).update(requested_at=timezone.now())
+        enqueue(tasks.apply_envelope_change, change_id)
+        counts["changes"] += 1
 
     # Connect messages nobody applied (a crashed drain, a lost task).
     for connection_id in set(

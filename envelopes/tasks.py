@@ -173,4 +173,35 @@ def reconcile(self: Any) -> int:
     return actions
 
 
+@shared_task(bind=True, acks_late=True, **{**INFRA_RETRY, "max_retries": 5})
+def apply_envelope_change(self: Any, change_id: int) -> str:
+    """Resend, correct or change reminders at DocuSign (envelopes.corrections)."""
+    from envelopes.corrections import apply_change, give_up
+
+    try:
+        change = apply_change(change_id=change_id)
+    except DocuSignError as exc:
+        if self.request.is_eager or (
+            self.request.retries >= self.max_retries and not isinstance(exc, RateLimited)
+        ):
+            give_up(change_id=change_id, error=exc)
+            return "failed"
+        _retry_later(self, exc, backoff=5)
+        return "retrying"
+    return change.status if change is not None else "skipped"
+
+
+@shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
+def learn_corrections(self: Any, envelope_id: str) -> int:
+    """After DocuSign's correct page: copy what was changed there (envelopes.corrections)."""
+    from envelopes.corrections import learn_corrections as learn
+    from envelopes.models import Envelope
+
+    try:
+        return len(learn(envelope=Envelope.objects.get(pk=envelope_id)))
+    except DocuSignError as exc:
+        _retry_later(self, exc, backoff=5)
+        return 0
+
+
 from envelopes import bulk_tasks  # noqa: E402, F401  (registers the bulk send task)

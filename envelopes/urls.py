@@ -1,6 +1,6 @@
 from django.urls import path
 
-from envelopes import bulk_views, connection_views, preview_views, views
+from envelopes import bulk_views, connection_views, correction_views, preview_views, views
 from envelopes.webhooks import ConnectWebhookView
 
 app_name = "envelopes"
@@ -22,6 +22,20 @@ urlpatterns = [
     path("<uuid:pk>/signed/", views.signed, name="signed"),
     path("<uuid:pk>/void/", views.void, name="void"),
     path("<uuid:pk>/refresh/", views.refresh, name="refresh"),
+    path("<uuid:pk>/resend/", correction_views.resend, name="resend"),
+    path(
+        "<uuid:pk>/correct/<int:recipient_pk>/",
+        correction_views.correct_recipient,
+        name="correct-recipient",
+    ),
+    path("<uuid:pk>/notification/", correction_views.notification, name="notification"),
+    path("<uuid:pk>/correct-view/", correction_views.open_correct_view, name="correct-view"),
+    path(
+        "<uuid:pk>/correct-view/return/",
+        correction_views.correct_view_return,
+        name="correct-view-return",
+    ),
+    path("<uuid:pk>/edit/", correction_views.edit_failed, name="edit-failed"),
     path("<uuid:pk>/draft/", views.prepare_draft, name="draft"),
     path("<uuid:pk>/draft/return/", views.draft_return, name="draft-return"),
     path("<uuid:pk>/values/<int:recipient_pk>/", views.filled_values, name="values"),

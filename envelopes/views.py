@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
 from connections.selectors import usable_connections
-from envelopes import selectors, services, template_compose
+from envelopes import corrections, selectors, services, template_compose
 from envelopes.forms import (
     ComposeForm,
     DocumentFieldsQuery,
@@ -271,6 +271,7 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "can_void": services.may_void(envelope),
             "live": not envelope.is_final or envelope.void_requested_at is not None,
             "can_act": selectors.can_act(request.user, envelope),
+            **corrections.page_context(envelope),
         },
     )
 

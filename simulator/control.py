@@ -104,6 +104,12 @@ def expire_tokens() -> int:
     )
 
 
+def advance_clock(*, days: float = 0, seconds: float = 0) -> SimBehaviour:
+    """Move the simulator's clock ahead (expiry happens on it), e.g. past an expiry date."""
+    current = behaviour()
+    return configure(clock_offset_seconds=current.clock_offset_seconds + days * 86400 + seconds)
+
+
 def exhaust_limit(account_id: str, *, burst: bool = False) -> int:
     """Other apps on the account spend the rest of its hourly limit (or, with `burst`, its
     30-second burst window): every call answers DocuSign's 429 with its headers until the

@@ -220,3 +220,58 @@ def update_document_tabs(
         path_params={"envelopeId": envelope_id, "documentId": document_id},
         json=tabs,
     )
+
+
+def resend_envelope(client: DocuSignClient, envelope_id: str) -> dict[str, Any]:
+    """Send the notification again to the recipients whose turn it is and who have not acted.
+
+    DocuSign needs a JSON body here; without one it answers 400 INVALID_REQUEST_BODY."""
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/update/
+    return client.put_json(
+        ENVELOPE,
+        path_params={"envelopeId": envelope_id},
+        params={"resend_envelope": "true"},
+        json={},
+    )
+
+
+def update_recipients(
+    client: DocuSignClient, envelope_id: str, recipients: dict[str, Any], *, resend: bool
+) -> list[dict[str, Any]]:
+    """Correct recipients (`{"signers": [{"recipientId", "name", "email"}], …}`). Returns
+    DocuSign's per-recipient results: a refusal of one recipient comes back with HTTP 200 and
+    `errorDetails` on that result, so callers must look."""
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/enveloperecipients/update/
+    body = client.put_json(
+        f"{ENVELOPE}/recipients",
+        path_params={"envelopeId": envelope_id},
+        params={"resend_envelope": "true" if resend else "false"},
+        json=recipients,
+    )
+    return list(body.get("recipientUpdateResults") or [])
+
+
+def get_notification(client: DocuSignClient, envelope_id: str) -> dict[str, Any]:
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/notification/get/
+    return client.get_json(f"{ENVELOPE}/notification", path_params={"envelopeId": envelope_id})
+
+
+def update_notification(
+    client: DocuSignClient, envelope_id: str, notification: dict[str, Any]
+) -> dict[str, Any]:
+    """Change reminders and expiration; DocuSign sends no email for this."""
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/notification/update/
+    return client.put_json(
+        f"{ENVELOPE}/notification", path_params={"envelopeId": envelope_id}, json=notification
+    )
+
+
+def correct_view(client: DocuSignClient, envelope_id: str, *, return_url: str) -> str:
+    """A one-time URL of DocuSign's correct page for an envelope out for signature."""
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopeviews/createcorrect/
+    view = client.post_json(
+        f"{ENVELOPE}/views/correct",
+        path_params={"envelopeId": envelope_id},
+        json={"returnUrl": return_url},
+    )
+    return str(view["url"])

@@ -72,6 +72,7 @@ def api_view(view: View) -> View:
         path = request.path.split("/restapi", 1)[-1]
         behaviour = control.behaviour()
         try:
+            lifecycle.expire_due()  # DocuSign expires envelopes on its own clock
             operation = strict.operation_for(request.method or "GET", path)
             fault = take_fault(path, operation.id, request)
             _slow_down(operation, fault, behaviour)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from simulator.esign import identity, lifecycle, template_tabs
+from simulator.esign import identity, lifecycle, notifications, template_tabs
 from simulator.esign.documents import document_text
 from simulator.esign.serializers import RECIPIENT_KINDS
 from simulator.esign.wire import ApiError
@@ -60,6 +60,7 @@ def create_envelope(*, account: SimAccount, sender: SimUser, body: dict[str, Any
         template=template,
         custom_fields={str(f.get("name")): str(f.get("value", "")) for f in fields},
         event_notification=body.get("eventNotification") or {},
+        notification=notifications.normalized(body.get("notification")),
     )
     docs = template.documents if template else body.get("documents") or []
     for order, doc in enumerate(docs, start=1):

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from simulator.esign import connect
+from simulator.esign import connect, notifications
 from simulator.models import SimEnvelope, SimRecipient
 
 ACTIVE = ("sent", "delivered")
@@ -36,6 +36,7 @@ def send(envelope: SimEnvelope) -> None:
         return
     now = timezone.now()
     envelope.status, envelope.sent = "sent", now
+    notifications.schedule_expiry(envelope)
     _touch(envelope, "envelope-sent")
     _route(envelope)
 
@@ -51,6 +52,7 @@ def _route(envelope: SimEnvelope) -> None:
         for recipient in waiting:
             if recipient.status == "created":
                 recipient.status, recipient.sent = "sent", now
+                recipient.notifications_sent += 1
                 if recipient.kind == "carbonCopies":
                     recipient.status = "completed"
                 recipient.save()
@@ -122,6 +124,25 @@ def decline(recipient: SimRecipient, reason: str) -> None:
 def void(envelope: SimEnvelope, reason: str) -> None:
     envelope.status, envelope.voided, envelope.voided_reason = "voided", timezone.now(), reason
     _touch(envelope, "envelope-voided")
+
+
+def resend(envelope: SimEnvelope) -> int:
+    """Email again the recipients whose turn it is and who have not acted; how many."""
+    count = 0
+    # Embedded signers (clientUserId) get no email from DocuSign: nothing to resend to them.
+    for recipient in envelope.recipients.filter(status__in=ACTIVE, client_user_id=""):
+        recipient.notifications_sent += 1
+        recipient.save(update_fields=["notifications_sent"])
+        count += 1
+    return count
+
+
+def expire_due() -> int:
+    """Void envelopes in flight whose expiry passed on the simulator's clock; how many."""
+    due = SimEnvelope.objects.filter(status__in=ACTIVE, expires__lte=notifications.now())
+    for envelope in due:
+        void(envelope, notifications.EXPIRED_REASON)
+    return len(due)
 
 
 def _touch(envelope: SimEnvelope, event: str) -> None:

@@ -42,6 +42,9 @@ class SimEnvelope(models.Model):
     custom_fields = models.JSONField(default=dict)  # name -> value (text custom fields)
     event_notification = models.JSONField(default=dict, blank=True)
     voided_reason = models.CharField(max_length=200, blank=True)
+    # Reminders and expiration as DocuSign stores them (the `notification` object, strings).
+    notification = models.JSONField(default=dict, blank=True)
+    expires = models.DateTimeField(null=True, blank=True, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     sent = models.DateTimeField(null=True, blank=True)
     delivered = models.DateTimeField(null=True, blank=True)
@@ -94,6 +97,8 @@ class SimRecipient(models.Model):
     signed = models.DateTimeField(null=True, blank=True)
     declined = models.DateTimeField(null=True, blank=True)
     declined_reason = models.CharField(max_length=200, blank=True)
+    # Each notification email sent to the recipient (first send, resend, correction).
+    notifications_sent = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["routing_order", "pk"]
@@ -113,6 +118,19 @@ class SimSigningSession(models.Model):
 
     def __str__(self) -> str:
         return f"signing session for {self.recipient}"
+
+
+class SimCorrectSession(models.Model):
+    """A single-use correct view URL (valid 10 minutes, as DocuSign's)."""
+
+    token = models.CharField(max_length=64, unique=True)
+    envelope = models.ForeignKey(SimEnvelope, on_delete=models.CASCADE)
+    return_url = models.CharField(max_length=470)
+    created = models.DateTimeField(auto_now_add=True)
+    used = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"correct session for {self.envelope.envelope_id}"
 
 
 class SimTextMessage(models.Model):
@@ -212,6 +230,11 @@ class SimBehaviour(models.Model):
     )
     envelope_update_hourly_limit = models.PositiveIntegerField(
         null=True, blank=True, help_text="PUTs on one envelope per hour (blank: unlimited)."
+    )
+    clock_offset_seconds = models.FloatField(
+        default=0,
+        help_text="The simulator's clock runs this far ahead (expiry, reminders): lets a "
+        "test or a demo see an envelope expire without waiting days.",
     )
 
     class Meta:

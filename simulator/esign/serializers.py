@@ -56,6 +56,8 @@ def envelope_json(envelope: SimEnvelope, include: AbstractSet[str] = frozenset()
     if envelope.sent:
         data["initialSentDateTime"] = ds_date(envelope.sent)
     _add_dates(data, envelope, ["sent", "delivered", "completed", "declined", "voided"])
+    if envelope.expires:  # initialSentDateTime + the notification's expireAfter
+        data["expireDateTime"] = ds_date(envelope.expires)
     if envelope.voided_reason:
         data["voidedReason"] = envelope.voided_reason
     if "recipients" in include:

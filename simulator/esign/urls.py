@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from simulator.esign import bulk, pages, views
+from simulator.esign import bulk, correct, pages, views
 
 API = "restapi/v2.1/accounts/<str:account_id>"
 ENVELOPE = f"{API}/envelopes/<str:envelope_id>"
@@ -25,6 +25,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(f"{ENVELOPE}/views/recipient", views.recipient_view, name="api-recipient-view"),
     path(f"{ENVELOPE}/views/sender", views.sender_view, name="api-sender-view"),
+    path(f"{ENVELOPE}/views/correct", views.correct_view, name="api-correct-view"),
+    path(f"{ENVELOPE}/notification", views.notification, name="api-notification"),
     path(f"{API}/templates", views.templates_collection, name="api-templates"),
     path(f"{API}/templates/<str:template_id>", views.template_item, name="api-template"),
     path(
@@ -56,5 +58,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^restapi/(?P<rest>.*)$", views.not_simulated, name="api-not-simulated"),
     path("signing/<str:token>/", pages.signing, name="signing"),
     path("sending/<str:token>/", pages.sender, name="sender"),
+    path("correct/<str:token>/", correct.page, name="correct"),
     path("inbox/", pages.inbox, name="inbox"),
 ]

@@ -6,15 +6,19 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/reference/
 import secrets
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from simulator.esign import (
+    correct,
     documents,
     envelopes,
     identity,
     lifecycle,
+    notifications,
     serializers,
     status_changes,
     strict,
@@ -96,6 +100,8 @@ def envelope_item(
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/update/
     body = json_body(request)
     status = str(body.get("status") or "").lower()
+    if request.GET.get("resend_envelope", "false").lower() == "true":
+        return _resend(envelope, request, status)
     if status == "voided":
         if envelope.status not in lifecycle.ACTIVE:
             raise ApiError(
@@ -134,13 +140,42 @@ def recipients(
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/enveloperecipients/list/
     envelope = _envelope(account, envelope_id)
     if request.method == "PUT":
-        return _update_recipients(envelope, json_body(request))
+        resend = request.GET.get("resend_envelope", "false").lower() == "true"
+        return _update_recipients(envelope, json_body(request), resend=resend)
     include_tabs = request.GET.get("include_tabs", "false").lower() == "true"
     return JsonResponse(serializers.recipients_json(envelope, include_tabs=include_tabs))
 
 
-def _update_recipients(envelope: SimEnvelope, body: dict[str, Any]) -> HttpResponse:
-    """Correct names/emails of recipients who have not finished (drafts or in-process)."""
+def _resend(envelope: SimEnvelope, request: HttpRequest, status: str) -> HttpResponse:
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/update/
+    if not request.body:
+        raise ApiError(
+            "INVALID_REQUEST_BODY", "The request body is missing or improperly formatted."
+        )
+    if status:
+        raise ApiError("INVALID_REQUEST_BODY", "Resend an envelope or change its status, not both.")
+    if envelope.status not in lifecycle.ACTIVE:
+        raise ApiError(
+            "ENVELOPE_INVALID_STATUS",
+            f"Only envelopes out for signature can be resent; this one is '{envelope.status}'.",
+        )
+    lifecycle.resend(envelope)
+    return JsonResponse({"envelopeId": envelope.envelope_id})
+
+
+def _update_recipients(
+    envelope: SimEnvelope, body: dict[str, Any], *, resend: bool
+) -> HttpResponse:
+    """Correct names/emails of recipients who have not finished (drafts or in-process).
+
+    Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/enveloperecipients/update/
+    """
+    if envelope.status not in ("created", *lifecycle.ACTIVE):
+        raise ApiError(
+            "ENVELOPE_INVALID_STATUS",
+            "Invalid envelope status. Envelope status is not one of: Created, Sent, Delivered, "
+            "Correct.",
+        )
     results = []
     for kind in serializers.RECIPIENT_KINDS:
         for item in body.get(kind) or []:
@@ -149,16 +184,50 @@ def _update_recipients(envelope: SimEnvelope, body: dict[str, Any]) -> HttpRespo
             ).first()
             if recipient is None:
                 raise ApiError("INVALID_RECIPIENT_ID", f"No recipient {item.get('recipientId')}.")
-            if recipient.status in ("completed", "declined"):
-                raise ApiError(
-                    "RECIPIENT_ALREADY_COMPLETED", "That recipient has already finished."
-                )
-            for field, key in (("name", "name"), ("email", "email")):
-                if item.get(key):
-                    setattr(recipient, field, str(item[key]))
-            recipient.save()
-            results.append({"recipientId": recipient.recipient_id, "errorDetails": None})
+            results.append(_correct_one(recipient, item, resend=resend))
     return JsonResponse({"recipientUpdateResults": results})
+
+
+def _correct_one(recipient: SimRecipient, item: dict[str, Any], *, resend: bool) -> dict[str, Any]:
+    """One recipient's result: a finished recipient is refused in the result (HTTP 200)."""
+    result: dict[str, Any] = {
+        "recipientId": recipient.recipient_id,
+        "recipientIdGuid": recipient.recipient_id_guid,
+    }
+    if recipient.status in ("signed", "completed", "declined"):
+        result["errorDetails"] = {
+            "errorCode": "RECIPIENT_UPDATE_FAILED",
+            "message": "The recipient could not be updated.  Recipient not in state that "
+            "allows correction.",
+        }
+        return result
+    client_user_id = item.get("clientUserId")
+    if client_user_id is not None and str(client_user_id) != recipient.client_user_id:
+        # Not among the fields DocuSign lets a correction change after sending.
+        result["errorDetails"] = {
+            "errorCode": "RECIPIENT_UPDATE_FAILED",
+            "message": "The recipient could not be updated.  clientUserId cannot be changed.",
+        }
+        return result
+    email = str(item.get("email") or "")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            result["errorDetails"] = {
+                "errorCode": "INVALID_EMAIL_ADDRESS_FOR_RECIPIENT",
+                "message": "The email address for the recipient is invalid.",
+            }
+            return result
+        recipient.email = email
+    if item.get("name"):
+        recipient.name = str(item["name"])[:100]
+    # DocuSign emails a new address, and everyone corrected when asked to resend.
+    if (email or resend) and recipient.status in lifecycle.ACTIVE and not recipient.client_user_id:
+        recipient.notifications_sent += 1
+    recipient.save()
+    result["errorDetails"] = None
+    return result
 
 
 @api_view
@@ -395,3 +464,22 @@ def not_simulated(request: HttpRequest, rest: str) -> HttpResponse:
         f"{operation.id} is simulated, but not at /{rest} (check the path's form).",
         501,
     ).response()
+
+
+@api_view
+def correct_view(
+    request: HttpRequest, *, account: SimAccount, user: SimUser, envelope_id: str
+) -> HttpResponse:
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopeviews/createcorrect/
+    return correct.open_view(request, _envelope(account, envelope_id))
+
+
+@api_view
+def notification(
+    request: HttpRequest, *, account: SimAccount, user: SimUser, envelope_id: str
+) -> HttpResponse:
+    # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/notification/
+    envelope = _envelope(account, envelope_id)
+    if request.method == "PUT":
+        return JsonResponse(notifications.update(envelope, json_body(request)))
+    return JsonResponse(envelope.notification or notifications.SYSTEM_DEFAULT)

@@ -31,6 +31,11 @@ def _form_data(**overrides):
         "account_id": "",
         "base_uri": "",
         "new_private_key": "",
+        # The reminder and expiry defaults, as the page posts them.
+        "reminder_delay_days": "",
+        "reminder_frequency_days": "0",
+        "expire_after_days": "120",
+        "expire_warn_days": "0",
     }
     data.update(overrides)
     return data
@@ -192,3 +197,28 @@ def test_the_list_has_few_short_columns(staff_client):
     headers = html.split("<thead>")[1].split("</thead>")[0]
     assert headers.count("<th") == 7  # the tick box, then six columns
     assert "ago: consent_required" in html
+
+
+def test_reminder_and_expiry_defaults_are_edited_and_bad_ones_explained(staff_client):
+    conn = ConnectionFactory(name="Acme demo")
+    url = reverse("admin:connections_connection_change", args=[conn.pk])
+    response = staff_client.post(
+        url, _form_data(reminder_delay_days="30", expire_after_days="10", expire_warn_days="10")
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "before the first reminder" in html
+    assert "less than the expiry" in html
+    conn.refresh_from_db()
+    assert conn.expire_after_days == 120
+    response = staff_client.post(
+        url,
+        _form_data(reminder_delay_days="3", reminder_frequency_days="2", expire_after_days="30"),
+    )
+    assert response.status_code == 302
+    conn.refresh_from_db()
+    assert (conn.reminder_delay_days, conn.reminder_frequency_days, conn.expire_after_days) == (
+        3,
+        2,
+        30,
+    )
