@@ -9,7 +9,14 @@ send's answer (the connection drops after DocuSign queued the batch): still one 
 
 import time
 
-from harness import bench_database, celery_workers, child_env, free_port, gunicorn, setup_django
+from harness import (
+    bench_database,
+    celery_workers,
+    child_env,
+    gunicorn,
+    serve_simulator_locally,
+    setup_django,
+)
 
 setup_django()
 
@@ -89,15 +96,7 @@ def run(label: str, *, drop_send_answer: bool) -> dict[str, object]:
 
 
 def main() -> None:
-    port = free_port()
-    site = f"http://127.0.0.1:{port}"
-    settings.SITE_URL = site
-    settings.DOCUSIGN_DEMO_AUTH_SERVER = f"{site}/simulator"
-    settings.DOCUSIGN_ALLOWED_API_HOSTS = [*settings.DOCUSIGN_ALLOWED_API_HOSTS, "127.0.0.1"]
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    from config.celery_app import app
-
-    app.conf.task_always_eager = False
+    port, site = serve_simulator_locally()
     with bench_database() as database_url:
         env = child_env(
             database_url,

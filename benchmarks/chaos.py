@@ -29,11 +29,10 @@ from harness import LOGS, ROOT, VENV_BIN, free_port, wait_for_port
 REDIS_PORT = free_port()
 os.environ["REDIS_URL"] = f"redis://127.0.0.1:{REDIS_PORT}/0"  # before Django reads it
 
-from harness import bench_database, child_env, gunicorn, setup_django
+from harness import bench_database, child_env, gunicorn, serve_simulator_locally, setup_django
 
 setup_django()
 
-from django.conf import settings
 from django.db import connection as db
 from django.db.models import Q
 
@@ -228,19 +227,12 @@ def settled(now: dict[str, int]) -> bool:
 
 
 def main() -> None:
-    from config.celery_app import app
     from connections.models import ApiCall, Connection
     from simulator import control
     from simulator.seed import CONNECTION_NAME, seed_simulator
     from tests.factories import UserFactory
 
-    port = free_port()
-    site = f"http://127.0.0.1:{port}"
-    settings.SITE_URL = site
-    settings.DOCUSIGN_DEMO_AUTH_SERVER = f"{site}/simulator"
-    settings.DOCUSIGN_ALLOWED_API_HOSTS = [*settings.DOCUSIGN_ALLOWED_API_HOSTS, "127.0.0.1"]
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.task_always_eager = False
+    port, site = serve_simulator_locally()
     tmp = Path(tempfile.mkdtemp(prefix="chaos-"))
     events: list[str] = []
     with own_redis(REDIS_PORT) as redis, bench_database() as database_url:

@@ -52,6 +52,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def serve_simulator_locally() -> tuple[int, str]:
+    """Point this process at a Countersign + simulator about to be served on a free port,
+    with Celery tasks sent to real workers; returns the port and the site's URL."""
+    from django.conf import settings
+
+    from config.celery_app import app
+
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    settings.SITE_URL = site
+    settings.DOCUSIGN_DEMO_AUTH_SERVER = f"{site}/simulator"
+    settings.DOCUSIGN_ALLOWED_API_HOSTS = [*settings.DOCUSIGN_ALLOWED_API_HOSTS, "127.0.0.1"]
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    return port, site
+
+
 def wait_for_port(port: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -13,7 +13,14 @@ envelope page offers downloaded three times by its sender. Three set-ups:
 import re
 import time
 
-from harness import bench_database, celery_workers, child_env, free_port, gunicorn, setup_django
+from harness import (
+    bench_database,
+    celery_workers,
+    child_env,
+    gunicorn,
+    serve_simulator_locally,
+    setup_django,
+)
 
 setup_django()
 
@@ -126,16 +133,8 @@ def scenario(site: str, label: str, *, connect: bool, documents: bool) -> dict[s
 def main() -> None:
     from simulator.seed import seed_simulator
 
-    port = free_port()
-    site = f"http://127.0.0.1:{port}"
-    settings.SITE_URL = site
-    settings.DOCUSIGN_DEMO_AUTH_SERVER = f"{site}/simulator"
-    settings.DOCUSIGN_ALLOWED_API_HOSTS = [*settings.DOCUSIGN_ALLOWED_API_HOSTS, "127.0.0.1"]
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    port, site = serve_simulator_locally()
     settings.ENVELOPES_CONNECT_MAX_BYTES = 64 * 1024 * 1024
-    from config.celery_app import app
-
-    app.conf.task_always_eager = False
     with bench_database() as database_url:
         env = child_env(
             database_url,

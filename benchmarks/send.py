@@ -10,7 +10,14 @@ import re
 import statistics
 import time
 
-from harness import bench_database, celery_workers, child_env, free_port, gunicorn, setup_django
+from harness import (
+    bench_database,
+    celery_workers,
+    child_env,
+    gunicorn,
+    serve_simulator_locally,
+    setup_django,
+)
 
 setup_django()
 
@@ -112,15 +119,7 @@ def list_page() -> float:
 
 
 def main() -> None:
-    port = free_port()
-    site = f"http://127.0.0.1:{port}"
-    settings.SITE_URL = site
-    settings.DOCUSIGN_DEMO_AUTH_SERVER = f"{site}/simulator"
-    settings.DOCUSIGN_ALLOWED_API_HOSTS = [*settings.DOCUSIGN_ALLOWED_API_HOSTS, "127.0.0.1"]
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    from config.celery_app import app
-
-    app.conf.task_always_eager = False
+    port, site = serve_simulator_locally()
     with bench_database() as database_url:
         env = child_env(
             database_url,
