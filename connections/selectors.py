@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from connections.budget import BudgetState, SharedBudget
 from connections.models import ApiCall, Connection
 
 
@@ -34,6 +35,14 @@ def api_budget(connection: Connection) -> Budget:
         .first()
     )
     return Budget(calls.count(), settings.DOCUSIGN_HOURLY_LIMIT, last)
+
+
+def shared_budget(connection: Connection) -> BudgetState | None:
+    """The account's shared budget as every worker sees it (connections.budget); None
+    before the account is known or when the cache cannot be reached."""
+    if not connection.account_id:
+        return None
+    return SharedBudget(connection.account_id).state()
 
 
 def usable_connections(user: User | AnonymousUser) -> QuerySet[Connection]:

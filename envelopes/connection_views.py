@@ -63,6 +63,7 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "unsigned_allowance": unsigned.hourly_allowance(),
         "events": ConnectEvent.objects.filter(connection=connection)[:20],
         "budget": selectors.api_budget(connection),
+        "shared": selectors.shared_budget(connection),
         "per_envelope": [
             envelope_selectors.calls_per_completed_envelope(connection, days) for days in (1, 7)
         ],

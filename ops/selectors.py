@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from connections.budget import BudgetState, SharedBudget
+from connections.budget import BudgetState
 from connections.models import ApiCall, Connection
-from connections.selectors import Budget, api_budget
+from connections.selectors import Budget, api_budget, shared_budget
 from envelopes.models import ConnectEvent, Envelope
 from envelopes.selectors import WAITING, stuck_envelopes
 
@@ -31,13 +31,6 @@ class ConnectionStatus:
     stuck: int
     last_connect_at: datetime | None
     oldest_unprocessed_at: datetime | None
-
-
-def shared_budget(connection: Connection) -> BudgetState | None:
-    """The account's shared budget as every worker sees it (connections.budget)."""
-    if not connection.account_id:
-        return None
-    return SharedBudget(connection.account_id).state()
 
 
 def connection_statuses(now: datetime | None = None) -> list[ConnectionStatus]:

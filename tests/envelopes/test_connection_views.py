@@ -1,5 +1,7 @@
 """The connection page: Connect URL and settings, write-only HMAC keys, API budget."""
 
+import time
+
 import pytest
 from django.urls import reverse
 
@@ -22,9 +24,28 @@ def test_shows_the_connect_url_and_budget_and_hides_keys(staff_client):
         )
     html = staff_client.get(reverse("envelopes:connection", args=[connection.pk])).content.decode()
     assert f"/envelopes/connect/{connection.connect_token}/" in html
-    assert "2 of 3000 calls" in html
-    assert "2998 remain" in html
+    assert "2 of 3000; DocuSign last said 2998 remain" in html  # history, from ApiCall
     assert "a-very-secret-hmac-key-0001" not in html
+
+
+def test_the_budget_left_is_the_shared_budget_every_worker_paces_by(staff_client, settings):
+    from connections.budget import SharedBudget
+
+    settings.DOCUSIGN_HOURLY_LIMIT = 100
+    settings.DOCUSIGN_BURST_LIMIT = 20
+    settings.DOCUSIGN_INTERACTIVE_RESERVE = 0.0
+    connection = ConnectionFactory()
+    budget = SharedBudget(connection.account_id)
+    for _ in range(5):  # calls taken by workers: no ApiCall rows here
+        budget.acquire()
+    url = reverse("envelopes:connection", args=[connection.pk])
+    html = staff_client.get(url).content.decode()
+    assert "95 of 100, back in full at" in html
+    assert "15 of 20 left" in html
+
+    budget.block(time.time() + 600)  # DocuSign refused a call: every process waits
+    html = staff_client.get(url).content.decode()
+    assert "every process waits until" in html
 
 
 def test_saving_keys_stores_them_encrypted_and_validates(staff_client):
