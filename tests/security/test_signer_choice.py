@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import Team
 from envelopes import services
-from envelopes.models import DocumentTemplate, Envelope
+from envelopes.models import Envelope
 from envelopes.services import RecipientInput
 from envelopes.signer_choice import choosable_signers
 from tests.factories import UserFactory
@@ -30,13 +30,6 @@ def people():
     sales.members.add(sam, alice, gone, mute)
     legal.members.add(bob)
     return sam, alice, bob, carol
-
-
-@pytest.fixture
-def template():
-    return DocumentTemplate.objects.create(
-        name="Offer", body="<p>Offer for {{ name }} /sig1/</p>", fields=[{"name": "name"}]
-    )
 
 
 def test_a_sender_chooses_among_active_members_of_their_teams(people):

@@ -3,13 +3,12 @@ an in-person signer's session is opened by their host; access codes are asked fo
 simulator over real HTTP."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from envelopes import services
 from envelopes.definitions import build_definition
-from envelopes.models import DocumentTemplate, Recipient
+from envelopes.models import Recipient
 from envelopes.services import RecipientInput
 from simulator.models import SimRecipient
 from tests.factories import UserFactory
@@ -17,36 +16,9 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def template():
-    return DocumentTemplate.objects.create(
-        name="Offer", body="<p>Offer for {{ name }} /sig1/</p>", fields=[{"name": "name"}]
-    )
-
-
-@pytest.fixture
-def sam():
-    user = UserFactory(username="sam", first_name="Sam", last_name="Sender")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
-    return user
-
-
-def send(connection, sender, template, recipients):
-    envelope = services.prepare_envelope(
-        connection=connection,
-        sender=sender,
-        subject="Offer",
-        recipients=recipients,
-        document_template=template,
-        template_data={"name": "Erin"},
-    )
-    envelope.refresh_from_db()
-    return envelope
-
-
-def test_an_in_app_signer_must_be_an_app_user(simulator_connection, sam, template):
+def test_an_in_app_signer_must_be_an_app_user(simulator_connection, sam, template, send_offer):
     with pytest.raises(ValidationError, match="no account here has that email"):
-        send(
+        send_offer(
             simulator_connection,
             sam,
             template,
@@ -54,9 +26,11 @@ def test_an_in_app_signer_must_be_an_app_user(simulator_connection, sam, templat
         )
 
 
-def test_only_the_signer_logged_in_opens_their_session(simulator_connection, sam, template, client):
+def test_only_the_signer_logged_in_opens_their_session(
+    simulator_connection, sam, template, client, send_offer
+):
     erin = UserFactory(username="erin", email="Erin@Example.com")
-    envelope = send(
+    envelope = send_offer(
         simulator_connection,
         sam,
         template,
@@ -86,8 +60,10 @@ def test_only_the_signer_logged_in_opens_their_session(simulator_connection, sam
     assert "erin opened the signing session of Erin" in opened.detail
 
 
-def test_in_person_signing_is_hosted_by_the_sender(simulator_connection, sam, template, client):
-    envelope = send(
+def test_in_person_signing_is_hosted_by_the_sender(
+    simulator_connection, sam, template, client, send_offer
+):
+    envelope = send_offer(
         simulator_connection,
         sam,
         template,
@@ -117,8 +93,10 @@ def test_in_person_signing_is_hosted_by_the_sender(simulator_connection, sam, te
     assert envelope.events.get(kind="signing session opened").actor == sam
 
 
-def test_the_simulator_refuses_a_host_who_is_not_the_one_named(simulator_connection, sam, template):
-    envelope = send(
+def test_the_simulator_refuses_a_host_who_is_not_the_one_named(
+    simulator_connection, sam, template, send_offer
+):
+    envelope = send_offer(
         simulator_connection,
         sam,
         template,
@@ -132,10 +110,10 @@ def test_the_simulator_refuses_a_host_who_is_not_the_one_named(simulator_connect
 
 
 def test_an_access_code_is_asked_for_before_the_documents(
-    simulator_connection, sam, template, client
+    simulator_connection, sam, template, client, send_offer
 ):
     erin = UserFactory(username="erin", email="erin@example.com")
-    envelope = send(
+    envelope = send_offer(
         simulator_connection,
         sam,
         template,

@@ -7,14 +7,13 @@ import logging
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from connections.models import ApiCall
 from envelopes import services
-from envelopes.models import DocumentTemplate, Envelope, Recipient
+from envelopes.models import Envelope, Recipient
 from envelopes.recipient_auth import masked, parse_phone
 from envelopes.services import RecipientInput
 from simulator import control
@@ -25,33 +24,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = "+44 7700 900123"
-
-
-@pytest.fixture
-def template():
-    return DocumentTemplate.objects.create(
-        name="Offer", body="<p>Offer for {{ name }} /sig1/</p>", fields=[{"name": "name"}]
-    )
-
-
-@pytest.fixture
-def sam():
-    user = UserFactory(username="sam", first_name="Sam", last_name="Sender")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
-    return user
-
-
-def send(connection, sender, template, recipients):
-    envelope = services.prepare_envelope(
-        connection=connection,
-        sender=sender,
-        subject="Offer",
-        recipients=recipients,
-        document_template=template,
-        template_data={"name": "Erin"},
-    )
-    envelope.refresh_from_db()
-    return envelope
 
 
 @pytest.mark.parametrize(
@@ -89,11 +61,11 @@ def test_the_phone_is_masked_where_it_is_shown():
 
 
 def test_an_sms_signer_is_sent_with_docusigns_phone_workflow_and_asked_for_the_code(
-    simulator_connection, sam, template, client, caplog
+    simulator_connection, sam, template, client, caplog, send_offer
 ):
     caplog.set_level(logging.DEBUG)
     erin = UserFactory(username="erin", email="erin@example.com")
-    envelope = send(
+    envelope = send_offer(
         simulator_connection,
         sam,
         template,
@@ -151,9 +123,9 @@ def test_an_sms_signer_is_sent_with_docusigns_phone_workflow_and_asked_for_the_c
     assert b"Offer for" in client.get(path).content
 
 
-def test_the_app_explains_a_wrong_sms_code(simulator_connection, sam, template, client):
+def test_the_app_explains_a_wrong_sms_code(simulator_connection, sam, template, client, send_offer):
     erin = UserFactory(username="erin", email="erin@example.com")
-    envelope = send(
+    envelope = send_offer(
         simulator_connection,
         sam,
         template,
@@ -166,11 +138,11 @@ def test_the_app_explains_a_wrong_sms_code(simulator_connection, sam, template, 
 
 
 def test_an_account_without_phone_authentication_fails_visibly(
-    simulator_connection, sam, template, monkeypatch
+    simulator_connection, sam, template, monkeypatch, send_offer
 ):
     cache.clear()
     monkeypatch.setattr(identity, "workflows_json", lambda account: {"identityVerification": []})
-    envelope = send(
+    envelope = send_offer(
         simulator_connection,
         sam,
         template,
@@ -183,14 +155,14 @@ def test_an_account_without_phone_authentication_fails_visibly(
 
 
 def test_the_simulator_refuses_a_workflow_the_account_does_not_have(
-    simulator_connection, sam, template, monkeypatch
+    simulator_connection, sam, template, monkeypatch, send_offer
 ):
     from envelopes import recipient_auth
 
     monkeypatch.setattr(
         recipient_auth, "phone_workflow_id", lambda client, account_id: "not-a-workflow"
     )
-    envelope = send(
+    envelope = send_offer(
         simulator_connection,
         sam,
         template,
@@ -212,12 +184,12 @@ def test_the_simulator_refuses_a_workflow_the_account_does_not_have(
     ],
 )
 def test_the_service_refuses_what_docusign_would_not_take(
-    simulator_connection, sam, template, recipient, says
+    simulator_connection, sam, template, recipient, says, send_offer
 ):
     signer = RecipientInput("Sid", "sid@example.com")
     recipients = [signer, recipient] if recipient.kind != Recipient.Kind.SIGNER else [recipient]
     with pytest.raises(ValidationError, match=says):
-        send(simulator_connection, sam, template, recipients)
+        send_offer(simulator_connection, sam, template, recipients)
     assert not Envelope.objects.exists()
 
 

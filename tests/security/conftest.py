@@ -1,0 +1,41 @@
+"""What the signer tests share: a generated offer, a sender allowed to send, and a send."""
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from envelopes import services
+from envelopes.models import DocumentTemplate
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def template():
+    return DocumentTemplate.objects.create(
+        name="Offer", body="<p>Offer for {{ name }} /sig1/</p>", fields=[{"name": "name"}]
+    )
+
+
+@pytest.fixture
+def sam():
+    user = UserFactory(username="sam", first_name="Sam", last_name="Sender")
+    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    return user
+
+
+@pytest.fixture
+def send_offer():
+    """prepare_envelope for the offer above, to Erin's name; returns the envelope, fresh."""
+
+    def send(connection, sender, template, recipients):
+        envelope = services.prepare_envelope(
+            connection=connection,
+            sender=sender,
+            subject="Offer",
+            recipients=recipients,
+            document_template=template,
+            template_data={"name": "Erin"},
+        )
+        envelope.refresh_from_db()
+        return envelope
+
+    return send
