@@ -38,7 +38,8 @@ def test_pick_a_user_protect_with_an_sms_code_and_sign(live_server, page, simula
     assert page.is_visible("#id_r-0-sms_phone")
     assert not page.is_visible("#id_r-0-access_code")
     page.fill("#id_r-0-sms_phone", "07700 900123")
-    page.click("#send-button")
+    with page.expect_navigation():  # read the answer, not the page being left
+        page.click("#send-button")
     assert "Start with + and the country code" in page.inner_text("#recipients")
     page.fill("#id_r-0-sms_phone", "+44 7700 900123")
     page.click("#send-button")
@@ -54,6 +55,7 @@ def test_pick_a_user_protect_with_an_sms_code_and_sign(live_server, page, simula
     page.wait_for_url("**/simulator/signing/**")
     assert "Offer for Erin" not in page.content()  # nothing before the code
     page.click("#send-code")
+    page.wait_for_selector("#phone-code")  # the code is sent by the time the page says so
     code = control.text_messages(phone="+44 7700900123")[0].code
     page.fill("#phone-code", code)
     page.click("#verify-code")
