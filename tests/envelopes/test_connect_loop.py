@@ -16,7 +16,9 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_for(predicate, timeout=15.0):
+def wait_for(predicate, timeout=45.0):
+    # Long enough for the simulator to retry one delivery that timed out (10 s) with backoff,
+    # as DocuSign would: the tests count calls, they do not time Connect.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
