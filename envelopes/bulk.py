@@ -15,7 +15,7 @@ create is simply repeated: a list alone sends nothing.
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -41,7 +41,9 @@ from envelopes.models import BulkBatch, DocumentTemplate, Envelope, EnvelopeEven
 from envelopes.sending import (
     INFRASTRUCTURE_ERRORS,
     _replay_early_connect_messages,
+    backoff,
     mark_first_routing_order_sent,
+    retry_time,
     settle_window,
 )
 from envelopes.tracking import apply_envelope_summary
@@ -264,11 +266,11 @@ def send_bulk_batch(*, batch_id: str) -> BulkBatch | None:
         # DocuSign refused the call: whatever it was, it created nothing.
         if step_started:
             BulkBatch.objects.filter(pk=batch.pk).update(**step_started)
-        return _wait(batch, _at(exc.retry_at), str(exc), counts=False)
+        return _wait(batch, retry_time(exc.retry_at), str(exc), counts=False)
     except DocuSignError as exc:
         note_failure(connection=batch.connection, error=exc)
         if exc.retryable and batch.attempts < settings.ENVELOPES_MAX_SEND_ATTEMPTS:
-            return _wait(batch, timezone.now() + _backoff(batch.attempts), str(exc))
+            return _wait(batch, timezone.now() + backoff(batch.attempts), str(exc))
         return _fail(batch, exc)
     except Exception:
         _release(batch)
@@ -407,7 +409,7 @@ def track_bulk_batch(batch: BulkBatch) -> BulkBatch:
             for summary in bulk_send.batch_envelopes(client, batch.docusign_batch_id):
                 _link(batch, summary)
     except RateLimited as exc:
-        return _reschedule(batch, _at(exc.retry_at))
+        return _reschedule(batch, retry_time(exc.retry_at))
     except DocuSignError as exc:
         note_failure(connection=batch.connection, error=exc)
         logger.warning("Tracking bulk batch %s: %s", batch.pk, exc)
@@ -496,16 +498,6 @@ def _finish(batch: BulkBatch, errors: list[dict[str, Any]]) -> BulkBatch:
 
 def _settled(started: datetime | None) -> datetime:
     return (started or timezone.now()) + settle_window()
-
-
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(settings.ENVELOPES_RETRY_MAX_SECONDS, 2 ** max(attempts, 1)))
-
-
-def _at(unix_seconds: float | None) -> datetime:
-    if unix_seconds is None:
-        return timezone.now() + timedelta(seconds=30)
-    return datetime.fromtimestamp(unix_seconds, tz=UTC)
 
 
 def _wait(batch: BulkBatch, retry_at: datetime, why: str, *, counts: bool = True) -> BulkBatch:

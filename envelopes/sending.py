@@ -59,7 +59,8 @@ def send_lease() -> timedelta:
     return timedelta(seconds=settings.ENVELOPES_SEND_LEASE_SECONDS)
 
 
-def _backoff(attempts: int) -> timedelta:
+def backoff(attempts: int) -> timedelta:
+    """How long a failed attempt waits before the next (bulk sends wait alike)."""
     return timedelta(seconds=min(settings.ENVELOPES_RETRY_MAX_SECONDS, 2 ** max(attempts, 1)))
 
 
@@ -104,7 +105,7 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
             summary = _find_created(client, envelope)
             settled_at = envelope.create_started_at + settle_window()
             if summary is None and timezone.now() < settled_at:
-                retry_at = min(settled_at, timezone.now() + _backoff(envelope.send_attempts))
+                retry_at = min(settled_at, timezone.now() + backoff(envelope.send_attempts))
                 return _wait(
                     envelope,
                     retry_at,
@@ -128,7 +129,7 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
     except RateLimited as exc:
         if creating:  # DocuSign refused the call: nothing was created
             Envelope.objects.filter(pk=envelope.pk).update(create_started_at=started_before)
-        return _wait(envelope, _at(exc.retry_at), str(exc), counts=False)
+        return _wait(envelope, retry_time(exc.retry_at), str(exc), counts=False)
     except DocuSignError as exc:
         note_failure(connection=envelope.connection, error=exc)
         if creating and refused_outright(exc):
@@ -138,7 +139,7 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
             Envelope.objects.filter(pk=envelope.pk).update(create_started_at=None)
             envelope.create_started_at = None
         if exc.retryable and envelope.send_attempts < settings.ENVELOPES_MAX_SEND_ATTEMPTS:
-            return _wait(envelope, timezone.now() + _backoff(envelope.send_attempts), str(exc))
+            return _wait(envelope, timezone.now() + backoff(envelope.send_attempts), str(exc))
         return _fail(envelope, exc)
     except INFRASTRUCTURE_ERRORS:
         _release_quietly(envelope)
@@ -186,7 +187,8 @@ def _created_at(summary: dict[str, Any]) -> datetime:
     return value if value is not None else datetime.max.replace(tzinfo=UTC)
 
 
-def _at(unix_seconds: float | None) -> datetime:
+def retry_time(unix_seconds: float | None) -> datetime:
+    """When to try again after a rate limit (`RateLimited.retry_at`; 30 s if unknown)."""
     if unix_seconds is None:
         return timezone.now() + timedelta(seconds=30)
     return datetime.fromtimestamp(unix_seconds, tz=UTC)
