@@ -112,7 +112,8 @@ def test_from_zero_to_green_then_production_then_revoked(live_server, page, sett
     page.wait_for_selector("#connection-status:has-text('Connected')", timeout=20_000)
     act.click("text=finish")
     assert "can send envelopes" in page.content()
-    # README: zero to green in this many clicks, fields and hand-copied values.
+    # docs/connections.md: zero to green in this many clicks, fields and hand-copied values
+    # (tests/test_docs.py checks the page states these figures).
     assert (act.count, act.fields, act.copied) == (18, 7, 2)
 
     # Production: same key, the production user consents again.

@@ -1,5 +1,5 @@
 """The production configuration, from the Procfile: the same commands as the systemd units
-and the README, and a real run (gunicorn, a worker, beat, PostgreSQL, our own Redis) whose
+and docs/operations.md, and a real run (gunicorn, a worker, beat, PostgreSQL, our own Redis) whose
 /readyz is green, turns 503 when Redis or the worker goes away and green when they return."""
 
 import json
@@ -49,9 +49,10 @@ def test_each_systemd_unit_runs_the_procfile_command(name):
     assert unit["Service"]["EnvironmentFile"] == "/etc/countersign/env"
 
 
-def test_the_readme_production_section_shows_the_procfile():
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Production") :]
+def test_the_readme_operations_page_shows_the_procfile():
+    """The README's production material lives in docs/operations.md, under "## Processes"."""
+    page = (ROOT / "docs" / "operations.md").read_text()
+    section = page[page.index("\n## Processes\n") + 1 :]
     section = section[: section.find("\n## ", 4)] if "\n## " in section[4:] else section
     for name, command in procfile().items():
         assert f"{name}: {command}" in section
