@@ -119,6 +119,9 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
         if summary is None:
             workflow = recipient_auth.workflow_for(client, envelope)  # before the create
             definition = build_definition(envelope, phone_workflow_id=workflow)
+            # The token first (cached: no call): failing to get one (consent, Redis) must
+            # not leave a create behind whose outcome looks unknown.
+            client.token_provider.get()
             _mark_create_started(envelope)
             creating = True
             summary = esignature.create_envelope(client, definition)
