@@ -57,7 +57,7 @@ def queue(connection, sender, n):
 def work(simulator_connection, sender, monkeypatch):
     """Two envelopes out for signature (one to void, one to resend) and QUEUED sends whose
     tasks have not run yet."""
-    to_void, to_resend = queue(simulator_connection, sender, 0), queue(simulator_connection, sender, 1)
+    to_void, to_resend = (queue(simulator_connection, sender, n) for n in (0, 1))
     monkeypatch.setattr(tasks.send_envelope, "delay", lambda *a: None)
     queued = [queue(simulator_connection, sender, n) for n in range(2, 2 + QUEUED)]
     monkeypatch.undo()
