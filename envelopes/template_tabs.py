@@ -43,12 +43,7 @@ ROLE_INPUTS = {
 }
 # The sender's own tabs (DocuSign's prefillTabs): senderName/senderCompany fill themselves.
 SENDER_INPUTS = {"textTabs": "text", "checkboxTabs": "checkbox", "radioGroupTabs": "radio"}
-RECIPIENT_KINDS = {
-    "signers": Recipient.Kind.SIGNER,
-    "carbonCopies": Recipient.Kind.CARBON_COPY,
-    "certifiedDeliveries": Recipient.Kind.CERTIFIED_DELIVERY,
-    "inPersonSigners": Recipient.Kind.IN_PERSON,
-}
+RECIPIENT_KINDS = {collection: kind for kind, collection in Recipient.DOCUSIGN_LISTS.items()}
 DOCUSIGN_DATE = "%m/%d/%Y"  # the format DocuSign's date tabs recommend (MM/DD/YYYY)
 VERSION_SECONDS = 600  # how long the last seen lastModified is trusted for offering fields
 DESCRIPTION_SECONDS = 7 * 24 * 3600  # a given lastModified never changes

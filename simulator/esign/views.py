@@ -396,13 +396,17 @@ def recipient_view(
             name=str(body.get("userName") or ""),
         ).exclude(client_user_id="")
     else:
-        # In-person: the view is asked for as the host, who must match exactly (case too).
+        # In-person: the view is asked for as the host, who must match exactly (case too),
+        # by the host themself: a view without clientUserId is the caller's own.
+        host_name, host_email = str(body.get("userName") or ""), str(body.get("email") or "")
         candidates = SimRecipient.objects.filter(
             envelope=envelope,
             kind="inPersonSigners",
-            host_name=str(body.get("userName") or ""),
-            host_email=str(body.get("email") or ""),
+            host_name=host_name,
+            host_email=host_email,
         )
+        if (user.name, user.email) != (host_name, host_email):
+            candidates = candidates.none()
     if body.get("recipientId"):
         candidates = candidates.filter(recipient_id=str(body["recipientId"]))
     recipient = candidates.first()
