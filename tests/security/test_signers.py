@@ -199,3 +199,38 @@ def test_the_simulator_refuses_an_access_code_docusign_would(
     envelope.refresh_from_db()
     assert envelope.status == "failed"
     assert envelope.error_code == "INVALID_ACCESS_CODE"
+
+
+def test_an_in_app_signer_gets_no_session_before_their_turn(
+    simulator_connection, sam, template, client, send_offer
+):
+    """Erin signs second: before Alice has signed, her button shows whose turn it is (no
+    session is asked of DocuSign); once Alice has signed, DocuSign is asked and Erin signs."""
+    from simulator.esign import lifecycle
+
+    erin = UserFactory(username="erin", email="erin@example.com")
+    envelope = send_offer(
+        simulator_connection,
+        sam,
+        template,
+        [
+            RecipientInput("Alice", "alice@example.com", routing_order=1),
+            RecipientInput("Erin", "erin@example.com", embedded=True, routing_order=2),
+        ],
+    )
+    erin_row = envelope.recipients.get(name="Erin")
+    url = reverse("envelopes:sign", args=[envelope.pk, erin_row.pk])
+    client.force_login(erin)
+    response = client.post(url)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Waiting for Alice (routing order 1) to sign." in page
+    assert "/simulator/signing/" not in page
+    assert not envelope.events.filter(kind="signing session opened").exists()
+
+    # Alice signs at DocuSign; we have not heard yet, so the click asks DocuSign once.
+    lifecycle.sign(SimRecipient.objects.get(name="Alice"), {})
+    response = client.post(url)
+    assert response.status_code == 302
+    assert "/simulator/signing/" in response["Location"]
+    assert envelope.events.get(kind="signing session opened").actor == erin
