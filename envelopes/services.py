@@ -20,7 +20,7 @@ from connections.docusign.errors import ConnectionNotReady, DocuSignError
 from connections.models import Connection
 from connections.selectors import usable_connections
 from connections.services import get_client
-from envelopes import documents
+from envelopes import documents, template_tabs
 from envelopes.definitions import docusign_host
 from envelopes.failures import show_failure
 from envelopes.generation import clean_data
@@ -522,13 +522,7 @@ def tab_values(*, envelope: Envelope, recipient: Recipient) -> dict[str, str]:
     tabs = esignature.recipient_tabs(
         get_client(envelope.connection), envelope.docusign_envelope_id, recipient.recipient_id
     )
-    return {
-        str(tab.get("tabLabel")): str(tab.get("value", ""))
-        for items in tabs.values()
-        if isinstance(items, list)
-        for tab in items
-        if isinstance(tab, dict) and tab.get("tabLabel")
-    }
+    return template_tabs.filled_values(tabs)
 
 
 def list_templates(*, connection: Connection, refresh: bool = False) -> list[dict[str, Any]]:
