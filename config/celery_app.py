@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("countersign")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Each worker writes its own heartbeat while it is connected to the broker (not via beat).
+app.steps["consumer"].add("ops.worker_heartbeat:WorkerHeartbeat")
 
 
 @signals.setup_logging.connect

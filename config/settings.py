@@ -276,8 +276,9 @@ CELERY_BEAT_SCHEDULER = "ops.beat:SingleBeatScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME: str = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "celerybeat-schedule")
 )
-# Heartbeats (ops/heartbeat.py): beat writes one each tick and has a worker write one this
-# often; /readyz fails when either is older than OPS_HEARTBEAT_STALE_SECONDS.
+# Heartbeats (ops/heartbeat.py): beat writes one each tick, each worker its own this often
+# (ops/worker_heartbeat.py); /readyz fails when the worker's is older than
+# OPS_HEARTBEAT_STALE_SECONDS (beat's age is shown on the status page and in the metrics).
 OPS_HEARTBEAT_SECONDS = env.float("OPS_HEARTBEAT_SECONDS", default=15.0)
 OPS_HEARTBEAT_STALE_SECONDS = env.float(
     "OPS_HEARTBEAT_STALE_SECONDS", default=3 * OPS_HEARTBEAT_SECONDS
@@ -296,12 +297,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reconcile-docusign": {
         "task": "envelopes.tasks.reconcile",
         "schedule": ENVELOPES_RECONCILE_MINUTES * 60,
-    },
-    "ops-heartbeat": {
-        "task": "ops.tasks.heartbeat",
-        "schedule": OPS_HEARTBEAT_SECONDS,
-        # Heartbeats that waited out a worker outage are dropped, not replayed in a burst.
-        "options": {"expires": OPS_HEARTBEAT_SECONDS},
     },
 }
 

@@ -3,7 +3,9 @@
 DocuSign counts calls per account: an hourly limit (3,000 by default, reset at the top of the
 hour) and a burst limit per 30 seconds. Every worker and web process takes a unit here before
 each call, so N workers together stay under both limits instead of each finding them by 429:
-- a burst window that is used up makes the caller wait for the next window (at most 30 s);
+- the burst limit holds in every sliding 30 s (DocuSign's window is not aligned to :00/:30):
+  each call is logged in a sorted set and a call is allowed only while fewer than the limit
+  fall in the last 30 s; otherwise the caller waits until the oldest of them leaves it;
 - an hourly budget that is used up (by our count, or by DocuSign's `X-RateLimit-Remaining`,
   which includes other apps on the account) raises `RateLimited` at once with `retry_at`:
   tasks reschedule themselves, web requests say when to try again; nobody sleeps an hour;
@@ -15,15 +17,19 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/esign101/rules-an
 
 import logging
 import math
+import secrets
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import requests
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
-from connections.docusign.errors import BURST_WINDOW, RateLimited, burst_wait
+from connections.docusign.errors import BURST_WINDOW, RateLimited
 from connections.docusign.transport import header_int
 
 logger = logging.getLogger("countersign.docusign")
@@ -35,6 +41,43 @@ try:  # the cache raises redis' own errors when Redis is down
     _CACHE_ERRORS = (RedisError, OSError)
 except ImportError:  # pragma: no cover - redis is a dependency
     _CACHE_ERRORS = (OSError,)
+
+
+# One round trip, atomic across processes: drop calls older than the window, then log this
+# call if fewer than `allowance` remain in it, else answer how long until the oldest leaves.
+# Redis' own clock, so every node measures the same window. Returns seconds to wait (0: go).
+_BURST_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window = tonumber(ARGV[1])
+local allowance = tonumber(ARGV[2])
+local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
+if blocked > now then
+  return tostring(blocked - now)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local n = redis.call('ZCARD', KEYS[1])
+if n < allowance then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('EXPIRE', KEYS[1], math.ceil(window) + 1)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', KEYS[1], n - allowance, n - allowance, 'WITHSCORES')
+return tostring(tonumber(oldest[2]) + window - now + 0.001)
+"""
+
+
+_LOCAL_LOCK = threading.Lock()
+
+
+def _redis() -> Any:
+    """The raw Redis client behind the cache, or None when the cache is not Redis (local
+    development with one process)."""
+    backend = caches["default"]  # `cache` is a proxy: the backend itself says what it is
+    if not isinstance(backend, RedisCache):
+        return None
+    # Django's RedisCache keeps its redis-py client factory in `_cache` (no public accessor).
+    return getattr(backend, "_cache").get_client(write=True)  # noqa: B009
 
 
 def _count(key: str, ttl: int) -> int:
@@ -54,8 +97,8 @@ class BudgetState:
     hourly_remaining: int  # our count, lowered by DocuSign's own when it said less
     hourly_reset: float  # when the hourly budget comes back (Unix time)
     burst_limit: int
-    burst_remaining: int  # in the current 30-second window
-    burst_reset: float
+    burst_remaining: int  # in the last 30 seconds (a sliding window)
+    burst_reset: float  # when the oldest call of those leaves the window
     docusign_remaining: int | None  # DocuSign's X-RateLimit-Remaining this hour, if seen
     blocked_until: float | None  # every process waits until then (DocuSign refused us)
 
@@ -123,11 +166,43 @@ class SharedBudget:
         if left < self.hourly_limit - self._allowance(self.hourly_limit):
             cache.decr(self._key(f"hour:{hour}"))
             raise self._exhausted(reset)
-        window = int(now - now % BURST_WINDOW)
-        in_window = _count(self._key(f"burst:{window}"), BURST_WINDOW * 2)
-        if in_window > self._allowance(self.burst_limit):
-            return burst_wait(now)
-        return 0.0
+        return self._take_burst(now)
+
+    def _take_burst(self, now: float) -> float:
+        """Log this call in the sliding burst window, or say how long until there is room
+        (nothing is logged then: the caller asks again after waiting)."""
+        allowance = self._allowance(self.burst_limit)
+        client = _redis()
+        if client is not None:
+            keys = [cache.make_key(self._key(name)) for name in ("burst-log", "burst-block")]
+            member = f"{now:.6f}:{secrets.token_hex(4)}"
+            wait = client.eval(_BURST_SCRIPT, 2, *keys, BURST_WINDOW, allowance, member)
+            return max(0.0, float(wait))
+        with _LOCAL_LOCK:
+            return self._take_burst_locally(now, allowance)
+
+    def _take_burst_locally(self, now: float, allowance: int) -> float:
+        """One process without Redis: the same sliding log, kept in the local cache."""
+        blocked = float(cache.get(self._key("burst-block")) or 0)
+        if blocked > now:
+            return blocked - now
+        calls = [t for t in cache.get(self._key("burst-log")) or [] if t > now - BURST_WINDOW]
+        if len(calls) < allowance:
+            cache.set(self._key("burst-log"), [*calls, now], timeout=BURST_WINDOW + 1)
+            return 0.0
+        return float(sorted(calls)[len(calls) - allowance]) + BURST_WINDOW - now + 0.001
+
+    def _burst_in_window(self, now: float) -> tuple[int, float]:
+        """(calls in the last 30 s, when the oldest of them leaves the window)."""
+        client = _redis()
+        if client is not None:
+            key = cache.make_key(self._key("burst-log"))
+            # Redis' clock decides the window in acquire; ours is close enough to show it.
+            found = client.zrangebyscore(key, now - BURST_WINDOW, "+inf", withscores=True)
+            times = [float(score) for _, score in found]
+        else:
+            times = [t for t in cache.get(self._key("burst-log")) or [] if t > now - BURST_WINDOW]
+        return len(times), (min(times) + BURST_WINDOW if times else now)
 
     def _exhausted(self, until: float) -> RateLimited:
         who = "" if self.interactive else " for background work"
@@ -162,10 +237,9 @@ class SharedBudget:
         The System status page and the metrics show this (ApiCall is the history)."""
         now = time.time() if now is None else now
         hour = int(now - now % 3600)
-        window = int(now - now % BURST_WINDOW)
         try:
             used = int(cache.get(self._key(f"hour:{hour}")) or 0)
-            in_window = int(cache.get(self._key(f"burst:{window}")) or 0)
+            in_window, burst_reset = self._burst_in_window(now)
             seen = self._seen(hour, now)
             blocked = cache.get(self._key("blocked-until"))
         except _CACHE_ERRORS:
@@ -180,7 +254,7 @@ class SharedBudget:
             hourly_reset=blocked_until or reset,
             burst_limit=self.burst_limit,
             burst_remaining=max(0, self.burst_limit - in_window),
-            burst_reset=float(window + BURST_WINDOW),
+            burst_reset=burst_reset,
             docusign_remaining=seen[0] if seen is not None else None,
             blocked_until=blocked_until,
         )
@@ -192,10 +266,17 @@ class SharedBudget:
         try:
             if error.scope == RateLimited.HOURLY:
                 self.block(error.retry_at)
-            else:  # fill the burst window so nobody else tries until it ends
-                now = time.time()
-                window = int(now - now % BURST_WINDOW)
-                cache.set(self._key(f"burst:{window}"), 10**9, timeout=BURST_WINDOW * 2)
+            else:  # nobody tries again until DocuSign's window has passed
+                until = min(error.retry_at, time.time() + BURST_WINDOW)
+                client = _redis()
+                if client is not None:
+                    key = cache.make_key(self._key("burst-block"))
+                    # Redis' clock: the script compares against it.
+                    seconds, micros = client.time()
+                    server_now = float(seconds) + float(micros) / 1e6
+                    client.set(key, server_now + (until - time.time()), ex=BURST_WINDOW + 1)
+                else:
+                    cache.set(self._key("burst-block"), until, timeout=BURST_WINDOW + 1)
         except _CACHE_ERRORS:
             return
 

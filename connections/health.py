@@ -53,7 +53,8 @@ class CheckResult:
 
 def run_check(connection: Connection) -> CheckResult:
     """Run the steps in order, stopping at the first failure. Fills a blank account ID and
-    base URI from userinfo (it does not save; the caller does)."""
+    base URI, and the user's profile name and email, from userinfo (it does not save; the
+    caller does)."""
     result = CheckResult()
     try:
         keys.load_private_key(connection.private_key)
@@ -80,6 +81,8 @@ def run_check(connection: Connection) -> CheckResult:
     except DocuSignError as exc:
         return result.failed("User info read", exc)
     result.passed("User info read", f"{userinfo.name} <{userinfo.email}>")
+    # The in-person host DocuSign accepts is this user, spelled as their profile spells it.
+    connection.user_name, connection.user_profile_email = userinfo.name, userinfo.email
 
     account = _choose_account(connection, userinfo, result)
     if account is None:

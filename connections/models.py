@@ -103,6 +103,14 @@ class Connection(models.Model):
     user_email = models.EmailField(
         "impersonated user's email", blank=True, help_text="Where the consent link is sent."
     )
+    # The impersonated user as DocuSign's profile has them (userinfo, filled by the check):
+    # DocuSign's in-person host must match them exactly, case included.
+    user_name = models.CharField(
+        "impersonated user's name", max_length=100, blank=True, editable=False
+    )
+    user_profile_email = models.CharField(
+        "impersonated user's profile email", max_length=100, blank=True, editable=False
+    )
     account_id = GuidField(
         "account ID",
         blank=True,

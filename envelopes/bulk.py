@@ -35,7 +35,7 @@ from connections.selectors import usable_connections
 from connections.services import get_client, is_connection_problem, note_failure
 from envelopes import bulk_csv, waiting
 from envelopes.bulk_documents import draft_definition
-from envelopes.definitions import CUSTOM_FIELD
+from envelopes.definitions import CUSTOM_FIELD, bulk_copy_person, docusign_host
 from envelopes.history import record_event
 from envelopes.models import BulkBatch, DocumentTemplate, Envelope, EnvelopeEvent, Recipient
 from envelopes.sending import (
@@ -65,6 +65,7 @@ def layout_for_template(roles: list[dict[str, Any]]) -> bulk_csv.Layout:
                 recipient_id=str(r.get("recipientId") or n),
                 routing_order=int(r.get("routingOrder") or 1),
                 tab_labels=tuple(str(t) for t in r.get("textTabs") or [] if t),
+                kind=str(r.get("kind") or Recipient.Kind.SIGNER),
             )
             for n, r in enumerate(roles, start=1)
             if r.get("roleName")
@@ -114,7 +115,7 @@ class BulkRequest:
 def prepare_bulk_send(request: BulkRequest) -> BulkBatch:
     """Save the batch and one row (status `batched`) per CSV row; a worker sends on commit.
     Only rows that passed every check come here (bulk_csv.parse)."""
-    from envelopes.services import check_can_send
+    from envelopes.services import check_can_send, check_in_person_host
 
     sender, connection = request.sender, request.connection
     if not usable_connections(sender).filter(pk=connection.pk).exists():
@@ -122,6 +123,8 @@ def prepare_bulk_send(request: BulkRequest) -> BulkBatch:
     if request.team is not None and not request.team.members.filter(pk=sender.pk).exists():
         raise PermissionDenied(f"{sender} is not a member of the team {request.team.name}.")
     check_can_send(connection)
+    if any(r.kind == Recipient.Kind.IN_PERSON for r in request.layout.roles):
+        check_in_person_host(connection)
     if not request.rows:
         raise ValidationError("There are no rows to send.", code="empty")
     if len(request.rows) > bulk_csv.MAX_ROWS:
@@ -148,6 +151,7 @@ def prepare_bulk_send(request: BulkRequest) -> BulkBatch:
                 "recipient_id": r.recipient_id,
                 "routing_order": r.routing_order,
                 "tab_labels": list(r.tab_labels),
+                "kind": r.kind,
             }
             for r in request.layout.roles
         ],
@@ -179,6 +183,10 @@ def prepare_bulk_send(request: BulkRequest) -> BulkBatch:
             role_name=role.name,
             routing_order=role.routing_order,
             recipient_id=role.recipient_id,
+            kind=role.kind,
+            # In-person: the sender hosts (DocuSign's host is the connection's user).
+            host=sender if role.kind == Recipient.Kind.IN_PERSON else None,
+            embedded=role.kind == Recipient.Kind.IN_PERSON,
         )
         for envelope, row in zip(envelopes, request.rows, strict=True)
         for role in request.layout.roles
@@ -373,6 +381,8 @@ def _find_batch(client: DocuSignClient, batch: BulkBatch) -> dict[str, Any] | No
 def _copies(batch: BulkBatch) -> list[dict[str, Any]]:
     """One copy per row: its people (by role), their field values, and the row's id."""
     copies = []
+    in_person = any(r.get("kind") == Recipient.Kind.IN_PERSON for r in batch.roles)
+    host = docusign_host(batch.connection) if in_person else ("", "")
     for row in batch.envelopes.prefetch_related("recipients").order_by("bulk_row"):
         data = row.template_data or {}
         recipients = []
@@ -386,8 +396,7 @@ def _copies(batch: BulkBatch) -> list[dict[str, Any]]:
             recipients.append(
                 {
                     "roleName": person.role_name,
-                    "name": person.name,
-                    "email": person.email,
+                    **bulk_copy_person(person, host),
                     **({"tabs": tabs} if tabs else {}),
                 }
             )

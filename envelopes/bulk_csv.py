@@ -26,6 +26,7 @@ class Role:
     recipient_id: str
     routing_order: int = 1
     tab_labels: tuple[str, ...] = ()
+    kind: str = "signer"  # a Recipient.Kind: the template's recipient type decides it
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,14 @@ from typing import Any
 from django.utils.html import format_html
 
 from envelopes.bulk_models import BulkBatch
-from envelopes.definitions import CUSTOM_FIELD, anchor_tabs
+from envelopes.definitions import (
+    CUSTOM_FIELD,
+    anchor_tabs,
+    docusign_host,
+    template_role_person,
+)
 from envelopes.generation import render_with
+from envelopes.models import Recipient
 
 PLACEHOLDER_EMAIL = "bulk-recipient@example.com"
 
@@ -37,11 +43,19 @@ def draft_definition(batch: BulkBatch, batch_field: str) -> dict[str, Any]:
         definition["emailBlurb"] = batch.message
     if batch.source == BulkBatch.Source.TEMPLATE:
         definition["templateId"] = batch.docusign_template_id
+        in_person = any(r.get("kind") == Recipient.Kind.IN_PERSON for r in batch.roles)
+        host = docusign_host(batch.connection) if in_person else ("", "")
         definition["templateRoles"] = [
             {
                 "roleName": r["role"],
-                "name": f"Bulk recipient::{r['role']}",
-                "email": PLACEHOLDER_EMAIL,
+                **template_role_person(
+                    Recipient(
+                        kind=r.get("kind") or Recipient.Kind.SIGNER,
+                        name=f"Bulk recipient::{r['role']}",
+                        email=PLACEHOLDER_EMAIL,
+                    ),
+                    host,
+                ),
             }
             for r in batch.roles
         ]

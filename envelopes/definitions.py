@@ -6,6 +6,7 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelop
 import base64
 from typing import Any
 
+from connections.models import Connection
 from envelopes import template_tabs
 from envelopes.generation import render_document
 from envelopes.models import Envelope, Recipient
@@ -38,16 +39,54 @@ def anchor_tabs(signer_number: int) -> dict[str, list[dict[str, str]]]:
     }
 
 
-def _recipient(recipient: Recipient, signer_number: int, phone_workflow_id: str) -> dict[str, Any]:
+HOST_UNKNOWN = (
+    "In-person signing needs the name and email of the DocuSign user the connection {name!r} "
+    "acts as (DocuSign's host must be that user): run the connection's check once to read them."
+)
+
+
+def docusign_host(connection: Connection) -> tuple[str, str]:
+    """(name, email) of the in-person host DocuSign accepts: a DocuSign user of the account,
+    spelled exactly as their profile has it. With JWT that is the impersonated user (the app
+    user who hosted is on our Recipient row). Raises ValueError while they are not known."""
+    if not (connection.user_name and connection.user_profile_email):
+        raise ValueError(HOST_UNKNOWN.format(name=connection.name))
+    return connection.user_name, connection.user_profile_email
+
+
+def template_role_person(recipient: Recipient, host: tuple[str, str]) -> dict[str, str]:
+    """Who fills a template role (`templateRole`): an in-person role's `name`/`email` are its
+    host's, the signer's name goes in `inPersonSignerName`."""
+    if recipient.kind == Recipient.Kind.IN_PERSON:
+        return {"name": host[0], "email": host[1], "inPersonSignerName": recipient.name}
+    return {"name": recipient.name, "email": recipient.email}
+
+
+def bulk_copy_person(recipient: Recipient, host: tuple[str, str]) -> dict[str, str]:
+    """Who fills a role in a bulk copy (`bulkSendingCopyRecipient`): an in-person copy names
+    `hostName`/`hostEmail`/`signerName`, and the host as `name`/`email` too, since the list
+    checks demand a name and email of every recipient (FACTS-addendum-B B7)."""
+    if recipient.kind == Recipient.Kind.IN_PERSON:
+        return {
+            "hostName": host[0],
+            "hostEmail": host[1],
+            "signerName": recipient.name,
+            "name": host[0],
+            "email": host[1],
+        }
+    return {"name": recipient.name, "email": recipient.email}
+
+
+def _recipient(
+    recipient: Recipient, signer_number: int, phone_workflow_id: str, host: tuple[str, str]
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "recipientId": recipient.recipient_id,
         "routingOrder": str(recipient.routing_order),
     }
-    if recipient.kind == Recipient.Kind.IN_PERSON and recipient.host is not None:
-        # DocuSign names the host (who opens the session and hands over the device).
-        host = recipient.host
-        data["hostName"] = host.get_full_name() or host.get_username()
-        data["hostEmail"] = host.email
+    if recipient.kind == Recipient.Kind.IN_PERSON:
+        # DocuSign's host opens the session and hands over the device: the impersonated user.
+        data["hostName"], data["hostEmail"] = host
         data["signerName"] = recipient.name
     else:
         data["name"], data["email"] = recipient.name, recipient.email
@@ -113,15 +152,22 @@ def build_definition(envelope: Envelope, *, phone_workflow_id: str = "") -> dict
     if envelope.message:
         definition["emailBlurb"] = envelope.message
     definition["notification"] = Schedule.of(envelope).to_docusign()
-    recipients = list(envelope.recipients.select_related("host"))
+    recipients = list(envelope.recipients.all())
+    host = ("", "")
+    if any(r.kind == Recipient.Kind.IN_PERSON for r in recipients):
+        host = docusign_host(envelope.connection)
     if envelope.source == Envelope.Source.TEMPLATE:
         definition["templateId"] = envelope.docusign_template_id
         definition["templateRoles"] = [
             {
                 "roleName": r.role_name,
-                "name": r.name,
-                "email": r.email,
-                **({"clientUserId": r.client_user_id} if r.embedded else {}),
+                **template_role_person(r, host),
+                # An in-person session is opened by its host, never by a clientUserId.
+                **(
+                    {"clientUserId": r.client_user_id}
+                    if r.embedded and r.kind != Recipient.Kind.IN_PERSON
+                    else {}
+                ),
                 **({"accessCode": r.access_code} if r.access_code else {}),
                 **_prefill(envelope, r),
             }
@@ -135,7 +181,7 @@ def build_definition(envelope: Envelope, *, phone_workflow_id: str = "") -> dict
         if recipient.kind in (Recipient.Kind.SIGNER, Recipient.Kind.IN_PERSON):
             signer_number += 1
         lists.setdefault(Recipient.DOCUSIGN_LISTS[Recipient.Kind(recipient.kind)], []).append(
-            _recipient(recipient, signer_number, phone_workflow_id)
+            _recipient(recipient, signer_number, phone_workflow_id, host)
         )
     definition["recipients"] = lists
     return definition

@@ -201,6 +201,8 @@ class Recipient(models.Model):
         CARBON_COPY = "carbon_copy", "Receives a copy"
         CERTIFIED_DELIVERY = "certified_delivery", "Must view (certified delivery)"
         IN_PERSON = "in_person", "Signs in person (you host)"
+        AGENT = "agent", "Agent (names who signs)"
+        EDITOR = "editor", "Editor (may change it)"
 
     # DocuSign's recipients lists, by kind.
     DOCUSIGN_LISTS = {
@@ -208,6 +210,8 @@ class Recipient(models.Model):
         Kind.IN_PERSON: "inPersonSigners",
         Kind.CARBON_COPY: "carbonCopies",
         Kind.CERTIFIED_DELIVERY: "certifiedDeliveries",
+        Kind.AGENT: "agents",
+        Kind.EDITOR: "editors",
     }
 
     envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="recipients")
@@ -226,7 +230,8 @@ class Recipient(models.Model):
         on_delete=models.PROTECT,
         related_name="signing_recipients",
     )
-    # An in-person signer signs on the device of this host (the sender), named at DocuSign.
+    # An in-person signer signs on the device of this app user (the sender), who hosted; at
+    # DocuSign the host is the connection's impersonated user (envelopes.definitions).
     host = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

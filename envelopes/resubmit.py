@@ -52,7 +52,10 @@ def resubmit_envelope(
             code="not_ours",
         )
     recipients, signers = checked_recipients(
-        envelope.sender, recipients, from_template=bool(envelope.docusign_template_id)
+        envelope.sender,
+        recipients,
+        from_template=bool(envelope.docusign_template_id),
+        connection=envelope.connection,
     )
     envelope.recipients.all().delete()
     add_recipients(envelope, recipients, signers)

@@ -20,7 +20,8 @@ from connections.docusign.errors import ConnectionNotReady, DocuSignError
 from connections.models import Connection
 from connections.selectors import usable_connections
 from connections.services import get_client, is_connection_problem
-from envelopes import documents, waiting
+from envelopes import documents, template_tabs, waiting
+from envelopes.definitions import docusign_host
 from envelopes.failures import show_failure
 from envelopes.generation import clean_data
 from envelopes.history import record_event
@@ -118,12 +119,6 @@ def _check_recipients(recipients: list[RecipientInput], *, from_template: bool) 
             raise ValidationError(
                 f"{r.email!r} is not an email address (recipient {r.name}).", code="email"
             ) from None
-    if from_template and any(r.kind == Recipient.Kind.IN_PERSON for r in recipients):
-        raise ValidationError(
-            "In-person signing is offered for uploaded and generated documents, not for "
-            "DocuSign templates (their roles decide how each person signs).",
-            code="in_person_template",
-        )
     for r in recipients:
         check_authentication(
             name=r.name,
@@ -192,7 +187,7 @@ def prepare_envelope(
     if not subject.strip():
         raise ValidationError("Give the envelope a subject (it is the email's subject).")
     recipients, signers = checked_recipients(
-        sender, recipients, from_template=bool(docusign_template_id)
+        sender, recipients, from_template=bool(docusign_template_id), connection=connection
     )
     checked = check_uploads(uploads or [])
     data: dict[str, Any] = {}
@@ -244,24 +239,33 @@ def prepare_envelope(
 
 
 def checked_recipients(
-    sender: User, recipients: list[RecipientInput], *, from_template: bool
+    sender: User,
+    recipients: list[RecipientInput],
+    *,
+    from_template: bool,
+    connection: Connection,
 ) -> tuple[list[RecipientInput], dict[int, User]]:
     """The recipients, checked, and the app user of each in-app signer (by position).
     Raises ValidationError saying what is wrong."""
     recipients = [_with_chosen_user(sender, r) for r in recipients]
     _check_recipients(recipients, from_template=from_template)
-    if any(r.kind == Recipient.Kind.IN_PERSON for r in recipients) and not sender.email:
-        raise ValidationError(
-            "Hosting in-person signing needs your email on your account (DocuSign names the "
-            "host): ask an administrator to add it.",
-            code="host_email",
-        )
+    if any(r.kind == Recipient.Kind.IN_PERSON for r in recipients):
+        check_in_person_host(connection)
     signers = {
         i: r.user or app_user_for(r.email)
         for i, r in enumerate(recipients)
         if r.embedded and r.kind != Recipient.Kind.IN_PERSON
     }
     return recipients, signers
+
+
+def check_in_person_host(connection: Connection) -> None:
+    """DocuSign's in-person host is the connection's DocuSign user: refuse in-person signing
+    until the check has read who that is (see definitions.docusign_host)."""
+    try:
+        docusign_host(connection)
+    except ValueError as exc:
+        raise ValidationError(str(exc), code="host_unknown") from None
 
 
 def add_recipients(
@@ -465,9 +469,21 @@ def signing_url(*, recipient: Recipient, user: User, return_url: str) -> str:
     owner = recipient.host_id if recipient.kind == Recipient.Kind.IN_PERSON else recipient.user_id
     if owner is None or owner != user.pk:
         raise PermissionDenied(f"Only {recipient.name} can open this signing session.")
+    waiting_for = not_yet_their_turn(recipient)
+    if waiting_for and refresh_from_docusign(envelope=envelope):
+        # What we last heard may be behind DocuSign (one GET): the turn may have come.
+        recipient.refresh_from_db()
+        waiting_for = not_yet_their_turn(recipient)
+    if waiting_for:
+        raise NotTheirTurn(waiting_for)
     if recipient.kind == Recipient.Kind.IN_PERSON:
-        # DocuSign opens an in-person session for its host, named as in the envelope.
-        identity = {"userName": _host_name(user), "email": user.email}
+        # DocuSign opens an in-person session for its host as named in the envelope: the
+        # connection's DocuSign user (the app user who hosts is recorded below).
+        try:
+            host_name, host_email = docusign_host(envelope.connection)
+        except ValueError as exc:
+            raise ValidationError(str(exc), code="host_unknown") from None
+        identity = {"userName": host_name, "email": host_email}
     else:
         identity = {
             "clientUserId": recipient.client_user_id,
@@ -490,8 +506,37 @@ def signing_url(*, recipient: Recipient, user: User, return_url: str) -> str:
     return url
 
 
-def _host_name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
+class NotTheirTurn(Exception):
+    """A signing session asked for before the recipient's routing order is current."""
+
+    def __init__(self, waiting_for: list[Recipient]) -> None:
+        self.waiting_for = waiting_for
+        super().__init__(waiting_message(waiting_for))
+
+
+# Recipients whose turn has come: their routing order is the current one, or past it.
+_TURN_COME = {"sent", "delivered", "completed", "signed", "declined", "autoresponded"}
+_DONE = {"completed", "signed", "declined"}
+
+
+def not_yet_their_turn(recipient: Recipient) -> list[Recipient]:
+    """Who must still act before `recipient` (earlier routing orders not done), as we last
+    heard from DocuSign; empty when it is their turn. DocuSign routes in order, so a
+    recipient whose own status shows they were sent the envelope is never held back."""
+    if recipient.status in _TURN_COME:
+        return []
+    return list(
+        recipient.envelope.recipients.filter(routing_order__lt=recipient.routing_order)
+        .exclude(status__in=_DONE)
+        .exclude(kind__in=[Recipient.Kind.CARBON_COPY])
+        .order_by("routing_order", "recipient_id")
+    )
+
+
+def waiting_message(waiting_for: list[Recipient]) -> str:
+    people = ", ".join(f"{r.name} (routing order {r.routing_order})" for r in waiting_for)
+    verb = "to sign" if len(waiting_for) == 1 else "to act"
+    return f"Waiting for {people} {verb}."
 
 
 def tab_values(*, envelope: Envelope, recipient: Recipient) -> dict[str, str]:
@@ -499,13 +544,7 @@ def tab_values(*, envelope: Envelope, recipient: Recipient) -> dict[str, str]:
     tabs = esignature.recipient_tabs(
         get_client(envelope.connection), envelope.docusign_envelope_id, recipient.recipient_id
     )
-    return {
-        str(tab.get("tabLabel")): str(tab.get("value", ""))
-        for items in tabs.values()
-        if isinstance(items, list)
-        for tab in items
-        if isinstance(tab, dict) and tab.get("tabLabel")
-    }
+    return template_tabs.filled_values(tabs)
 
 
 def list_templates(*, connection: Connection, refresh: bool = False) -> list[dict[str, Any]]:
@@ -528,20 +567,26 @@ def list_templates(*, connection: Connection, refresh: bool = False) -> list[dic
 def template_roles(
     *, connection: Connection, template_id: str, refresh: bool = False
 ) -> list[dict[str, Any]]:
-    """Each role of a template with its routing order and the labels of its text tabs."""
-    key = f"envelopes:template-roles:{connection.pk}:{template_id}"
+    """Each role of a template, of every recipient type (signers, carbon copies, in-person
+    signers, agents, …: each needs someone), with its kind, routing order and the labels of
+    its text tabs, in routing order."""
+    key = f"envelopes:template-roles:v2:{connection.pk}:{template_id}"
     roles = None if refresh else _cached(key)
     if roles is None:
         recipients = esignature.template_recipients(get_client(connection), template_id)
         roles = [
             {
-                "roleName": s.get("roleName", ""),
-                "recipientId": str(s.get("recipientId") or ""),
-                "routingOrder": int(s.get("routingOrder") or 1),
-                "textTabs": [t.get("tabLabel") for t in (s.get("tabs") or {}).get("textTabs", [])],
+                "roleName": r.get("roleName", ""),
+                "kind": str(kind),
+                "recipientId": str(r.get("recipientId") or ""),
+                "routingOrder": int(r.get("routingOrder") or 1),
+                "textTabs": [t.get("tabLabel") for t in (r.get("tabs") or {}).get("textTabs", [])],
             }
-            for s in recipients.get("signers") or []
+            for kind, collection in Recipient.DOCUSIGN_LISTS.items()
+            for r in recipients.get(collection) or []
+            if isinstance(r, dict)
         ]
+        roles.sort(key=lambda r: (r["routingOrder"], int(r["recipientId"] or 0)))
         _cache(key, roles)
     return list(roles)
 

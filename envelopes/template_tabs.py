@@ -43,12 +43,7 @@ ROLE_INPUTS = {
 }
 # The sender's own tabs (DocuSign's prefillTabs): senderName/senderCompany fill themselves.
 SENDER_INPUTS = {"textTabs": "text", "checkboxTabs": "checkbox", "radioGroupTabs": "radio"}
-RECIPIENT_KINDS = {
-    "signers": Recipient.Kind.SIGNER,
-    "carbonCopies": Recipient.Kind.CARBON_COPY,
-    "certifiedDeliveries": Recipient.Kind.CERTIFIED_DELIVERY,
-    "inPersonSigners": Recipient.Kind.IN_PERSON,
-}
+RECIPIENT_KINDS = {collection: kind for kind, collection in Recipient.DOCUSIGN_LISTS.items()}
 DOCUSIGN_DATE = "%m/%d/%Y"  # the format DocuSign's date tabs recommend (MM/DD/YYYY)
 VERSION_SECONDS = 600  # how long the last seen lastModified is trusted for offering fields
 DESCRIPTION_SECONDS = 7 * 24 * 3600  # a given lastModified never changes
@@ -387,6 +382,40 @@ def shown_value(tab: dict[str, Any]) -> str:
         chosen = [i["text"] for i in tab["listItems"] if i["selected"] == "true"]
         return chosen[0] if chosen else ""
     return str(tab.get("value", ""))
+
+
+def filled_value(collection: str, tab: dict[str, Any]) -> str:
+    """A tab as DocuSign returns it after signing, read as the recipient left it: a checkbox
+    by `selected`, a radio group by its selected radio, a list by its selected item."""
+    if collection == "checkboxTabs":
+        return "ticked" if str(tab.get("selected", "")).lower() == "true" else "not ticked"
+    if collection == "radioGroupTabs":
+        chosen = [
+            str(r.get("value", ""))
+            for r in tab.get("radios") or []
+            if isinstance(r, dict) and str(r.get("selected", "")).lower() == "true"
+        ]
+        return chosen[0] if chosen else ""
+    if collection == "listTabs" and tab.get("listItems"):
+        chosen = [
+            str(i.get("text") or i.get("value") or "")
+            for i in tab.get("listItems") or []
+            if isinstance(i, dict) and str(i.get("selected", "")).lower() == "true"
+        ]
+        return chosen[0] if chosen else str(tab.get("value", ""))
+    return str(tab.get("value", ""))
+
+
+def filled_values(tabs: dict[str, Any]) -> dict[str, str]:
+    """A recipient's tabs (GET …/recipients/{id}/tabs) as label → what was filled in; a radio
+    group is labelled by its `groupName`."""
+    return {
+        _label(collection, tab): filled_value(collection, tab)
+        for collection, items in tabs.items()
+        if isinstance(items, list)
+        for tab in items
+        if isinstance(tab, dict) and _label(collection, tab)
+    }
 
 
 def values_to_fill(given: TemplateInput) -> list[tuple[str, str, str]]:

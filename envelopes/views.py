@@ -289,6 +289,9 @@ def sign(request: HttpRequest, pk: Any, recipient_pk: int) -> HttpResponse:
             user=request.user,  # type: ignore[arg-type]
             return_url=return_url,
         )
+    except services.NotTheirTurn as exc:
+        context = {"envelope": envelope, "recipient": recipient, "waiting": str(exc)}
+        return render(request, "envelopes/not_your_turn.html", context, status=409)
     except (DocuSignError, ValidationError) as exc:
         messages.error(request, f"Signing could not start: {exc}")
         return redirect("envelopes:detail", pk=envelope.pk)

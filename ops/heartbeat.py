@@ -1,8 +1,9 @@
-"""Heartbeats in Redis: beat writes one on every tick, a worker one each time it runs the
-`ops.tasks.heartbeat` task that beat schedules. /readyz reads their age.
+"""Heartbeats in Redis: beat writes one on every tick, and each worker writes its own while
+it is connected to the broker (ops.worker_heartbeat). /readyz reads the worker's age; beat's
+is shown on the status page and in the metrics.
 
-A worker's heartbeat travels the whole path (beat → broker → worker → Redis), so a worker
-that is up but cannot take tasks goes stale too.
+The worker's heartbeat does not pass through beat: a beat outage must not make every web node
+unready while the workers are fine.
 """
 
 import json

@@ -221,14 +221,23 @@ def _redis() -> Iterator[Metric]:
     for status, n in sorted(client.hgetall(REJECTED_KEY).items()):
         rejected.add_metric([status.decode() if isinstance(status, bytes) else status], int(n))
     yield rejected
+    stale = float(settings.OPS_HEARTBEAT_STALE_SECONDS)
+    up = GaugeMetricFamily(
+        "countersign_heartbeat_up",
+        "1 if the component's heartbeat is fresh, 0 if stale or never seen (beat's is not part "
+        "of /readyz: alert on it here).",
+        labels=["component"],
+    )
     for name, key in (("worker", heartbeat.WORKER_KEY), ("beat", heartbeat.BEAT_KEY)):
         seen = heartbeat.last_seen(key)
         age = GaugeMetricFamily(
             f"countersign_{name}_heartbeat_age_seconds", f"Seconds since the last {name} heartbeat."
         )
+        up.add_metric([name], 1.0 if seen is not None and float(seen["age"]) <= stale else 0.0)
         if seen is not None:
             age.add_metric([], float(seen["age"]))
             yield age
+    yield up
 
 
 class CountersignCollector(Collector):

@@ -54,6 +54,7 @@ def seed_simulator(*, site_url: str) -> list[str]:
     connection.integration_key = app.integration_key
     connection.user_id = user.user_id
     connection.user_email = user.email
+    connection.user_name, connection.user_profile_email = user.name, user.email
     connection.account_id = account.account_id
     connection.base_uri = f"{site_url}/simulator"
     registered = {

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from simulator import control
-from simulator.esign import bulk_queue, lifecycle, limits, strict
+from simulator.esign import bulk_queue, lifecycle, limits, strict, wire
 from simulator.esign.wire import ApiError
 from simulator.models import SimAccount, SimBehaviour, SimFault
 from simulator.oauth.services import user_for_token
@@ -72,6 +72,8 @@ def api_view(view: View) -> View:
         path = request.path.split("/restapi", 1)[-1]
         behaviour = control.behaviour()
         try:
+            # Read first, up to DocuSign's request limit rather than Django's form limit.
+            wire.raw_body(request)
             lifecycle.expire_due()  # DocuSign expires envelopes on its own clock
             operation = strict.operation_for(request.method or "GET", path)
             fault = take_fault(path, operation.id, request)

@@ -140,8 +140,10 @@ def _definition(batch: SimBulkBatch, copy: dict[str, Any]) -> dict[str, Any]:
             "templateRoles": [
                 {
                     "roleName": role,
-                    "name": r["name"],
-                    "email": r["email"],
+                    # An in-person copy's host and signer, as a templateRole names them.
+                    "name": r.get("hostName") or r["name"],
+                    "email": r.get("hostEmail") or r["email"],
+                    **({"inPersonSignerName": r["signerName"]} if r.get("signerName") else {}),
                     "tabs": {"textTabs": _tab_values(r)},
                 }
                 for role, r in given.items()
@@ -165,6 +167,11 @@ def _definition(batch: SimBulkBatch, copy: dict[str, Any]) -> dict[str, Any]:
         }
         if person.get("clientUserId"):
             item["clientUserId"] = person["clientUserId"]
+        if placeholder.kind == "inPersonSigners":
+            # The copy's host and signer, or the draft's where the copy leaves them out.
+            item["hostName"] = person.get("hostName") or placeholder.host_name
+            item["hostEmail"] = person.get("hostEmail") or placeholder.host_email
+            item["signerName"] = person.get("signerName") or placeholder.name
         lists.setdefault(placeholder.kind, []).append(item)
     custom = {**draft.custom_fields, **fields}
     return {

@@ -143,6 +143,7 @@ def _add_recipient(envelope: SimEnvelope, kind: str, item: Any, seen: set[str]) 
             )
         if not item.get("signerName") or len(str(item["signerName"])) > 100:
             raise _invalid(f"In-person signer {recipient_id} needs a signerName (<= 100).")
+        _check_host(envelope.account, recipient_id, host_name, host_email)
         item = {**item, "name": item["signerName"], "email": host_email}
     access_code = str(item.get("accessCode") or "")
     if len(access_code) > 50 or ACCESS_CODE_FORBIDDEN & set(access_code):
@@ -189,6 +190,30 @@ def _add_recipient(envelope: SimEnvelope, kind: str, item: Any, seen: set[str]) 
     )
 
 
+def _check_host(account: SimAccount, recipient_id: str, name: str, email: str) -> None:
+    """The host is a DocuSign user of the account, named exactly as their profile has it
+    (case-sensitive; FACTS-addendum-B B6). DocuSign's code for this is unconfirmed."""
+    if not account.users.filter(name=name, email=email).exists():
+        raise _invalid(
+            f"In-person signer {recipient_id}: the host {name} <{email}> is not a DocuSign user "
+            "of this account (hostName and hostEmail must match the user's profile exactly).",
+            "INVALID_RECIPIENT_HOST",
+        )
+
+
+def template_role_item(kind: str, given: dict[str, Any]) -> dict[str, Any]:
+    """A templateRole as the recipient it fills: an in-person role's `name`/`email` are the
+    host's and `inPersonSignerName` the signer's (SPEC `templateRole`)."""
+    if kind != "inPersonSigners":
+        return given
+    return {
+        **{k: v for k, v in given.items() if k not in ("name", "email", "inPersonSignerName")},
+        "hostName": given.get("name"),
+        "hostEmail": given.get("email"),
+        "signerName": given.get("inPersonSignerName"),
+    }
+
+
 def _add_template_roles(envelope: SimEnvelope, template: SimTemplate, roles: Any) -> None:
     by_name = {str(r.get("roleName")): r for r in roles if isinstance(r, dict)}
     known = {str(r["roleName"]) for r in template.roles}
@@ -210,11 +235,12 @@ def _add_template_roles(envelope: SimEnvelope, template: SimTemplate, roles: Any
         tabs = template_tabs.fill(
             role.get("tabs") or {}, given.get("tabs") or {}, role=str(role["roleName"])
         )
+        kind = str(role.get("recipientType") or "signers")
         _add_recipient(
             envelope,
-            str(role.get("recipientType") or "signers"),
+            kind,
             {
-                **given,
+                **template_role_item(kind, given),
                 "recipientId": role.get("recipientId"),
                 "routingOrder": given.get("routingOrder") or role.get("routingOrder"),
                 "tabs": tabs,

@@ -67,15 +67,18 @@ def normalized(body: dict[str, Any] | None) -> dict[str, Any]:
         expiry.update(expireEnabled="true", expireAfter="120")
     if int(expiry["expireWarn"]) >= int(expiry["expireAfter"]):
         raise ApiError("INVALID_REQUEST_BODY", "expireWarn must be fewer days than expireAfter.")
-    return {
-        "useAccountDefaults": "false",
-        "reminders": {
-            "reminderEnabled": _flag(reminders, "reminderEnabled", "false"),
-            "reminderDelay": _days(reminders, "reminderDelay", "0", 0),
-            "reminderFrequency": _days(reminders, "reminderFrequency", "0", 0),
-        },
-        "expirations": expiry,
+    reminding = {
+        "reminderEnabled": _flag(reminders, "reminderEnabled", "false"),
+        "reminderDelay": _days(reminders, "reminderDelay", "0", 0),
+        "reminderFrequency": _days(reminders, "reminderFrequency", "0", 0),
     }
+    if reminding["reminderEnabled"] == "true" and reminding["reminderDelay"] == "0":
+        # Reminders start 1-999 days after sending; 0 with reminders on is refused.
+        raise ApiError(
+            "INVALID_REQUEST_BODY",
+            "reminderDelay must be 1 to 999 days when reminderEnabled is true.",
+        )
+    return {"useAccountDefaults": "false", "reminders": reminding, "expirations": expiry}
 
 
 def schedule_expiry(envelope: SimEnvelope) -> None:

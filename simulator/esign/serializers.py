@@ -14,6 +14,8 @@ RECIPIENT_KINDS = {
     "carbonCopies": "carboncopy",
     "certifiedDeliveries": "certifieddelivery",
     "inPersonSigners": "inpersonsigner",
+    "agents": "agent",
+    "editors": "editor",
 }
 
 
@@ -162,7 +164,7 @@ def template_json(
     return data
 
 
-TEMPLATE_RECIPIENT_KINDS = ("signers", "carbonCopies", "certifiedDeliveries", "inPersonSigners")
+TEMPLATE_RECIPIENT_KINDS = tuple(RECIPIENT_KINDS)
 
 
 def template_recipients_json(template: SimTemplate, *, include_tabs: bool = True) -> dict[str, Any]:

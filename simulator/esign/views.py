@@ -40,10 +40,10 @@ from simulator.models import (
 def _envelope(account: SimAccount, envelope_id: str) -> SimEnvelope:
     envelope = SimEnvelope.objects.filter(account=account, envelope_id=envelope_id.lower()).first()
     if envelope is None:
+        # DocuSign answers 400 (not 404) for an envelope it does not know (FACTS §5.10).
         raise ApiError(
             "ENVELOPE_DOES_NOT_EXIST",
             "The envelope specified either does not exist or you have no rights to it.",
-            404,
         )
     return envelope
 
@@ -72,7 +72,8 @@ def envelopes_collection(
 ) -> HttpResponse:
     if request.method == "POST":
         # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/create/
-        envelope = envelopes.create_envelope(account=account, sender=user, body=json_body(request))
+        body = json_body(request, required=True)
+        envelope = envelopes.create_envelope(account=account, sender=user, body=body)
         return JsonResponse(
             {
                 "envelopeId": envelope.envelope_id,
@@ -374,18 +375,50 @@ def document_tabs(
     return JsonResponse(doc.tabs)
 
 
+# FACTS-addendum-A A4.4 (SPEC): the values DocuSign accepts; samples send "none" in lower case.
+AUTHENTICATION_METHODS = {
+    m.lower()
+    for m in (
+        "Biometric",
+        "Email",
+        "HTTPBasicAuth",
+        "Kerberos",
+        "KnowledgeBasedAuth",
+        "None",
+        "PaperDocuments",
+        "Password",
+        "RSASecureID",
+        "SingleSignOn_CASiteminder",
+        "SingleSignOn_InfoCard",
+        "SingleSignOn_MicrosoftActiveDirectory",
+        "SingleSignOn_Other",
+        "SingleSignOn_Passport",
+        "SingleSignOn_SAML",
+        "Smartcard",
+        "SSLMutualAuth",
+        "X509Certificate",
+    )
+}
+
+
 @api_view
 def recipient_view(
     request: HttpRequest, *, account: SimAccount, user: SimUser, envelope_id: str
 ) -> HttpResponse:
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopeviews/createrecipient/
     envelope = _envelope(account, envelope_id)
-    body = json_body(request)
+    body = json_body(request, required=True)
     return_url = str(body.get("returnUrl") or "")
     if not return_url or len(return_url) > 470:
         raise ApiError("INVALID_REQUEST_BODY", "returnUrl is required (at most 470 characters).")
     if not body.get("authenticationMethod"):
         raise ApiError("INVALID_REQUEST_BODY", "authenticationMethod is required (e.g. 'none').")
+    if str(body["authenticationMethod"]).lower() not in AUTHENTICATION_METHODS:
+        raise ApiError(
+            "INVALID_REQUEST_BODY",
+            f"authenticationMethod '{body['authenticationMethod']}' is not one of DocuSign's "
+            "methods (e.g. None, Email, Password).",
+        )
     if envelope.status not in lifecycle.ACTIVE:
         raise ApiError("ENVELOPE_INVALID_STATUS", f"The envelope is '{envelope.status}', not sent.")
     if body.get("clientUserId"):
@@ -396,13 +429,17 @@ def recipient_view(
             name=str(body.get("userName") or ""),
         ).exclude(client_user_id="")
     else:
-        # In-person: the view is asked for as the host, who must match exactly (case too).
+        # In-person: the view is asked for as the host, who must match exactly (case too),
+        # by the host themself: a view without clientUserId is the caller's own.
+        host_name, host_email = str(body.get("userName") or ""), str(body.get("email") or "")
         candidates = SimRecipient.objects.filter(
             envelope=envelope,
             kind="inPersonSigners",
-            host_name=str(body.get("userName") or ""),
-            host_email=str(body.get("email") or ""),
+            host_name=host_name,
+            host_email=host_email,
         )
+        if (user.name, user.email) != (host_name, host_email):
+            candidates = candidates.none()
     if body.get("recipientId"):
         candidates = candidates.filter(recipient_id=str(body["recipientId"]))
     recipient = candidates.first()

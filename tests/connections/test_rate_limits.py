@@ -284,3 +284,54 @@ def test_the_default_sleep_is_patchable(monkeypatch):
     )
     client.sleep(1.5)
     assert waits == [1.5]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("processes", [1, 3])
+def test_no_sliding_burst_window_ever_holds_more_than_the_limit(settings, monkeypatch, processes):
+    """Calls fired just before and just after a fixed :00/:30 boundary: a fixed-window count
+    lets twice the limit through within a moment; the sliding log never lets any window of
+    that length hold more than the limit. (A 2-second window stands in for DocuSign's 30.)"""
+    import threading
+
+    from connections import budget as budget_module
+
+    window = 2.0
+    monkeypatch.setattr(budget_module, "BURST_WINDOW", window)
+    monkeypatch.setattr(errors, "BURST_WINDOW", window)
+    settings.DOCUSIGN_BURST_LIMIT = 4
+    settings.DOCUSIGN_INTERACTIVE_RESERVE = 0.0
+    from django.core.cache import cache
+
+    cache.delete_many([f"docusign-budget:{ACCOUNT}:burst-log"])
+    calls: list[float] = []
+    lock = threading.Lock()
+
+    def call(budget):
+        while (wait := budget.acquire()) > 0:
+            time.sleep(wait)
+        with lock:
+            calls.append(time.time())
+
+    # Just before a fixed window ends, fill the limit; then keep calling across the boundary.
+    time.sleep((window - time.time() % window) + window - 0.3)
+
+    def worker():
+        budget = SharedBudget(ACCOUNT)
+        for _ in range(12 // processes):
+            call(budget)
+
+    threads = [threading.Thread(target=worker) for _ in range(processes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    calls.sort()
+    assert len(calls) == 12
+    # Every sliding window starting at a call holds at most the limit (a small allowance for
+    # the clock reads around the Redis call).
+    busiest = max(sum(1 for c in calls if start <= c < start + window - 0.05) for start in calls)
+    assert busiest <= 4, calls
+    state = SharedBudget(ACCOUNT).state()
+    assert state is not None
+    assert state.burst_remaining <= 4

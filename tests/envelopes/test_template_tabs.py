@@ -142,7 +142,18 @@ def test_every_prefillable_tab_arrives_at_docusign(client, sam, simulator_connec
     recipient = envelope.recipients.get(role_name="Customer")
     from envelopes import services
 
-    assert services.tab_values(envelope=envelope, recipient=recipient)["customer"] == "Cleo Ltd"
+    values = services.tab_values(envelope=envelope, recipient=recipient)
+    assert values["customer"] == "Cleo Ltd"
+    # Checkboxes, radio groups and lists as DocuSign returns them (selected, radios, items).
+    assert (values["premium"], values["billing"], values["plan"]) == (
+        "ticked",
+        "yearly",
+        "Business",
+    )
+    page = client.get(reverse("envelopes:values", args=[envelope.pk, recipient.pk]))
+    shown = html.unescape(page.content.decode())
+    for filled in ("ticked", "yearly", "Business"):
+        assert filled in shown
     paths = list(ApiCall.objects.values_list("method", "path"))
     assert ("PUT", "/envelopes/{envelopeId}/documents/{documentId}/tabs") in paths
 

@@ -86,3 +86,43 @@ def test_locked_tabs_and_unlabelled_ones_are_not_offered():
         {},
     )
     assert [f.label for f in fields.all_fields()] == ["open"]
+
+
+def test_filled_values_read_checkboxes_radios_and_lists_as_docusign_returns_them():
+    from envelopes.template_tabs import filled_values
+
+    answer = {  # GET …/recipients/{id}/tabs, in DocuSign's shapes
+        "checkboxTabs": [
+            {"tabLabel": "premium", "selected": "true"},
+            {"tabLabel": "newsletter", "selected": "false"},
+        ],
+        "radioGroupTabs": [
+            {
+                "groupName": "billing",
+                "radios": [
+                    {"value": "monthly", "selected": "false"},
+                    {"value": "yearly", "selected": "true"},
+                ],
+            },
+            {"groupName": "contact", "radios": [{"value": "phone", "selected": "false"}]},
+        ],
+        "listTabs": [
+            {
+                "tabLabel": "plan",
+                "value": "Business",
+                "listItems": [
+                    {"text": "Starter", "value": "starter", "selected": "false"},
+                    {"text": "Business", "value": "business", "selected": "true"},
+                ],
+            }
+        ],
+        "textTabs": [{"tabLabel": "customer", "value": "Cleo Ltd"}],
+    }
+    assert filled_values(answer) == {
+        "premium": "ticked",
+        "newsletter": "not ticked",
+        "billing": "yearly",
+        "contact": "",
+        "plan": "Business",
+        "customer": "Cleo Ltd",
+    }

@@ -49,8 +49,9 @@ def test_readyz_is_green_with_fresh_heartbeats(client, beats):
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "redis", "broker", "worker", "beat"}
+    assert set(body["checks"]) == {"database", "redis", "broker", "worker"}
     assert all(c["ok"] for c in body["checks"].values())
+    assert body["reported"]["beat"]["ok"]
     assert "migrated" in body["checks"]["database"]["detail"]
 
 
@@ -64,7 +65,7 @@ def test_readyz_is_503_without_a_worker_or_beat(client, beats):
     assert checks["broker"]["ok"]
     assert not checks["worker"]["ok"]
     assert "no worker heartbeat" in checks["worker"]["detail"]
-    assert not checks["beat"]["ok"]
+    assert not response.json()["reported"]["beat"]["ok"]
 
 
 @needs_redis
@@ -91,8 +92,9 @@ def test_unreachable_redis_is_503_fast_and_shows_no_url(client, settings):
     body = response.content.decode()
     checks = response.json()["checks"]
     assert checks["database"]["ok"]
-    for name in ("redis", "broker", "worker", "beat"):
+    for name in ("redis", "broker", "worker"):
         assert not checks[name]["ok"], name
+    assert not response.json()["reported"]["beat"]["ok"]
     assert "ConnectionError" in checks["redis"]["detail"]
     assert "hunter2" not in body
     assert str(port) not in body
@@ -125,8 +127,10 @@ def test_without_redis_the_redis_checks_say_so(client, settings):
     settings.REDIS_URL = ""
     response = client.get("/readyz")
     assert response.status_code == 200
-    for name in ("redis", "broker", "worker", "beat"):
-        assert "REDIS_URL is not set" in response.json()["checks"][name]["detail"]
+    body = response.json()
+    for name in ("redis", "broker", "worker"):
+        assert "REDIS_URL is not set" in body["checks"][name]["detail"]
+    assert "REDIS_URL is not set" in body["reported"]["beat"]["detail"]
 
 
 @needs_redis
@@ -163,3 +167,66 @@ def test_an_unreachable_database_is_503_with_the_error_class_only(client, monkey
     database = response.json()["checks"]["database"]
     assert database["detail"] == "unreachable (OperationalError)"
     assert "10.1.1.1" not in response.content.decode()
+
+
+@needs_redis
+def test_a_beat_outage_leaves_readyz_green_and_is_reported(client, beats, settings):
+    """Beat only schedules sweeps: with it down a web node still serves."""
+    heartbeat.worker_alive("celery@test")
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.json()
+    beat = response.json()["reported"]["beat"]
+    assert not beat["ok"]
+    assert "no beat heartbeat" in beat["detail"]
+
+
+@needs_redis
+def test_a_real_worker_without_beat_keeps_readyz_green(client, settings, tmp_path):
+    """A real Celery worker (no beat anywhere) writes its own heartbeat: /readyz is 200 and the
+    status page shows beat as down. Killing the worker makes its heartbeat go stale."""
+    import os
+
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+    from tests.support.processes import VENV_BIN, Process, redis_server, wait_for
+
+    with redis_server() as server:
+        settings.REDIS_URL = server.url
+        settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{server.port}/1"
+        settings.OPS_HEARTBEAT_SECONDS = 0.5
+        settings.OPS_HEARTBEAT_STALE_SECONDS = 3
+        env = {
+            **os.environ,
+            "DJANGO_ENV_FILE": os.devnull,
+            "REDIS_URL": server.url,
+            "OPS_HEARTBEAT_SECONDS": "0.5",
+        }
+        args = [str(VENV_BIN / "celery"), "-A", "config", "worker", "--concurrency=1"]
+        args += ["--loglevel=INFO", "--without-gossip", "--without-mingle", "-nhb@%h"]
+        worker = Process(args, env, tmp_path / "worker.log")
+        worker.start()
+        try:
+            wait_for(
+                lambda: client.get("/readyz").status_code == 200,
+                timeout=60,
+                what="a worker heartbeat without beat",
+            )
+            body = client.get("/readyz").json()
+            assert body["checks"]["worker"]["ok"]
+            assert not body["reported"]["beat"]["ok"]
+            admin = UserFactory(username="ops")
+            admin.user_permissions.add(Permission.objects.get(codename="view_system_status"))
+            client.force_login(admin)
+            page = client.get("/ops/status/").content.decode()
+            assert "Ready" in page
+            assert "Not ready" not in page
+            assert '<td data-label="State">down</td>' in page
+            assert "no beat heartbeat" in page
+        finally:
+            worker.kill()
+        wait_for(
+            lambda: client.get("/readyz").status_code == 503,
+            timeout=10,
+            what="the killed worker's heartbeat to go stale",
+        )

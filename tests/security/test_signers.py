@@ -60,9 +60,11 @@ def test_only_the_signer_logged_in_opens_their_session(
     assert "erin opened the signing session of Erin" in opened.detail
 
 
-def test_in_person_signing_is_hosted_by_the_sender(
+def test_in_person_signing_is_hosted_by_the_connections_docusign_user(
     simulator_connection, sam, template, client, send_offer
 ):
+    """DocuSign's host is a DocuSign user (the one the connection impersonates, spelled as
+    their profile has it); the app user who hosted is recorded by us."""
     envelope = send_offer(
         simulator_connection,
         sam,
@@ -73,14 +75,14 @@ def test_in_person_signing_is_hosted_by_the_sender(
     assert recipient.host == sam
     definition = build_definition(envelope)
     in_person = definition["recipients"]["inPersonSigners"][0]
-    assert in_person["hostName"] == "Sam Sender"
-    assert in_person["hostEmail"] == sam.email
+    assert in_person["hostName"] == "Dana Demo" == simulator_connection.user_name
+    assert in_person["hostEmail"] == simulator_connection.user_profile_email
     assert in_person["signerName"] == "Walk-in Wendy"
     assert "clientUserId" not in in_person
     remote = SimRecipient.objects.get()
     assert (remote.kind, remote.host_name, remote.name) == (
         "inPersonSigners",
-        "Sam Sender",
+        "Dana Demo",
         "Walk-in Wendy",
     )
 
@@ -93,7 +95,51 @@ def test_in_person_signing_is_hosted_by_the_sender(
     assert envelope.events.get(kind="signing session opened").actor == sam
 
 
-def test_the_simulator_refuses_a_host_who_is_not_the_one_named(
+def test_in_person_signing_waits_until_the_connection_knows_its_docusign_user(
+    simulator_connection, sam, template, send_offer
+):
+    simulator_connection.user_name = ""
+    simulator_connection.save()
+    with pytest.raises(ValidationError, match="run the connection's check"):
+        send_offer(
+            simulator_connection,
+            sam,
+            template,
+            [RecipientInput("Walk-in Wendy", "wendy@example.com", kind=Recipient.Kind.IN_PERSON)],
+        )
+
+
+def test_the_connection_check_reads_the_host_from_docusigns_profile(simulator_connection):
+    from connections.services import check_connection
+
+    simulator_connection.user_name = simulator_connection.user_profile_email = ""
+    simulator_connection.save()
+    assert check_connection(connection=simulator_connection).error is None
+    simulator_connection.refresh_from_db()
+    assert (simulator_connection.user_name, simulator_connection.user_profile_email) == (
+        "Dana Demo",
+        simulator_connection.user_email,
+    )
+
+
+def test_the_simulator_refuses_a_host_who_is_not_a_docusign_user(
+    simulator_connection, sam, template, send_offer
+):
+    simulator_connection.user_name = "dana demo"  # not the profile's exact spelling
+    simulator_connection.save()
+    envelope = send_offer(
+        simulator_connection,
+        sam,
+        template,
+        [RecipientInput("Walk-in Wendy", "wendy@example.com", kind=Recipient.Kind.IN_PERSON)],
+    )
+    envelope.refresh_from_db()
+    assert envelope.status == "failed"
+    assert envelope.error_code == "INVALID_RECIPIENT_HOST"
+    assert "is not a DocuSign user of this account" in envelope.error_detail
+
+
+def test_the_simulator_refuses_a_view_for_another_host(
     simulator_connection, sam, template, send_offer
 ):
     envelope = send_offer(
@@ -103,8 +149,9 @@ def test_the_simulator_refuses_a_host_who_is_not_the_one_named(
         [RecipientInput("Walk-in Wendy", "wendy@example.com", kind=Recipient.Kind.IN_PERSON)],
     )
     recipient = envelope.recipients.get()
-    sam.first_name = "Samuel"  # the name no longer matches the envelope's host exactly
-    sam.save()
+    # The view is asked for as a host other than the one the envelope names.
+    simulator_connection.user_name = "Samuel"
+    simulator_connection.save()
     with pytest.raises(Exception, match="not a valid recipient"):
         services.signing_url(recipient=recipient, user=sam, return_url="https://x/")
 
@@ -152,3 +199,38 @@ def test_the_simulator_refuses_an_access_code_docusign_would(
     envelope.refresh_from_db()
     assert envelope.status == "failed"
     assert envelope.error_code == "INVALID_ACCESS_CODE"
+
+
+def test_an_in_app_signer_gets_no_session_before_their_turn(
+    simulator_connection, sam, template, client, send_offer
+):
+    """Erin signs second: before Alice has signed, her button shows whose turn it is (no
+    session is asked of DocuSign); once Alice has signed, DocuSign is asked and Erin signs."""
+    from simulator.esign import lifecycle
+
+    erin = UserFactory(username="erin", email="erin@example.com")
+    envelope = send_offer(
+        simulator_connection,
+        sam,
+        template,
+        [
+            RecipientInput("Alice", "alice@example.com", routing_order=1),
+            RecipientInput("Erin", "erin@example.com", embedded=True, routing_order=2),
+        ],
+    )
+    erin_row = envelope.recipients.get(name="Erin")
+    url = reverse("envelopes:sign", args=[envelope.pk, erin_row.pk])
+    client.force_login(erin)
+    response = client.post(url)
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Waiting for Alice (routing order 1) to sign." in page
+    assert "/simulator/signing/" not in page
+    assert not envelope.events.filter(kind="signing session opened").exists()
+
+    # Alice signs at DocuSign; we have not heard yet, so the click asks DocuSign once.
+    lifecycle.sign(SimRecipient.objects.get(name="Alice"), {})
+    response = client.post(url)
+    assert response.status_code == 302
+    assert "/simulator/signing/" in response["Location"]
+    assert envelope.events.get(kind="signing session opened").actor == erin

@@ -137,7 +137,7 @@ def test_a_body_that_is_not_json_is_invalid_request_body(api, client, world, tok
 
 def test_unknown_envelope(api):
     response = api("GET", "/envelopes/00000000-0000-0000-0000-000000000000")
-    assert response.status_code == 404
+    assert response.status_code == 400  # as DocuSign answers it
     assert response.json()["errorCode"] == "ENVELOPE_DOES_NOT_EXIST"
 
 
