@@ -435,7 +435,11 @@ def sustained_run(database_url: str, plan: Sustained) -> dict[str, float]:
     )
     Recipient.objects.bulk_create(
         Recipient(
-            envelope=e, name=f"R{r}", email=f"r{r}@example.com", recipient_id=str(r), status="created"
+            envelope=e,
+            name=f"R{r}",
+            email=f"r{r}@example.com",
+            recipient_id=str(r),
+            status="created",
         )
         for e in envelopes
         for r in (1, 2)

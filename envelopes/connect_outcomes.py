@@ -66,7 +66,9 @@ def classify(exc: Exception) -> Failure:
     reason = f"{type(exc).__name__}: {exc}"[:300]
     if isinstance(exc, RateLimited):
         retry_at = datetime.fromtimestamp(exc.retry_at, tz=UTC) if exc.retry_at else None
-        return Failure(reason, permanent=False, retry_at=retry_at, counts=False, blocks_fetches=True)
+        return Failure(
+            reason, permanent=False, retry_at=retry_at, counts=False, blocks_fetches=True
+        )
     if isinstance(exc, CONNECTION_PROBLEMS):
         return Failure(reason, permanent=False, counts=False, blocks_fetches=True)
     if isinstance(exc, DocuSignError) and exc.retryable:

@@ -197,9 +197,8 @@ def apply_prepared(items: list[Prepared]) -> int:
             .values_list("pk", flat=True)
         )
         wanted = sorted({i.envelope.pk for i in items if i.envelope and i.event.pk in claimed})
-        envelopes = {
-            e.pk: e for e in Envelope.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
-        }
+        locked = Envelope.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+        envelopes = {e.pk: e for e in locked}
         recipients: dict[Any, dict[str, Recipient]] = {pk: {} for pk in envelopes}
         for recipient in (
             Recipient.objects.select_for_update().filter(envelope_id__in=wanted).order_by("pk")

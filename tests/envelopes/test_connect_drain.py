@@ -47,9 +47,7 @@ def make_envelope(connection, envelope_id, status="sent"):
 
 
 def good_envelopes(connection, count):
-    return [
-        make_envelope(connection, f"600d0000-0000-0000-0000-{n:012d}") for n in range(count)
-    ]
+    return [make_envelope(connection, f"600d0000-0000-0000-0000-{n:012d}") for n in range(count)]
 
 
 def bare(envelope, generated="2026-11-25T09:00:00.0000000Z"):
@@ -114,9 +112,11 @@ def test_a_purged_envelope_parks_its_message_and_every_message_behind_it_is_appl
         envelope.refresh_from_db()
         assert envelope.status == "completed"
     bad = ConnectEvent.objects.get(docusign_envelope_id=PURGED)
-    assert bad.processed_at is None and bad.parked_at is not None
+    assert bad.processed_at is None
+    assert bad.parked_at is not None
     assert "ENVELOPE_DOES_NOT_EXIST" in bad.failure_reason
-    assert bad.attempts == 1 and gets.call_count == 1
+    assert bad.attempts == 1
+    assert gets.call_count == 1
     purged.refresh_from_db()
     assert purged.status == "sent"
     # A parked message is not stuck: the sweep does not start drains for it.
@@ -140,10 +140,9 @@ def test_a_body_that_cannot_be_applied_is_parked_and_the_rest_applied(connection
     assert tracking.drain_connect_events(connection.pk) == 2
     parked = ConnectEvent.objects.get(parked_at__isnull=False)
     assert parked.docusign_envelope_id == broken.docusign_envelope_id
-    assert "recipients" in parked.failure_reason and "not a JSON object" in parked.failure_reason
-    assert {e.status for e in Envelope.objects.filter(pk__in=[g.pk for g in good])} == {
-        "completed"
-    }
+    assert "recipients" in parked.failure_reason
+    assert "not a JSON object" in parked.failure_reason
+    assert {e.status for e in Envelope.objects.filter(pk__in=[g.pk for g in good])} == {"completed"}
 
 
 def test_an_unexpected_error_applying_one_message_parks_only_that_one(connection, monkeypatch):
@@ -192,7 +191,8 @@ def test_parked_messages_are_shown_and_retry_and_discard_need_the_permission(
     html = viewer.get(page).content.decode()
     assert "Messages not applied (2)" in html
     assert "ENVELOPE_DOES_NOT_EXIST" in html
-    assert retry not in html and discard not in html
+    assert retry not in html
+    assert discard not in html
     assert viewer.post(retry).status_code == 403
     assert viewer.post(discard).status_code == 403
     first.refresh_from_db()
@@ -203,7 +203,8 @@ def test_parked_messages_are_shown_and_retry_and_discard_need_the_permission(
     staff = Client(enforce_csrf_checks=True)
     staff.force_login(staff_with_connection_perms)
     html = staff.get(page).content.decode()
-    assert retry in html and discard in html
+    assert retry in html
+    assert discard in html
     assert staff.post(retry).status_code == 403  # no CSRF token
     assert staff.get(retry).status_code == 405  # never by GET
     token = staff.cookies["csrftoken"].value
@@ -219,14 +220,16 @@ def test_parked_messages_are_shown_and_retry_and_discard_need_the_permission(
         response = staff.post(retry, HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 302
     first.refresh_from_db()
-    assert first.processed_at is not None and first.parked_at is None
+    assert first.processed_at is not None
+    assert first.parked_at is None
     purged.refresh_from_db()
     assert purged.status == "delivered"
 
     response = staff.post(discard, HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 302
     second.refresh_from_db()
-    assert second.discarded_at is not None and second.processed_at is None  # kept, not applied
+    assert second.discarded_at is not None
+    assert second.processed_at is None
     assert second.note == f"discarded by {staff_with_connection_perms.username}"
     assert "ENVELOPE_DOES_NOT_EXIST" in second.failure_reason  # the reason stays, for audit
     tracking.drain_connect_events(connection.pk)
@@ -274,8 +277,10 @@ def test_a_transient_error_makes_one_message_wait_while_the_rest_flow(connection
     monkeypatch.setattr("envelopes.unsigned._fetch", docusign)
     assert tracking.drain_connect_events(connection.pk) == 3
     waiting = ConnectEvent.objects.get(docusign_envelope_id=flaky.docusign_envelope_id)
-    assert waiting.processed_at is None and waiting.parked_at is None
-    assert waiting.attempts == 1 and "DocuSignServerError" in waiting.failure_reason
+    assert waiting.processed_at is None
+    assert waiting.parked_at is None
+    assert waiting.attempts == 1
+    assert "DocuSignServerError" in waiting.failure_reason
     assert waiting.next_attempt_at > timezone.now()
     # Waiting is not stuck, however long ago the message arrived.
     ConnectEvent.objects.filter(pk=waiting.pk).update(
@@ -298,7 +303,8 @@ def test_a_transient_error_makes_one_message_wait_while_the_rest_flow(connection
     flaky.refresh_from_db()
     assert flaky.status == "completed"
     waiting.refresh_from_db()
-    assert waiting.processed_at is not None and waiting.next_attempt_at is None
+    assert waiting.processed_at is not None
+    assert waiting.next_attempt_at is None
 
 
 def test_a_message_overdue_after_its_wait_is_stuck_and_swept(connection, monkeypatch, settings):
@@ -307,8 +313,13 @@ def test_a_message_overdue_after_its_wait_is_stuck_and_swept(connection, monkeyp
     ConnectEvent.objects.filter(pk=event.pk).update(
         next_attempt_at=timezone.now() + timedelta(seconds=5), attempts=1
     )
-    started = []
-    monkeypatch.setattr(tracking, "request_drain", lambda pk: started.append(pk) or True)
+    started: list[int] = []
+
+    def request_drain(pk: int) -> bool:
+        started.append(pk)
+        return True
+
+    monkeypatch.setattr(tracking, "request_drain", request_drain)
     soon = timezone.now() + timedelta(seconds=settings.ENVELOPES_CONNECT_STALE_SECONDS)
     assert sweeps.sweep_stuck_work(now=soon)["connect"] == 0  # its wait has not long ended
     late = soon + timedelta(seconds=10)
@@ -328,13 +339,12 @@ def test_transient_failures_park_a_message_after_the_last_attempt(connection, se
     assert waits[1] > waits[0]
     assert connect_outcomes.record(event, failure) == "parked"
     event.refresh_from_db()
-    assert event.parked_at is not None and event.attempts == 3
+    assert event.parked_at is not None
+    assert event.attempts == 3
     assert event.failure_reason.startswith("gave up after 3 attempts: DocuSignServerError")
 
 
-def test_a_rate_limit_waits_until_docusigns_reset_without_spending_calls(
-    connection, monkeypatch
-):
+def test_a_rate_limit_waits_until_docusigns_reset_without_spending_calls(connection, monkeypatch):
     envelopes = [make_envelope(connection, f"1a7e0000-0000-0000-0000-{n:012d}") for n in range(3)]
     for n, envelope in enumerate(envelopes):
         store(connection, bare(envelope, generated=f"2026-11-25T09:00:0{n}.0000000Z"), n)
@@ -350,7 +360,8 @@ def test_a_rate_limit_waits_until_docusigns_reset_without_spending_calls(
     assert len(calls) == 1  # the others were not asked: DocuSign's answer is the same
     for event in ConnectEvent.objects.all():
         assert abs((event.next_attempt_at - reset).total_seconds()) < 1
-        assert event.attempts == 0 and event.parked_at is None  # not the message's fault
+        assert event.attempts == 0
+        assert event.parked_at is None
 
 
 def test_a_connection_problem_makes_messages_wait_never_park(connection, monkeypatch, settings):
@@ -366,7 +377,8 @@ def test_a_connection_problem_makes_messages_wait_never_park(connection, monkeyp
         ConnectEvent.objects.update(next_attempt_at=timezone.now())
         tracking.drain_connect_events(connection.pk)
     event = ConnectEvent.objects.get()
-    assert event.parked_at is None and event.attempts == 4
+    assert event.parked_at is None
+    assert event.attempts == 4
     assert event.next_attempt_at - timezone.now() > timedelta(seconds=30)  # it grew
 
 
@@ -385,8 +397,10 @@ def test_a_database_error_applying_parks_nothing_and_counts_no_attempt(connectio
     with pytest.raises(OperationalError):
         tracking.drain_connect_events(connection.pk)
     for event in ConnectEvent.objects.all():
-        assert event.parked_at is None and event.processed_at is None
-        assert event.attempts == 0 and event.next_attempt_at is None
+        assert event.parked_at is None
+        assert event.processed_at is None
+        assert event.attempts == 0
+        assert event.next_attempt_at is None
     monkeypatch.undo()
     assert tracking.drain_connect_events(connection.pk) == 3  # the task's retry
 
@@ -402,7 +416,9 @@ def test_redis_down_while_rationing_a_hint_parks_nothing(connection, monkeypatch
     with pytest.raises(RedisConnectionError):
         tracking.drain_connect_events(connection.pk)
     event = ConnectEvent.objects.get()
-    assert event.parked_at is None and event.attempts == 0 and event.next_attempt_at is None
+    assert event.parked_at is None
+    assert event.attempts == 0
+    assert event.next_attempt_at is None
 
 
 # --- Slices ------------------------------------------------------------------------------
@@ -436,9 +452,7 @@ def test_a_slice_hands_on_to_the_next_slice_without_the_sweep(connection, monkey
     assert tracking.request_drain(connection.pk)  # finished: the key was released
 
 
-def test_the_drain_task_hands_on_when_a_slice_overruns_the_soft_time_limit(
-    connection, monkeypatch
-):
+def test_the_drain_task_hands_on_when_a_slice_overruns_the_soft_time_limit(connection, monkeypatch):
     from celery.exceptions import SoftTimeLimitExceeded
 
     handed = []
@@ -452,13 +466,17 @@ def test_the_drain_task_hands_on_when_a_slice_overruns_the_soft_time_limit(
     assert handed == [connection.pk]
 
 
+def wake_up(connection):
+    return tasks.drain_connect_events.apply(args=(connection.pk,), kwargs={"claim": True}).get()
+
+
 def test_a_timed_wake_up_does_nothing_while_a_drain_holds_the_key(connection, monkeypatch):
     envelope = make_envelope(connection, PURGED)
     store(connection, message(envelope), 0)
     assert tracking.claim_drain(connection.pk)  # a drain is running
-    assert tasks.drain_connect_events.apply(args=(connection.pk,), kwargs={"claim": True}).get() == 0
+    assert wake_up(connection) == 0
     assert ConnectEvent.objects.get().processed_at is None
     tracking.drain_connect_events(connection.pk)  # the running drain's work, then release
     assert ConnectEvent.objects.get().processed_at is not None
-    assert tasks.drain_connect_events.apply(args=(connection.pk,), kwargs={"claim": True}).get() == 0
+    assert wake_up(connection) == 0
     assert tracking.claim_drain(connection.pk)  # the wake-up released the key it took

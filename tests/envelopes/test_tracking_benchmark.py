@@ -25,7 +25,7 @@ def test_the_sustained_run_smoke_mode_applies_every_message_without_the_sweep():
         f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
         f"{database['PORT']}/{database['NAME'].removeprefix('test_')}_bench"
     )
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "benchmarks/tracking.py", "--smoke"],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": url, "DJANGO_ENV_FILE": os.devnull},
