@@ -168,8 +168,9 @@ def prepare(event: ConnectEvent, envelope: Envelope | None, *, fetch: Fetch) -> 
     """What applying `event` needs, asking DocuSign when the message does not say (an
     unsigned hint, or a signed message without a summary). No transaction is open: a fetch
     takes seconds when DocuSign is slow, and no lock may be held meanwhile."""
-    summary = summary_in(event) if envelope is not None else None
-    if envelope is not None and (not event.verified or summary is None):
+    # An unsigned message's summary is never used (anyone may have written it).
+    summary = summary_in(event) if envelope is not None and event.verified else None
+    if envelope is not None and summary is None:
         summary = fetch(envelope)
         if summary is not None and not isinstance(summary, dict):
             raise MalformedMessage("DocuSign's envelope is not a JSON object")
