@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('connections', '0011_merge_20261130_1956'),
-        ('envelopes', '0010_merge_20261130_1956'),
+        ('envelopes', '0011_waiting_for_the_connection'),
     ]
 
     operations = [
