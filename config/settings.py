@@ -398,6 +398,14 @@ ENVELOPES_QUEUED_GRACE_SECONDS = env.int("ENVELOPES_QUEUED_GRACE_SECONDS", defau
 ENVELOPES_CONNECTION_RECHECK_SECONDS = env.int("ENVELOPES_CONNECTION_RECHECK_SECONDS", default=300)
 # Connect messages unapplied this long are drained by the sweep (a crashed drain).
 ENVELOPES_CONNECT_STALE_SECONDS = env.int("ENVELOPES_CONNECT_STALE_SECONDS", default=20)
+# A drain works for one slice (this many seconds or messages, well under the task's soft
+# time limit) and then queues the next slice itself.
+ENVELOPES_CONNECT_SLICE_SECONDS = env.float("ENVELOPES_CONNECT_SLICE_SECONDS", default=20.0)
+ENVELOPES_CONNECT_SLICE_MESSAGES = env.int("ENVELOPES_CONNECT_SLICE_MESSAGES", default=2000)
+# A message DocuSign keeps failing transiently for (5xx, unreachable) waits 5 s, 10 s, …
+# (at most the cap) between attempts and is parked for staff after this many.
+ENVELOPES_CONNECT_MAX_ATTEMPTS = env.int("ENVELOPES_CONNECT_MAX_ATTEMPTS", default=10)
+ENVELOPES_CONNECT_RETRY_MAX_SECONDS = env.int("ENVELOPES_CONNECT_RETRY_MAX_SECONDS", default=900)
 # How far back reconciliation compares DocuSign's envelopes with ours.
 ENVELOPES_RECONCILE_LOOKBACK_HOURS = env.float("ENVELOPES_RECONCILE_LOOKBACK_HOURS", default=2.0)
 

@@ -9,15 +9,16 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from connections import golive, selectors, services
 from connections.forms import WriteOnlyTextarea
 from connections.models import Connection
+from envelopes import connect_parked, unsigned
 from envelopes import selectors as envelope_selectors
-from envelopes import unsigned
 from envelopes.models import ConnectEvent
 
 
@@ -62,6 +63,8 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "unsigned_minutes": settings.ENVELOPES_UNSIGNED_COALESCE_SECONDS // 60,
         "unsigned_allowance": unsigned.hourly_allowance(),
         "events": ConnectEvent.objects.filter(connection=connection)[:20],
+        "parked": connect_parked.parked(connection)[:100],
+        "parked_total": connect_parked.parked(connection).count(),
         "budget": selectors.api_budget(connection),
         "shared": selectors.shared_budget(connection),
         "per_envelope": [
@@ -70,3 +73,23 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "golive": golive.readiness(connection) if connection.is_demo else None,
     }
     return render(request, "envelopes/connection.html", context)
+
+
+@require_POST
+@permission_required("connections.change_connection", raise_exception=True)
+def parked_message(request: HttpRequest, pk: int, event_pk: int, action: str) -> HttpResponse:
+    """Retry or discard one parked Connect message (seeing the page is not acting on it)."""
+    event = get_object_or_404(ConnectEvent, pk=event_pk, connection_id=pk)
+    if action == "retry":
+        done = connect_parked.retry(event=event)
+        text = "Message put back in line; it is applied within seconds."
+    elif action == "discard":
+        done = connect_parked.discard(event=event, user=request.user)
+        text = "Message discarded: it is kept, marked, and never applied."
+    else:
+        raise Http404("Unknown action.")
+    if done:
+        messages.success(request, text)
+    else:
+        messages.warning(request, "That message is no longer parked (someone acted on it).")
+    return redirect(f"{reverse('envelopes:connection', args=[pk])}#parked")

@@ -390,6 +390,13 @@ class ConnectEvent(models.Model):
     unknown_envelope = models.BooleanField(default=False)
     deliveries = models.PositiveIntegerField(default=1)
     note = models.CharField(max_length=100, blank=True)
+    # Per-message outcomes of the drain: a transient failure waits until next_attempt_at; a
+    # permanent one parks the message (kept, shown to staff, who retry or discard it).
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    parked_at = models.DateTimeField(null=True, blank=True)
+    discarded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -398,6 +405,14 @@ class ConnectEvent(models.Model):
             # turn the real delivery into a "redelivery".
             models.UniqueConstraint(
                 fields=["connection", "identity"], name="one_connect_event_per_connection"
+            )
+        ]
+        indexes = [
+            # What the drain reads: a connection's messages still to apply, oldest first.
+            models.Index(
+                fields=["connection", "received_at"],
+                condition=models.Q(processed_at__isnull=True, parked_at__isnull=True),
+                name="connect_event_to_apply",
             )
         ]
 

@@ -6,7 +6,8 @@ exactly this; the System status page and the metrics count exactly this.
   (a killed worker, a broker that was down) or never queued. A send rescheduled for later
   (a burst window, the hourly budget) is not stuck until it is due, and one waiting for its
   connection (envelopes.waiting) is not stuck at all: the connection's re-check resumes it;
-- a Connect message not applied for ENVELOPES_CONNECT_STALE_SECONDS (a crashed drain).
+- a Connect message not applied for ENVELOPES_CONNECT_STALE_SECONDS after it arrived or
+  after its wait ended (a crashed drain, a lost wake-up); parked messages are not stuck.
 """
 
 from datetime import datetime, timedelta
@@ -43,7 +44,11 @@ def stuck_envelopes(now: datetime | None = None) -> QuerySet[Envelope]:
 
 
 def stuck_connect_events(now: datetime | None = None) -> QuerySet[ConnectEvent]:
-    """Connect messages stored but not applied for longer than a drain should take."""
+    """Connect messages stored (or due again after a wait) but not applied for longer than a
+    drain should take. Parked messages wait for staff, waiting ones for their time: neither
+    is stuck."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.ENVELOPES_CONNECT_STALE_SECONDS)
-    return ConnectEvent.objects.filter(processed_at__isnull=True, received_at__lt=stale)
+    return ConnectEvent.objects.filter(processed_at__isnull=True, parked_at__isnull=True).filter(
+        Q(next_attempt_at__isnull=True, received_at__lt=stale) | Q(next_attempt_at__lt=stale)
+    )

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from connections.docusign.errors import DocuSignError, RateLimited
@@ -115,13 +116,19 @@ def keep_signed_documents(self: Any, envelope_id: str) -> int:
 
 
 @shared_task(bind=True, **INFRA_RETRY)
-def drain_connect_events(self: Any, connection_id: int) -> int:
-    from envelopes.tracking import drain_connect_events as drain
+def drain_connect_events(self: Any, connection_id: int, claim: bool = False) -> int:
+    """One slice of a connection's stored Connect messages; it queues the next slice itself.
+    Each message's DocuSign failure is that message's (it waits or is parked), never the
+    task's. `claim`: a timed wake-up for waiting messages, which takes the drain key first
+    (a drain holding it sees them itself)."""
+    from envelopes import tracking
 
+    if claim and not tracking.claim_drain(connection_id):
+        return 0
     try:
-        return drain(connection_id)
-    except DocuSignError as exc:
-        _retry_later(self, exc, backoff=5)
+        return tracking.drain_connect_events(connection_id)
+    except SoftTimeLimitExceeded:  # a slice overran (a very slow DocuSign): hand on at once
+        tracking.hand_on(connection_id)
         return 0
 
 

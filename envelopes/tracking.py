@@ -8,18 +8,25 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from envelopes import unsigned
+from envelopes.connect_outcomes import Failure, MalformedMessage, classify, record
 from envelopes.models import ConnectEvent, Envelope, EnvelopeEvent, Recipient
+from envelopes.sending import INFRASTRUCTURE_ERRORS
 from envelopes.signals import envelope_status_changed, recipient_completed
+from envelopes.unsigned import Fetch
 
 logger = logging.getLogger("countersign.connect")
 
@@ -50,6 +57,15 @@ def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, sourc
     """
     locked = Envelope.objects.select_for_update().get(pk=envelope.pk)
     envelope.status = locked.status
+    by_id = {r.recipient_id: r for r in envelope.recipients.select_for_update()}
+    return apply_locked_summary(envelope, by_id, summary, source=source)
+
+
+def apply_locked_summary(
+    envelope: Envelope, recipients: dict[str, Recipient], summary: dict[str, Any], *, source: str
+) -> bool:
+    """apply_envelope_summary on an envelope (and its recipients by recipientId) already
+    locked in the current transaction, with its current status."""
     changed = False
     new = str(summary.get("status") or "")
     old = envelope.status
@@ -74,10 +90,9 @@ def apply_envelope_summary(envelope: Envelope, summary: dict[str, Any], *, sourc
             )
         )
         changed = True
-    by_id = {r.recipient_id: r for r in envelope.recipients.select_for_update()}
     for kind_list in (summary.get("recipients") or {}).values():
         for item in kind_list if isinstance(kind_list, list) else []:
-            recipient = by_id.get(str(item.get("recipientId")))
+            recipient = recipients.get(str(item.get("recipientId")))
             if recipient is not None and _apply_recipient(recipient, item):
                 if recipient.status == Recipient.Status.COMPLETED:
                     transaction.on_commit(
@@ -123,48 +138,103 @@ def _apply_recipient(recipient: Recipient, item: dict[str, Any]) -> bool:
     return True
 
 
-def apply_connect_event(
-    event: ConnectEvent, *, fetch: Callable[[Envelope], dict[str, Any] | None]
-) -> None:
-    """Apply a stored Connect message. Unsigned messages are only a hint: `fetch` asks
-    DocuSign for the truth (or returns None when the hint is coalesced or over its budget).
-    Messages for envelopes we did not send are kept and flagged.
+NOT_CHECKED = "unsigned hint not checked (coalesced or over its budget)"
 
-    Call it outside any transaction: `fetch` talks to DocuSign (seconds, when DocuSign is
-    slow), and no lock may be held meanwhile; the writes that follow are short transactions.
+
+@dataclass
+class Prepared:
+    """A message ready to apply: its envelope (None: not ours) and DocuSign's summary (None:
+    an unsigned hint not checked)."""
+
+    event: ConnectEvent
+    envelope: Envelope | None
+    summary: dict[str, Any] | None
+
+
+def summary_in(event: ConnectEvent) -> dict[str, Any] | None:
+    """The envelopeSummary a signed message carries (None: it has none, fetch it)."""
+    data = event.body.get("data") if isinstance(event.body, dict) else None
+    if not isinstance(data, dict):
+        raise MalformedMessage("the message has no 'data' object")
+    summary = data.get("envelopeSummary")
+    if summary and not isinstance(summary, dict):
+        raise MalformedMessage("'data.envelopeSummary' is not a JSON object")
+    if isinstance(summary, dict) and not isinstance(summary.get("recipients") or {}, dict):
+        raise MalformedMessage("'data.envelopeSummary.recipients' is not a JSON object")
+    return summary or None
+
+
+def prepare(event: ConnectEvent, envelope: Envelope | None, *, fetch: Fetch) -> Prepared:
+    """What applying `event` needs, asking DocuSign when the message does not say (an
+    unsigned hint, or a signed message without a summary). No transaction is open: a fetch
+    takes seconds when DocuSign is slow, and no lock may be held meanwhile."""
+    # An unsigned message's summary is never used (anyone may have written it).
+    summary = summary_in(event) if envelope is not None and event.verified else None
+    if envelope is not None and summary is None:
+        summary = fetch(envelope)
+        if summary is not None and not isinstance(summary, dict):
+            raise MalformedMessage("DocuSign's envelope is not a JSON object")
+    return Prepared(event, envelope, summary)
+
+
+def apply_prepared(items: list[Prepared]) -> int:
+    """Apply several messages in one short transaction; returns how many this call applied
+    (a message another drain applied meanwhile is skipped).
+
+    Rows are locked in one statement each (messages, then envelopes, then recipients, each
+    in primary-key order, so two drains never deadlock), the messages marked applied in at
+    most three statements: a burst costs a few queries per batch, not ten per message.
     """
-    envelope = Envelope.objects.filter(
-        connection_id=event.connection_id, docusign_envelope_id=event.docusign_envelope_id
-    ).first()
-    summary = None
-    if envelope is not None:
-        summary = (event.body.get("data") or {}).get("envelopeSummary")
-        if not event.verified or not summary:
-            summary = fetch(envelope)
+    now = timezone.now()
     with transaction.atomic():
-        fresh = (
+        claimed = set(
             ConnectEvent.objects.select_for_update(of=("self",))
-            .filter(pk=event.pk, processed_at__isnull=True)
-            .first()
+            .filter(
+                pk__in=[i.event.pk for i in items],
+                processed_at__isnull=True,
+                parked_at__isnull=True,
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-        if fresh is None:
-            return  # another drain applied it meanwhile
-        if envelope is None:
-            fresh.unknown_envelope = True
-        elif summary is None:
-            fresh.note = "unsigned hint not checked (coalesced or over its budget)"
-        else:
-            apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
-        fresh.processed_at = timezone.now()
-        fresh.save(update_fields=["unknown_envelope", "processed_at", "note"])
-        event.processed_at, event.unknown_envelope = fresh.processed_at, fresh.unknown_envelope
-        event.note = fresh.note
+        wanted = sorted({i.envelope.pk for i in items if i.envelope and i.event.pk in claimed})
+        locked = Envelope.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+        envelopes = {e.pk: e for e in locked}
+        recipients: dict[Any, dict[str, Recipient]] = {pk: {} for pk in envelopes}
+        for recipient in (
+            Recipient.objects.select_for_update().filter(envelope_id__in=wanted).order_by("pk")
+        ):
+            recipients[recipient.envelope_id][recipient.recipient_id] = recipient
+        marks: dict[tuple[bool, str], list[int]] = {}
+        for item in items:
+            if item.event.pk not in claimed:
+                continue  # another drain applied it meanwhile
+            envelope = envelopes.get(item.envelope.pk) if item.envelope else None
+            note = item.event.note
+            if envelope is None:
+                unknown = True
+            elif item.summary is None:
+                unknown, note = False, NOT_CHECKED
+            else:
+                unknown = False
+                apply_locked_summary(
+                    envelope,
+                    recipients[envelope.pk],
+                    item.summary,
+                    source=EnvelopeEvent.Source.DOCUSIGN,
+                )
+            marks.setdefault((unknown, note), []).append(item.event.pk)
+            item.event.processed_at, item.event.unknown_envelope = now, unknown
+            item.event.note = note
+        for (unknown, note), pks in marks.items():
+            ConnectEvent.objects.filter(pk__in=pks).update(
+                processed_at=now, unknown_envelope=unknown, note=note, next_attempt_at=None
+            )
+    return len(claimed)
 
 
 DRAIN_BATCH = 200
 DRAIN_KEY = "envelopes:connect-drain:{}"  # held while a drain runs for a connection
-# A running drain renews its key after each message; a crashed one's key lapses this soon,
-# and the next request (or the sweep, every ENVELOPES_SWEEP_SECONDS) starts a new drain.
 DRAIN_KEY_SECONDS = 30
 
 
@@ -175,7 +245,6 @@ def request_drain(connection_id: int) -> bool:
     again after releasing the key), or this call starts a new drain. A publish per message
     would cost more than the rest of the request. True if a drain was started.
     """
-    from envelopes.sending import INFRASTRUCTURE_ERRORS
     from envelopes.services import enqueue
     from envelopes.tasks import drain_connect_events
 
@@ -245,41 +314,206 @@ def request_drain_soon(connection_id: int) -> None:
     _throttle(connection_id, settings.ENVELOPES_CONNECT_DRAIN_THROTTLE)
 
 
-def drain_connect_events(connection_id: int) -> int:
-    """Apply every stored, unapplied Connect message of a connection; returns how many.
+# A running drain renews its key every DRAIN_RENEW_SECONDS; a crashed one's key lapses within
+# DRAIN_KEY_SECONDS and the next request (or the sweep) starts a new drain.
+DRAIN_RENEW_SECONDS = 5.0
+CHUNK = 50  # messages applied in one transaction
+CHUNK_SECONDS = 1.0  # …or fewer, when fetches make gathering them slow
+WAKE_KEY = "envelopes:connect-wake:{}"  # when the next timed wake-up of a drain is due
 
-    Reads a batch without locking anything, then applies each message on its own (a DocuSign
-    fetch, rationed for unsigned hints, then a short transaction). The drain key is renewed
-    as it goes; if this process dies, the key lapses and the sweep starts another drain.
+
+@dataclass
+class Slice:
+    applied: int = 0
+    waiting: int = 0  # backed off, tried again when due
+    parked: int = 0
+    more: bool = False  # stopped at its limit with messages left
+
+
+def ready(connection_id: int, now: datetime | None = None) -> Any:
+    """A connection's messages to apply now: not applied, not parked, not waiting."""
+    now = now or timezone.now()
+    return (
+        ConnectEvent.objects.filter(
+            connection_id=connection_id, processed_at__isnull=True, parked_at__isnull=True
+        )
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("received_at", "pk")
+    )
+
+
+def drain_connect_events(connection_id: int) -> int:
+    """Apply one slice of a connection's stored messages, then hand on; returns how many
+    this slice applied.
+
+    The caller holds the drain key (request_drain took it, or the previous slice handed it
+    on). A slice ends after ENVELOPES_CONNECT_SLICE_SECONDS or _MESSAGES, well inside the
+    task's soft time limit, and queues the next slice at once with the key still held: no
+    second drain starts meanwhile and no message waits for the sweep. With nothing left it
+    releases the key and looks once more (a message committed meanwhile either is seen, and
+    the key taken back, or has started a drain of its own).
     """
-    from envelopes import unsigned
+    key = DRAIN_KEY.format(connection_id)
+    done = drain_slice(connection_id)
+    if done.more:
+        hand_on(connection_id)
+        return done.applied
+    _release(key)
+    if ready(connection_id).exists() and _claim(key):
+        hand_on(connection_id)
+    else:
+        wake_when_due(connection_id)
+    return done.applied
+
+
+def drain_slice(connection_id: int) -> Slice:
+    """Apply ready messages until the slice's limits. One message's failure never stops the
+    rest: it waits or is parked (envelopes.connect_outcomes). Our own database or Redis
+    failing raises (the task retries; nothing parked, no attempt counted)."""
+    key = DRAIN_KEY.format(connection_id)
+    started = renewed = time.monotonic()
+    deadline = started + settings.ENVELOPES_CONNECT_SLICE_SECONDS
+    limit = settings.ENVELOPES_CONNECT_SLICE_MESSAGES
+    done = Slice()
+    handled = 0
+    blocked: Failure | None = None  # DocuSign refuses fetches for now (rate limit, consent)
+    while True:
+        batch = list(ready(connection_id)[: min(DRAIN_BATCH, limit - handled)])
+        if not batch:
+            return done
+        envelopes = {
+            e.docusign_envelope_id: e
+            for e in Envelope.objects.filter(
+                connection_id=connection_id,
+                docusign_envelope_id__in={e.docusign_envelope_id for e in batch},
+            )
+        }
+        chunk: list[Prepared] = []
+        chunk_started = time.monotonic()
+        for event in batch:
+            if time.monotonic() >= deadline:
+                break
+            handled += 1
+            try:
+                item = _prepare(event, envelopes.get(event.docusign_envelope_id), blocked)
+            except INFRASTRUCTURE_ERRORS:
+                raise
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as exc:
+                failure = exc.failure if isinstance(exc, Blocked) else classify(exc)
+                blocked = failure if failure.blocks_fetches else blocked
+                _count(done, record(event, failure))
+                continue
+            chunk.append(item)
+            if len(chunk) >= CHUNK or time.monotonic() - chunk_started >= CHUNK_SECONDS:
+                done.applied += _apply(chunk, done)
+                chunk, chunk_started = [], time.monotonic()
+            if time.monotonic() - renewed >= DRAIN_RENEW_SECONDS:
+                _renew(key)
+                renewed = time.monotonic()
+        done.applied += _apply(chunk, done)
+        if handled >= limit or time.monotonic() >= deadline:
+            done.more = True
+            return done
+
+
+def _prepare(event: ConnectEvent, envelope: Envelope | None, blocked: Failure | None) -> Prepared:
+    fetch = unsigned.fetch_for(event)
+    if blocked is not None:  # the same answer for every fetch: do not spend a call on it
+        fetch = partial(_refuse, blocked)
+    return prepare(event, envelope, fetch=fetch)
+
+
+class Blocked(Exception):
+    def __init__(self, failure: Failure) -> None:
+        self.failure = failure
+        super().__init__(failure.reason)
+
+
+def _refuse(failure: Failure, envelope: Envelope) -> dict[str, Any] | None:
+    raise Blocked(failure)
+
+
+def _apply(items: list[Prepared], done: Slice) -> int:
+    """Apply together; if that fails for a reason of its own (not our infrastructure), apply
+    one by one so only the message at fault is parked."""
+    if not items:
+        return 0
+    try:
+        return apply_prepared(items)
+    except INFRASTRUCTURE_ERRORS:
+        raise
+    except SoftTimeLimitExceeded:
+        raise
+    except Exception as exc:
+        if len(items) > 1:
+            return sum(_apply([item], done) for item in items)
+        logger.exception("Connect message %s could not be applied", items[0].event.pk)
+        _count(done, record(items[0].event, classify(exc)))
+        return 0
+
+
+def _count(done: Slice, outcome: str) -> None:
+    if outcome == "parked":
+        done.parked += 1
+    elif outcome == "waiting":
+        done.waiting += 1
+
+
+def hand_on(connection_id: int) -> None:
+    """Queue the next slice with the key held (renewed for it). If the broker is down, let
+    the key go: the next request or the sweep starts a drain."""
+    from envelopes.tasks import drain_connect_events as task
 
     key = DRAIN_KEY.format(connection_id)
-    applied = 0
-    released = False
-    while True:
-        batch = list(
-            ConnectEvent.objects.filter(
-                connection_id=connection_id, processed_at__isnull=True
-            ).order_by("received_at", "pk")[:DRAIN_BATCH]
-        )
-        for event in batch:
-            apply_connect_event(event, fetch=unsigned.fetch_for(event))
-            _renew(key)
-        applied += len(batch)
-        if batch:
-            continue
-        if released:
-            return applied
-        # Release, then look once more: a message committed meanwhile is either seen now
-        # or has started a drain of its own.
+    _renew(key)
+    try:
+        task.delay(connection_id)
+    except INFRASTRUCTURE_ERRORS as exc:
+        logger.warning("Next Connect drain slice not queued (%s); the sweep will", exc)
         _release(key)
-        released = True
+
+
+def claim_drain(connection_id: int) -> bool:
+    """Take the drain key for a timed wake-up; False if a drain holds it (it sees what is due)."""
+    return _claim(DRAIN_KEY.format(connection_id))
+
+
+def wake_when_due(connection_id: int) -> None:
+    """Queue a drain for when the first waiting message is due (one per connection at a
+    time, the earliest). Inline tasks cannot wait: there the sweep picks them up."""
+    from envelopes.tasks import drain_connect_events as task
+
+    due = ConnectEvent.objects.filter(
+        connection_id=connection_id,
+        processed_at__isnull=True,
+        parked_at__isnull=True,
+        next_attempt_at__isnull=False,
+    ).aggregate(due=Min("next_attempt_at"))["due"]
+    if due is None or task.app.conf.task_always_eager:
+        return
+    key = WAKE_KEY.format(connection_id)
+    try:
+        pending = cache.get(key)
+        if pending is not None and pending <= due.timestamp():
+            return
+        wait = max(0.0, (due - timezone.now()).total_seconds())
+        cache.set(key, due.timestamp(), timeout=int(wait) + 60)
+        task.apply_async((connection_id,), {"claim": True}, countdown=wait)
+    except INFRASTRUCTURE_ERRORS as exc:  # the sweep finds them once they are overdue
+        logger.warning("Connect drain wake-up not queued: %s", type(exc).__name__)
+
+
+def _claim(key: str) -> bool:
+    try:
+        return bool(cache.add(key, 1, timeout=DRAIN_KEY_SECONDS))
+    except INFRASTRUCTURE_ERRORS as exc:  # the message is stored; the sweep drains
+        logger.warning("Could not take the Connect drain key: %s", type(exc).__name__)
+        return False
 
 
 def _renew(key: str) -> None:
-    from envelopes.sending import INFRASTRUCTURE_ERRORS
-
     try:
         cache.set(key, 1, timeout=DRAIN_KEY_SECONDS)
     except INFRASTRUCTURE_ERRORS as exc:  # the key lapses; the sweep starts a drain if needed
@@ -287,8 +521,6 @@ def _renew(key: str) -> None:
 
 
 def _release(key: str) -> None:
-    from envelopes.sending import INFRASTRUCTURE_ERRORS
-
     try:
         cache.delete(key)
     except INFRASTRUCTURE_ERRORS as exc:  # it lapses by itself

@@ -9,6 +9,11 @@ urlpatterns = [
     path("", views.envelope_list, name="list"),
     path("connect/<str:token>/", ConnectWebhookView.as_view(), name="connect"),
     path("connections/<int:pk>/", connection_views.connection_detail, name="connection"),
+    path(
+        "connections/<int:pk>/connect/<int:event_pk>/<slug:action>/",
+        connection_views.parked_message,
+        name="parked-message",
+    ),
     path("new/", views.compose, name="compose"),
     path("bulk/", bulk_views.bulk_new, name="bulk-new"),
     path("bulk/example.csv", bulk_views.bulk_example, name="bulk-example"),

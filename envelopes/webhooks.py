@@ -247,8 +247,9 @@ def parse(body: Body) -> tuple[Message, dict[str, Any] | None]:
 _UPSERT = """
 INSERT INTO envelopes_connectevent AS e
     (connection_id, identity, event, docusign_envelope_id, generated_at, verified, body,
-     received_at, unknown_envelope, deliveries, note)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, false, 1, '')
+     received_at, unknown_envelope, deliveries, note, attempts, next_attempt_at,
+     failure_reason, parked_at, discarded_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, false, 1, '', 0, NULL, '', NULL, NULL)
 ON CONFLICT (connection_id, identity) DO UPDATE SET deliveries = e.deliveries + 1
 RETURNING deliveries
 """

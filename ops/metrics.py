@@ -180,16 +180,30 @@ def _connect() -> Iterator[Metric]:
     )
     lag = GaugeMetricFamily(
         "countersign_connect_drain_lag_seconds",
-        "Age of the oldest stored Connect message not yet applied (0: none waiting).",
+        "Age of the oldest stored Connect message not yet applied, parked ones aside "
+        "(0: none waiting).",
+        labels=["connection"],
+    )
+    parked = GaugeMetricFamily(
+        "countersign_connect_messages_parked",
+        "Connect messages the drain could not apply, waiting for staff to retry or discard.",
+        labels=["connection"],
+    )
+    backing_off = GaugeMetricFamily(
+        "countersign_connect_messages_waiting",
+        "Connect messages waiting after a transient failure, tried again when due.",
         labels=["connection"],
     )
     now = timezone.now()
+    pending = Q(processed_at__isnull=True, parked_at__isnull=True)
     for row in (
         ConnectEvent.objects.values("connection__name")
         .annotate(
             n=Count("id"),
             extra=Sum(F("deliveries") - 1, output_field=IntegerField()),
-            oldest=Min("received_at", filter=Q(processed_at__isnull=True)),
+            oldest=Min("received_at", filter=pending),
+            parked=Count("id", filter=Q(parked_at__isnull=False, discarded_at__isnull=True)),
+            waiting=Count("id", filter=pending & Q(next_attempt_at__gt=now)),
         )
         .order_by()
     ):
@@ -197,7 +211,9 @@ def _connect() -> Iterator[Metric]:
         received.add_metric([name], row["n"])
         redelivered.add_metric([name], row["extra"] or 0)
         lag.add_metric([name], (now - row["oldest"]).total_seconds() if row["oldest"] else 0.0)
-    yield from (received, redelivered, lag)
+        parked.add_metric([name], row["parked"])
+        backing_off.add_metric([name], row["waiting"])
+    yield from (received, redelivered, lag, parked, backing_off)
 
 
 def _redis() -> Iterator[Metric]:

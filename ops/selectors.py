@@ -30,7 +30,8 @@ class ConnectionStatus:
     waiting: int
     stuck: int
     last_connect_at: datetime | None
-    oldest_unprocessed_at: datetime | None
+    oldest_unprocessed_at: datetime | None  # parked messages aside (counted in `parked`)
+    parked: int = 0  # Connect messages the drain parked for staff (retry or discard)
 
 
 def connection_statuses(now: datetime | None = None) -> list[ConnectionStatus]:
@@ -63,7 +64,10 @@ def connection_statuses(now: datetime | None = None) -> list[ConnectionStatus]:
         row["connection_id"]: row
         for row in ConnectEvent.objects.values("connection_id").annotate(
             last=Max("received_at"),
-            oldest_unprocessed=Min("received_at", filter=Q(processed_at__isnull=True)),
+            oldest_unprocessed=Min(
+                "received_at", filter=Q(processed_at__isnull=True, parked_at__isnull=True)
+            ),
+            parked=Count("id", filter=Q(parked_at__isnull=False, discarded_at__isnull=True)),
         )
     }
     return [
@@ -76,6 +80,7 @@ def connection_statuses(now: datetime | None = None) -> list[ConnectionStatus]:
             stuck=stuck.get(c.pk, 0),
             last_connect_at=connect.get(c.pk, {}).get("last"),
             oldest_unprocessed_at=connect.get(c.pk, {}).get("oldest_unprocessed"),
+            parked=connect.get(c.pk, {}).get("parked", 0),
         )
         for c in connections
     ]
