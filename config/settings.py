@@ -286,11 +286,16 @@ OPS_HEARTBEAT_STALE_SECONDS = env.float(
 OPS_BEAT_LOCK_SECONDS = env.float("OPS_BEAT_LOCK_SECONDS", default=4 * OPS_HEARTBEAT_SECONDS)
 CELERY_BEAT_MAX_LOOP_INTERVAL = OPS_HEARTBEAT_SECONDS
 ENVELOPES_SWEEP_SECONDS = env.float("ENVELOPES_SWEEP_SECONDS", default=30.0)
+# How often beat asks which accounts are due a listing (each is listed far less often).
+ENVELOPES_POLL_TICK_SECONDS = env.float("ENVELOPES_POLL_TICK_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Decides each minute which accounts are due a listing (at most every
     # ENVELOPES_POLL_INTERVAL_MINUTES); the same listing tracks statuses and reconciles:
     # links envelopes rows lost track of and voids proven duplicates (envelopes.reconciliation).
-    "poll-docusign": {"task": "envelopes.tasks.poll_due_connections", "schedule": 60.0},
+    "poll-docusign": {
+        "task": "envelopes.tasks.poll_due_connections",
+        "schedule": ENVELOPES_POLL_TICK_SECONDS,
+    },
     # Restarts lost work: expired send claims, lost tasks, undone voids, unapplied Connect.
     "sweep-stuck-work": {"task": "envelopes.tasks.sweep", "schedule": ENVELOPES_SWEEP_SECONDS},
     "ops-heartbeat": {
