@@ -307,3 +307,79 @@ def test_the_golive_check_stays_green_after_a_day_of_polling_and_reconciling(
     assert readiness.fast_polls == 0
     assert ("No status polling more often than every 15 minutes", True) in readiness.checklist
     assert Envelope.objects.filter(status=Envelope.Status.COMPLETED).count() >= 7
+
+
+@pytest.mark.skipif(
+    "postgresql" not in __import__("django.conf").conf.settings.DATABASES["default"]["ENGINE"],
+    reason="a worker in another process shares the test database: needs PostgreSQL",
+)
+def test_a_real_beat_lists_the_shared_account_once_and_voids_only_the_proven_duplicate(
+    simulator_connection, team_b, no_worker, prompt_bulk, live_server, tmp_path, settings
+):
+    """A Celery worker with its own beat (ticking every second) and our own Redis."""
+    import os
+
+    from django.db import connection as db
+
+    from tests.support.processes import OwnRedis, celery_worker, wait_for
+
+    a = sent_envelope(simulator_connection, 1)
+    b = sent_envelope(team_b, 2)
+    duplicate = esignature.create_envelope(
+        get_client(simulator_connection), build_definition(a)
+    )["envelopeId"]
+    theirs = made_elsewhere(
+        simulator_connection, a, countersign_id=str(a.pk), installation=uuid.uuid4().hex
+    )
+    batch = bulk_batch(team_b, 3)
+    batch.refresh_from_db()
+    wait_for_copies(batch)
+    for _ in range(10):
+        batch = bulk.advance_bulk_batch(batch_id=str(batch.pk))
+        if batch.is_final:
+            break
+    copies = list(batch.envelopes.values_list("docusign_envelope_id", flat=True))
+    assert len(copies) == 3 and all(copies)
+    assert not ApiCall.objects.filter(method="GET", path="/envelopes").exists()
+    time.sleep(1.6)  # past the settle window the worker uses
+
+    db_settings = db.settings_dict
+    redis = OwnRedis()
+    redis.start()
+    env = {
+        **os.environ,
+        "DJANGO_ENV_FILE": os.devnull,
+        "DATABASE_URL": f"postgres://{db_settings['USER']}:{db_settings['PASSWORD']}@"
+        f"{db_settings['HOST']}:{db_settings['PORT']}/{db_settings['NAME']}",
+        "REDIS_URL": redis.url,
+        "SITE_URL": live_server.url,
+        "DOCUSIGN_READ_TIMEOUT": "1",
+        "DOCUSIGN_SEARCH_LAG_SECONDS": "0.5",
+        "ENVELOPES_POLL_TICK_SECONDS": "1",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    worker = celery_worker(env, tmp_path / "worker.log", name="own")
+    try:
+        worker.start()
+        wait_for(
+            lambda: SyncCursor.objects.filter(
+                connection=team_b, last_polled_at__isnull=False
+            ).exists(),
+            timeout=90,
+            what=f"the beat's first listing (log in {tmp_path})",
+        )
+        wait_for(
+            lambda: statuses()[duplicate] == "voided", timeout=30, what="the duplicate's void"
+        )
+        time.sleep(4)  # four more ticks: the account is not listed again within the interval
+    finally:
+        worker.kill()
+        redis.stop()
+    assert ApiCall.objects.filter(method="GET", path="/envelopes").count() == 1
+    status = statuses()
+    assert status[a.docusign_envelope_id] == status[b.docusign_envelope_id] == "sent"
+    assert status[theirs] == "sent"
+    assert {status[c] for c in copies} == {"sent"}
+    assert ApiCall.objects.filter(method="PUT").count() == 1
+    cursors = SyncCursor.objects.filter(connection__in=[simulator_connection, team_b])
+    assert {(c.left_not_ours, c.left_no_row) for c in cursors} == {(1, 0)}
