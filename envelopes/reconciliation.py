@@ -108,7 +108,7 @@ class _Pass:
     clients: dict[int, DocuSignClient] = field(default_factory=dict)
 
     def one(self, owner: str, found: list[dict[str, Any]], outcome: Outcome) -> None:
-        proven = [s for s in found if esignature.text_custom_field(s, INSTALLATION_FIELD) == self.ours]
+        proven = [s for s in found if _installation(s) == self.ours]
         row = self._row(owner)
         if row is None:
             outcome.no_row += len(proven)
@@ -118,7 +118,7 @@ class _Pass:
             return  # bulk tracking links the row's copy (envelopes.bulk)
         # Older code set no installation id: such an envelope may still be linked to the
         # row it names (the row is ours and on this account), never voided.
-        legacy = [s for s in found if not esignature.text_custom_field(s, INSTALLATION_FIELD)]
+        legacy = [s for s in found if not _installation(s)]
         keep = row.docusign_envelope_id
         if not keep:
             candidates = sorted(proven + legacy, key=created_at)
@@ -129,9 +129,7 @@ class _Pass:
                 return  # a live send owns the row: it will find the envelope itself
             keep = _envelope_id(candidates[0])
         proven_ids = {_envelope_id(s) for s in proven}
-        outcome.not_ours += sum(
-            1 for s in found if _envelope_id(s) not in proven_ids | {keep}
-        )
+        outcome.not_ours += sum(1 for s in found if _envelope_id(s) not in proven_ids | {keep})
         for summary in proven:
             envelope_id = _envelope_id(summary)
             if envelope_id == keep or summary.get("status") not in IN_PROGRESS_AT_DOCUSIGN:
@@ -160,12 +158,17 @@ class _Pass:
                 client = self.clients[row.connection_id] = get_client(row.connection)
             esignature.void_envelope(client, envelope_id, VOID_REASON)
         except DocuSignError as exc:
-            action = f"Could not void duplicate DocuSign envelope {envelope_id} of row {row.pk}: {exc}"
+            what = f"duplicate DocuSign envelope {envelope_id} of row {row.pk}"
+            action = f"Could not void {what}: {exc}"
         else:
             action = f"Voided duplicate DocuSign envelope {envelope_id} of row {row.pk}."
         logger.warning("Reconciliation: %s", action)
         record_event(row, "duplicate", action)
         return action
+
+
+def _installation(summary: dict[str, Any]) -> str:
+    return esignature.text_custom_field(summary, INSTALLATION_FIELD)
 
 
 def _envelope_id(summary: dict[str, Any]) -> str:

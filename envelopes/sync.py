@@ -157,10 +157,8 @@ def poll_connection(
         calls += 1
         found = page.get("envelopes") or []
         page_ids = [str(e.get("envelopeId", "")).lower() for e in found]
-        local = {
-            e.docusign_envelope_id: e
-            for e in Envelope.objects.filter(connection_id__in=ids, docusign_envelope_id__in=page_ids)
-        }
+        rows = Envelope.objects.filter(connection_id__in=ids, docusign_envelope_id__in=page_ids)
+        local = {e.docusign_envelope_id: e for e in rows}
         for summary in found:
             envelope = local.get(str(summary.get("envelopeId", "")).lower())
             if (envelope is None and outside and list_outside_envelope(outside, summary)) or (

@@ -8,6 +8,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -64,9 +65,10 @@ def sent_envelope(connection, n):
         recipients=[RecipientInput(f"Signer {n}", f"signer{n}@example.com")],
         uploads=[SimpleUploadedFile(f"doc{n}.pdf", PDF)],
     )
-    envelope = services.send_envelope(envelope_id=str(envelope.pk))
-    assert envelope.status == Envelope.Status.SENT
-    return envelope
+    sent = services.send_envelope(envelope_id=str(envelope.pk))
+    assert sent is not None
+    assert sent.status == Envelope.Status.SENT
+    return sent
 
 
 def made_elsewhere(connection, like, *, countersign_id, installation):
@@ -105,9 +107,9 @@ def test_two_connections_on_one_account_never_void_each_others_envelopes(
     a = sent_envelope(simulator_connection, 1)
     b = sent_envelope(team_b, 2)
     # A real duplicate of a's row (a create whose answer was lost, made again).
-    duplicate = esignature.create_envelope(
-        get_client(simulator_connection), build_definition(a)
-    )["envelopeId"]
+    duplicate = esignature.create_envelope(get_client(simulator_connection), build_definition(a))[
+        "envelopeId"
+    ]
 
     # Each connection's poll lists the shared account; neither voids the other's envelope.
     for connection in (simulator_connection, team_b):
@@ -310,7 +312,7 @@ def test_the_golive_check_stays_green_after_a_day_of_polling_and_reconciling(
 
 
 @pytest.mark.skipif(
-    "postgresql" not in __import__("django.conf").conf.settings.DATABASES["default"]["ENGINE"],
+    "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
     reason="a worker in another process shares the test database: needs PostgreSQL",
 )
 def test_a_real_beat_lists_the_shared_account_once_and_voids_only_the_proven_duplicate(
@@ -325,9 +327,9 @@ def test_a_real_beat_lists_the_shared_account_once_and_voids_only_the_proven_dup
 
     a = sent_envelope(simulator_connection, 1)
     b = sent_envelope(team_b, 2)
-    duplicate = esignature.create_envelope(
-        get_client(simulator_connection), build_definition(a)
-    )["envelopeId"]
+    duplicate = esignature.create_envelope(get_client(simulator_connection), build_definition(a))[
+        "envelopeId"
+    ]
     theirs = made_elsewhere(
         simulator_connection, a, countersign_id=str(a.pk), installation=uuid.uuid4().hex
     )
@@ -339,7 +341,8 @@ def test_a_real_beat_lists_the_shared_account_once_and_voids_only_the_proven_dup
         if batch.is_final:
             break
     copies = list(batch.envelopes.values_list("docusign_envelope_id", flat=True))
-    assert len(copies) == 3 and all(copies)
+    assert len(copies) == 3
+    assert all(copies)
     assert not ApiCall.objects.filter(method="GET", path="/envelopes").exists()
     time.sleep(1.6)  # past the settle window the worker uses
 
@@ -368,9 +371,7 @@ def test_a_real_beat_lists_the_shared_account_once_and_voids_only_the_proven_dup
             timeout=90,
             what=f"the beat's first listing (log in {tmp_path})",
         )
-        wait_for(
-            lambda: statuses()[duplicate] == "voided", timeout=30, what="the duplicate's void"
-        )
+        wait_for(lambda: statuses()[duplicate] == "voided", timeout=30, what="the duplicate's void")
         time.sleep(4)  # four more ticks: the account is not listed again within the interval
     finally:
         worker.kill()

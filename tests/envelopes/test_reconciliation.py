@@ -63,9 +63,7 @@ def ids(n):
 
 def sibling(connection, **kwargs):
     """Another connection on the same account and user."""
-    return ConnectionFactory(
-        account_id=connection.account_id, user_id=connection.user_id, **kwargs
-    )
+    return ConnectionFactory(account_id=connection.account_id, user_id=connection.user_id, **kwargs)
 
 
 @responses.activate
@@ -74,7 +72,12 @@ def test_only_a_proven_duplicate_is_voided(docusign_hosts):
     ours = installation_id()
     mine = row(connection, docusign_envelope_id=ids(1))
     batch = BulkBatch.objects.create(
-        connection=connection, sender=mine.sender, name="b.csv", subject="s", source="generated", size=1
+        connection=connection,
+        sender=mine.sender,
+        name="b.csv",
+        subject="s",
+        source="generated",
+        size=1,
     )
     bulk_row = row(connection, docusign_envelope_id=ids(9), bulk_batch=batch, bulk_row=1)
     stub(
@@ -126,7 +129,7 @@ def test_one_listing_serves_every_connection_on_the_account(docusign_hosts, monk
     monkeypatch.setattr(tasks.poll_connection, "delay", started.append)
     assert sorted(tasks.poll_due_connections()) == sorted([first.pk, elsewhere.pk])
 
-    stub(first, [{"envelopeId": ids(1), "status": "completed"}, {"envelopeId": ids(2), "status": "completed"}])
+    stub(first, [{"envelopeId": ids(n), "status": "completed"} for n in (1, 2)])
     result = poll_connection(first, get_client(first))
     assert result.calls == 1
     a.refresh_from_db()
@@ -155,6 +158,6 @@ def test_a_possible_duplicate_makes_the_listing_reach_back_to_its_row(docusign_h
     assert is_due(connection, now + timedelta(minutes=20))
     stub(connection, [])
     poll_connection(connection, get_client(connection), now=now + timedelta(minutes=20))
-    listing = [c for c in responses.calls if "/envelopes" in c.request.url][0]
+    listing = next(c for c in responses.calls if "/envelopes" in c.request.url)
     from_date = parse_qs(urlsplit(listing.request.url).query)["from_date"][0]
     assert from_date == (now - timedelta(hours=1) - OVERLAP).isoformat()
