@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from connections.docusign import esignature
+from connections.installation import installation_id
 from connections.models import ApiCall
 from connections.services import get_client
 from envelopes import sending, services, sync
@@ -151,7 +152,10 @@ def test_a_look_up_that_returns_someone_elses_envelope_is_not_taken_for_ours(
     assert ours.status == Envelope.Status.SENT
     assert ours.docusign_envelope_id != other.docusign_envelope_id
     remote = SimEnvelope.objects.get(envelope_id=ours.docusign_envelope_id)
-    assert remote.custom_fields == {"countersign_id": str(ours.pk)}
+    assert remote.custom_fields == {
+        "countersign_id": str(ours.pk),
+        "countersign_installation": installation_id(),
+    }
 
 
 def test_a_worker_killed_mid_create_is_recovered_by_the_sweep_without_a_duplicate(
