@@ -401,6 +401,8 @@ ENVELOPES_MAX_SEND_ATTEMPTS = env.int("ENVELOPES_MAX_SEND_ATTEMPTS", default=10)
 ENVELOPES_RETRY_MAX_SECONDS = env.int("ENVELOPES_RETRY_MAX_SECONDS", default=300)  # backoff cap
 # Queued work (or a void) untouched this long has lost its task: the sweep dispatches it again.
 ENVELOPES_QUEUED_GRACE_SECONDS = env.int("ENVELOPES_QUEUED_GRACE_SECONDS", default=60)
+# Work waiting for its connection (consent, setup, keys): how often the sweep checks it.
+ENVELOPES_CONNECTION_RECHECK_SECONDS = env.int("ENVELOPES_CONNECTION_RECHECK_SECONDS", default=300)
 # Connect messages unapplied this long are drained by the sweep (a crashed drain).
 ENVELOPES_CONNECT_STALE_SECONDS = env.int("ENVELOPES_CONNECT_STALE_SECONDS", default=20)
 # How far back a listing reaches while a recent send's create had an unknown outcome.

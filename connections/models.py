@@ -171,6 +171,9 @@ class Connection(models.Model):
         "by the usual status polling; read-only here, except void and download).",
     )
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Queued work started waiting for this connection to work again (staff were emailed
+    # then, once); cleared when a passing check resumes it (envelopes.waiting).
+    work_waiting_since = models.DateTimeField(null=True, blank=True, editable=False)
     last_error_code = models.CharField(max_length=100, blank=True, editable=False)
     last_error_detail = models.TextField(blank=True, editable=False)
     # Who may send with it: a team's connection serves its members only; with groups chosen,

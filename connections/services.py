@@ -12,10 +12,41 @@ from connections import keys
 from connections.credentials import api_client_for
 from connections.docusign.auth import UserAccount
 from connections.docusign.client import DocuSignClient
-from connections.docusign.errors import ConnectionNotReady, ConsentRequired, DocuSignError
+from connections.docusign.errors import (
+    AccountChoiceNeeded,
+    AccountNotAccessible,
+    AuthenticationFailed,
+    BaseUriMismatch,
+    ConnectionNotReady,
+    ConsentRequired,
+    DocuSignError,
+    HostNotAllowed,
+    InvalidGrant,
+    KeyNotLoadable,
+)
 from connections.health import CheckResult, run_check
 from connections.models import Connection
+from connections.signals import connection_healthy
 from connections.tokens import ConnectionTokenProvider
+
+# Failures of the connection, not of the work using it: consent, setup, keys, the account.
+# Staff fix each once for the whole connection, so work meeting one waits for it to be fixed
+# (envelopes.waiting) instead of failing.
+CONNECTION_PROBLEMS: tuple[type[DocuSignError], ...] = (
+    ConnectionNotReady,
+    ConsentRequired,
+    InvalidGrant,
+    KeyNotLoadable,
+    AccountNotAccessible,
+    AccountChoiceNeeded,
+    BaseUriMismatch,
+    HostNotAllowed,
+    AuthenticationFailed,
+)
+
+
+def is_connection_problem(error: DocuSignError) -> bool:
+    return isinstance(error, CONNECTION_PROBLEMS)
 
 
 @transaction.atomic
@@ -59,6 +90,10 @@ def check_connection(*, connection: Connection) -> CheckResult:
         connection.last_error_code = error.error_code[:100]
         connection.last_error_detail = error.with_advice
     connection.save()
+    if error is None:
+        transaction.on_commit(
+            partial(connection_healthy.send, sender=Connection, connection=connection)
+        )
     return result
 
 
@@ -98,12 +133,21 @@ def set_connect_keys(*, connection: Connection, keys: str) -> None:
 
 
 def note_failure(*, connection: Connection, error: DocuSignError) -> None:
-    """A DocuSign call failed outside the check: consent problems show on the connection at
-    once (status `awaiting_consent`, with the fix), so staff can re-send the consent link."""
-    if isinstance(error, ConsentRequired):
-        connection.status = Connection.Status.AWAITING_CONSENT
-        connection.last_error_code = error.error_code[:100]
-        connection.last_error_detail = error.with_advice
-        connection.save(
-            update_fields=["status", "last_error_code", "last_error_detail", "updated_at"]
-        )
+    """A DocuSign call failed outside the check: a problem of the connection itself shows on
+    it at once (`awaiting_consent` for consent, else `failing`, with the fix), so the
+    connection never reads "connected" while its calls fail, and staff can act."""
+    if not is_connection_problem(error):
+        return
+    connection.status = (
+        Connection.Status.AWAITING_CONSENT
+        if isinstance(error, ConsentRequired)
+        else Connection.Status.FAILING
+    )
+    connection.last_error_code = error.error_code[:100]
+    connection.last_error_detail = error.with_advice
+    Connection.objects.filter(pk=connection.pk).update(
+        status=connection.status,
+        last_error_code=connection.last_error_code,
+        last_error_detail=connection.last_error_detail,
+        updated_at=timezone.now(),
+    )

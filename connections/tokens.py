@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 import redis
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.cache import cache as django_cache
 
@@ -24,7 +25,7 @@ from connections.consent import consent_link
 from connections.credentials import auth_server_for, credentials_for
 from connections.docusign.auth import TokenResponse, scope_string
 from connections.docusign.errors import DocuSignUnreachable
-from connections.fields import decrypt, encrypt
+from connections.fields import DecryptionFailed, decrypt, encrypt, get_fernet
 from connections.models import Connection
 
 logger = logging.getLogger("countersign.tokens")
@@ -55,7 +56,13 @@ def cache_key(connection: Connection) -> str:
 def _fresh(entry: Any, margin: float) -> str | None:
     if not isinstance(entry, dict) or entry.get("expires_at", 0) - time.time() <= margin:
         return None
-    return decrypt(str(entry["token"]))
+    try:
+        return decrypt(str(entry["token"]))
+    except DecryptionFailed:
+        # Encrypted under a key no longer in FIELD_ENCRYPTION_KEYS: a token is only a cache,
+        # so it is minted again rather than failing every call until it expires.
+        logger.warning("A cached DocuSign token could not be decrypted; minting a new one")
+        return None
 
 
 def get_access_token(
@@ -91,6 +98,28 @@ def store_token(connection: Connection, response: TokenResponse) -> None:
 
 def drop_cached_token(connection: Connection) -> None:
     django_cache.delete(cache_key(connection))
+
+
+def rotate_cached_tokens() -> int:
+    """Re-encrypt every connection's cached token under the newest key (for
+    `rotate_encryption_key`); one no key can read is dropped, to be minted again. Returns
+    how many tokens were re-encrypted or dropped."""
+    changed = 0
+    for connection in Connection.objects.all():
+        key = cache_key(connection)
+        entry = django_cache.get(key)
+        if not isinstance(entry, dict):
+            continue
+        left = int(entry.get("expires_at", 0) - time.time())
+        try:
+            token = get_fernet().rotate(str(entry["token"]).encode()).decode()
+        except InvalidToken:
+            django_cache.delete(key)
+        else:
+            if left > 0:
+                django_cache.set(key, {**entry, "token": token}, timeout=left)
+        changed += 1
+    return changed
 
 
 def mint_token(connection: Connection) -> TokenResponse:

@@ -6,10 +6,13 @@ class EnvelopesConfig(AppConfig):
 
     def ready(self) -> None:
         from connections.fields import FILE_ROTATORS
+        from connections.signals import connection_healthy
         from envelopes import dev_poller
         from envelopes.documents import rotate_all
         from envelopes.storage import rotate_files
+        from envelopes.waiting import on_connection_healthy
 
+        connection_healthy.connect(on_connection_healthy, dispatch_uid="envelopes.waiting")
         FILE_ROTATORS["envelopes.SignedDocument files"] = rotate_all
         FILE_ROTATORS["envelopes.Document uploads"] = rotate_files
 

@@ -32,8 +32,8 @@ from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.models import Connection
 from connections.selectors import usable_connections
-from connections.services import get_client, note_failure
-from envelopes import bulk_csv
+from connections.services import get_client, is_connection_problem, note_failure
+from envelopes import bulk_csv, waiting
 from envelopes.bulk_documents import draft_definition
 from envelopes.definitions import CUSTOM_FIELD
 from envelopes.history import record_event
@@ -231,7 +231,11 @@ def _claim(batch_id: str) -> BulkBatch | None:
             next_attempt_at=None,
             attempts=F("attempts") + 1,
         ):
-            return BulkBatch.objects.select_related("connection").get(pk=batch_id)
+            try:
+                return BulkBatch.objects.select_related("connection").get(pk=batch_id)
+            except INFRASTRUCTURE_ERRORS:
+                _release(batch_id)  # nothing reached DocuSign: not an attempt
+                raise
     return None
 
 
@@ -268,12 +272,19 @@ def send_bulk_batch(*, batch_id: str) -> BulkBatch | None:
             BulkBatch.objects.filter(pk=batch.pk).update(**step_started)
         return _wait(batch, retry_time(exc.retry_at), str(exc), counts=False)
     except DocuSignError as exc:
+        if is_connection_problem(exc):
+            if step_started:  # no token, or the token refused: nothing was made
+                BulkBatch.objects.filter(pk=batch.pk).update(**step_started)
+            return _hold(batch, exc)
         note_failure(connection=batch.connection, error=exc)
         if exc.retryable and batch.attempts < settings.ENVELOPES_MAX_SEND_ATTEMPTS:
             return _wait(batch, timezone.now() + backoff(batch.attempts), str(exc))
         return _fail(batch, exc)
+    except INFRASTRUCTURE_ERRORS:
+        _release(batch.pk)  # our database, Redis or broker: the attempt is given back
+        raise
     except Exception:
-        _release(batch)
+        _release(batch.pk, gives_back=False)
         raise
     return batch
 
@@ -411,6 +422,8 @@ def track_bulk_batch(batch: BulkBatch) -> BulkBatch:
     except RateLimited as exc:
         return _reschedule(batch, retry_time(exc.retry_at))
     except DocuSignError as exc:
+        if is_connection_problem(exc):
+            return _hold(batch, exc)
         note_failure(connection=batch.connection, error=exc)
         logger.warning("Tracking bulk batch %s: %s", batch.pk, exc)
         return _reschedule(batch, timezone.now() + _track_every() * 2)
@@ -512,19 +525,39 @@ def _wait(batch: BulkBatch, retry_at: datetime, why: str, *, counts: bool = True
     return batch
 
 
+def _hold(batch: BulkBatch, error: DocuSignError) -> BulkBatch:
+    """A problem of the connection: the batch (queued, or submitted and tracked) waits
+    without a task and without counting the attempt until the connection works again
+    (envelopes.waiting resumes it)."""
+    BulkBatch.objects.filter(pk=batch.pk, status=BulkBatch.Status.SENDING).update(
+        status=BulkBatch.Status.QUEUED, claimed_at=None, attempts=F("attempts") - 1
+    )
+    BulkBatch.objects.filter(pk=batch.pk).update(
+        next_attempt_at=None,
+        waiting_since=batch.waiting_since or timezone.now(),
+        error_detail=waiting.reason(batch.connection, error),
+    )
+    waiting.start_waiting(connection=batch.connection, error=error, sender=batch.sender)
+    batch.refresh_from_db()
+    return batch
+
+
 def _reschedule(batch: BulkBatch, at: datetime) -> BulkBatch:
     BulkBatch.objects.filter(pk=batch.pk).update(next_attempt_at=at)
     batch.refresh_from_db()
     return batch
 
 
-def _release(batch: BulkBatch) -> None:
+def _release(batch_id: Any, *, gives_back: bool = True) -> None:
+    """Back to the queue, giving the attempt back when nothing reached DocuSign."""
     try:
-        BulkBatch.objects.filter(pk=batch.pk, status=BulkBatch.Status.SENDING).update(
-            status=BulkBatch.Status.QUEUED, claimed_at=None
+        BulkBatch.objects.filter(pk=batch_id, status=BulkBatch.Status.SENDING).update(
+            status=BulkBatch.Status.QUEUED,
+            claimed_at=None,
+            attempts=F("attempts") - (1 if gives_back else 0),
         )
     except INFRASTRUCTURE_ERRORS:
-        logger.warning("Could not release bulk batch %s; the sweep will", batch.pk)
+        logger.warning("Could not release bulk batch %s; the sweep will", batch_id)
 
 
 def _fail(batch: BulkBatch, error: DocuSignError) -> BulkBatch:
@@ -567,7 +600,9 @@ def due_batches(now: datetime) -> list[str]:
         | Q(next_attempt_at__isnull=True, updated_at__lt=now - grace)
     )
     dead = Q(status=BulkBatch.Status.SENDING, claimed_at__lt=now - _lease())
-    return [str(pk) for pk in BulkBatch.objects.filter(waiting | dead).values_list("pk", flat=True)]
+    # Waiting for the connection is not stuck: envelopes.waiting resumes it.
+    due = BulkBatch.objects.filter(waiting | dead).filter(waiting_since__isnull=True)
+    return [str(pk) for pk in due.values_list("pk", flat=True)]
 
 
 def progress(batch: BulkBatch) -> dict[str, Any]:

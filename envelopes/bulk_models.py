@@ -53,6 +53,8 @@ class BulkBatch(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Waiting for the connection to work again (envelopes.waiting); error_detail says why.
+    waiting_since = models.DateTimeField(null=True, blank=True)
     # DocuSign's counts for the batch, as last read.
     queued_count = models.PositiveIntegerField(default=0)
     sent_count = models.PositiveIntegerField(default=0)

@@ -14,12 +14,14 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import ApiError, DocuSignError
-from connections.services import get_client
+from connections.services import get_client, is_connection_problem
+from envelopes import waiting
 from envelopes.failures import describe
 from envelopes.history import record_event
 from envelopes.models import Envelope, EnvelopeChange, EnvelopeEvent, Recipient
@@ -183,8 +185,8 @@ def apply_change(*, change_id: int) -> EnvelopeChange | None:
     why = why_not_changeable(envelope)
     if why:  # e.g. signed or voided since it was asked for: do not touch DocuSign
         return _finish(change, EnvelopeChange.Status.FAILED, why)
-    client = get_client(envelope.connection)
     try:
+        client = get_client(envelope.connection)
         if change.kind == EnvelopeChange.Kind.RESEND:
             esignature.resend_envelope(client, envelope.docusign_envelope_id)
             detail = "DocuSign sent the notification again."
@@ -199,10 +201,37 @@ def apply_change(*, change_id: int) -> EnvelopeChange | None:
             envelope.save()
             detail = schedule.describe()
     except DocuSignError as exc:
+        if is_connection_problem(exc):
+            return _wait_for_connection(change, exc)
         if exc.retryable:
             raise
         return _refused(change, exc)
     return _finish(change, EnvelopeChange.Status.DONE, detail)
+
+
+def _wait_for_connection(change: EnvelopeChange, error: DocuSignError) -> EnvelopeChange:
+    """Pending still, without a task, until the connection works (envelopes.waiting)."""
+    envelope = change.envelope
+    was_waiting = change.waiting_since is not None
+    change.waiting_since = change.waiting_since or timezone.now()
+    change.waiting_reason = waiting.reason(envelope.connection, error)
+    change.save(update_fields=["waiting_since", "waiting_reason"])
+    if not was_waiting:
+        record_event(envelope, f"{change.kind}-waiting", change.waiting_reason, actor=change.actor)
+    waiting.start_waiting(connection=envelope.connection, error=error, sender=change.actor)
+    return change
+
+
+# DocuSign's retryable answers a change gets before it ends refused.
+MAX_ATTEMPTS = 5
+
+
+def count_attempt(*, change_id: int) -> int:
+    """One more retryable answer from DocuSign; returns how many so far."""
+    EnvelopeChange.objects.filter(pk=change_id).update(attempts=F("attempts") + 1)
+    return int(
+        EnvelopeChange.objects.filter(pk=change_id).values_list("attempts", flat=True).first() or 0
+    )
 
 
 def _correct(client: DocuSignClient, change: EnvelopeChange) -> str:
@@ -263,7 +292,8 @@ EVENT_KINDS = {
 def _finish(change: EnvelopeChange, status: str, detail: str) -> EnvelopeChange:
     change.status, change.finished_at = status, timezone.now()
     change.error = detail if status == EnvelopeChange.Status.FAILED else ""
-    change.save(update_fields=["status", "finished_at", "error"])
+    change.waiting_since, change.waiting_reason = None, ""
+    change.save(update_fields=["status", "finished_at", "error", "waiting_since", "waiting_reason"])
     kind = EVENT_KINDS[EnvelopeChange.Kind(change.kind)]
     if status == EnvelopeChange.Status.FAILED:
         kind = f"{change.kind}-refused"

@@ -117,6 +117,10 @@ class Envelope(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # A void asked for and not yet done at DocuSign (the sweep retries it).
     void_requested_at = models.DateTimeField(null=True, blank=True)
+    # Its send or void waits for the connection (consent, setup, keys: envelopes.waiting),
+    # or for DocuSign's limit; the reason and the fix, shown on its page.
+    waiting_since = models.DateTimeField(null=True, blank=True, db_index=True)
+    waiting_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -351,6 +355,11 @@ class EnvelopeChange(models.Model):
     )
     requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # DocuSign's retryable answers so far (our own database or broker failing never counts).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Waiting for the connection to work again (envelopes.waiting): why, and the fix.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    waiting_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]

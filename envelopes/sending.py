@@ -23,10 +23,10 @@ from django.utils.dateparse import parse_datetime
 from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
-from connections.services import get_client, note_failure
-from envelopes import recipient_auth
+from connections.services import get_client, is_connection_problem, note_failure
+from envelopes import recipient_auth, waiting
 from envelopes.definitions import CUSTOM_FIELD, build_definition
-from envelopes.failures import show_failure
+from envelopes.failures import describe, show_failure
 from envelopes.history import record_event
 from envelopes.models import ConnectEvent, Envelope, Recipient
 
@@ -79,7 +79,11 @@ def _claim(envelope_id: str) -> Envelope | None:
             send_attempts=F("send_attempts") + 1,
         )
         if claimed == 1:
-            return Envelope.objects.select_related("connection", "sender").get(pk=envelope_id)
+            try:
+                return Envelope.objects.select_related("connection", "sender").get(pk=envelope_id)
+            except INFRASTRUCTURE_ERRORS:
+                _release_quietly(envelope_id)  # nothing reached DocuSign: not an attempt
+                raise
     return None
 
 
@@ -112,6 +116,9 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
         if summary is None:
             workflow = recipient_auth.workflow_for(client, envelope)  # before the create
             definition = build_definition(envelope, phone_workflow_id=workflow)
+            # The token first (cached: no call): failing to get one (consent, Redis) must
+            # not leave a create behind whose outcome looks unknown.
+            client.token_provider.get()
             _mark_create_started(envelope)
             creating = True
             summary = esignature.create_envelope(client, definition)
@@ -126,8 +133,14 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
     except RateLimited as exc:
         if creating:  # DocuSign refused the call: nothing was created
             Envelope.objects.filter(pk=envelope.pk).update(create_started_at=started_before)
-        return _wait(envelope, retry_time(exc.retry_at), str(exc), counts=False)
+        return _wait(
+            envelope, retry_time(exc.retry_at), str(exc), counts=False, waiting_for=describe(exc)
+        )
     except DocuSignError as exc:
+        if is_connection_problem(exc):
+            if creating:  # no token, or the token refused: nothing was created
+                Envelope.objects.filter(pk=envelope.pk).update(create_started_at=started_before)
+            return _hold(envelope, exc)
         note_failure(connection=envelope.connection, error=exc)
         if creating and refused_outright(exc):
             # DocuSign answered "no": nothing was made, so a later send (a retry, or the
@@ -139,11 +152,12 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
             return _wait(envelope, timezone.now() + backoff(envelope.send_attempts), str(exc))
         return _fail(envelope, exc)
     except INFRASTRUCTURE_ERRORS:
-        _release_quietly(envelope)
+        # Our database, Redis or broker, not DocuSign: the attempt is given back.
+        _release_quietly(envelope.pk)
         raise
     except Exception as exc:
         logger.exception("Sending envelope %s failed unexpectedly", envelope.pk)
-        _release_quietly(envelope)
+        _release_quietly(envelope.pk, gives_back=False)
         raise RuntimeError(f"sending envelope {envelope.pk} failed: {exc}") from exc
     return _link_sent(envelope, summary)
 
@@ -191,36 +205,77 @@ def retry_time(unix_seconds: float | None) -> datetime:
     return datetime.fromtimestamp(unix_seconds, tz=UTC)
 
 
-def _wait(envelope: Envelope, retry_at: datetime, why: str, *, counts: bool = True) -> Envelope:
-    """Back to the queue until `retry_at`; a rate limit does not count as an attempt."""
+def _wait(
+    envelope: Envelope,
+    retry_at: datetime,
+    why: str,
+    *,
+    counts: bool = True,
+    waiting_for: str = "",
+) -> Envelope:
+    """Back to the queue until `retry_at`; a rate limit does not count as an attempt (and
+    its page says what it `waiting_for`)."""
     Envelope.objects.filter(pk=envelope.pk, status=Envelope.Status.SENDING).update(
         status=Envelope.Status.QUEUED,
         claimed_at=None,
         next_attempt_at=retry_at,
         send_attempts=F("send_attempts") - (0 if counts else 1),
+        waiting_reason=waiting_for,
     )
     envelope.refresh_from_db()
     record_event(envelope, "retrying", f"{why} Next attempt at {retry_at:%H:%M:%S} UTC.")
     return envelope
 
 
+def _hold(envelope: Envelope, error: DocuSignError) -> Envelope:
+    """A problem of the connection, not of this envelope: it stays queued, without a task
+    and without counting the attempt, until the connection works again (envelopes.waiting
+    re-dispatches it then)."""
+    was_waiting = envelope.waiting_since is not None
+    Envelope.objects.filter(pk=envelope.pk, status=Envelope.Status.SENDING).update(
+        status=Envelope.Status.QUEUED,
+        claimed_at=None,
+        next_attempt_at=None,
+        send_attempts=F("send_attempts") - 1,
+        waiting_since=envelope.waiting_since or timezone.now(),
+        waiting_reason=waiting.reason(envelope.connection, error),
+    )
+    envelope.refresh_from_db()
+    if not was_waiting:  # once per wait, not once per re-check
+        record_event(envelope, "waiting", envelope.waiting_reason)
+    waiting.start_waiting(connection=envelope.connection, error=error, sender=envelope.sender)
+    return envelope
+
+
 def _fail(envelope: Envelope, error: DocuSignError) -> Envelope:
     envelope.status = Envelope.Status.FAILED
-    envelope.claimed_at = envelope.next_attempt_at = None
-    envelope.save(update_fields=["status", "claimed_at", "next_attempt_at", "updated_at"])
+    envelope.claimed_at = envelope.next_attempt_at = envelope.waiting_since = None
+    envelope.waiting_reason = ""
+    envelope.save(
+        update_fields=[
+            "status",
+            "claimed_at",
+            "next_attempt_at",
+            "waiting_since",
+            "waiting_reason",
+            "updated_at",
+        ]
+    )
     show_failure(envelope, kind="failed", what="Sending to DocuSign failed", error=error)
     return envelope
 
 
-def _release_quietly(envelope: Envelope) -> None:
-    """Put the envelope back in the queue if the database lets us; else the lease expires
-    and the sweep does it."""
+def _release_quietly(envelope_id: Any, *, gives_back: bool = True) -> None:
+    """Put the envelope back in the queue if the database lets us (giving the attempt back
+    when nothing reached DocuSign); else the lease expires and the sweep does it."""
     try:
-        Envelope.objects.filter(pk=envelope.pk, status=Envelope.Status.SENDING).update(
-            status=Envelope.Status.QUEUED, claimed_at=None
+        Envelope.objects.filter(pk=envelope_id, status=Envelope.Status.SENDING).update(
+            status=Envelope.Status.QUEUED,
+            claimed_at=None,
+            send_attempts=F("send_attempts") - (1 if gives_back else 0),
         )
     except INFRASTRUCTURE_ERRORS:
-        logger.warning("Could not release envelope %s; the sweep will", envelope.pk)
+        logger.warning("Could not release envelope %s; the sweep will", envelope_id)
 
 
 def _link_sent(envelope: Envelope, summary: dict[str, Any]) -> Envelope:
@@ -239,6 +294,8 @@ def _link_sent(envelope: Envelope, summary: dict[str, Any]) -> Envelope:
         claimed_at=None,
         create_started_at=None,
         next_attempt_at=None,
+        waiting_since=None,
+        waiting_reason="",
     )
     envelope.refresh_from_db()
     if not linked:

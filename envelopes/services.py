@@ -19,8 +19,8 @@ from connections.docusign import esignature
 from connections.docusign.errors import ConnectionNotReady, DocuSignError
 from connections.models import Connection
 from connections.selectors import usable_connections
-from connections.services import get_client
-from envelopes import documents
+from connections.services import get_client, is_connection_problem
+from envelopes import documents, waiting
 from envelopes.failures import show_failure
 from envelopes.generation import clean_data
 from envelopes.history import record_event
@@ -327,8 +327,10 @@ def request_void(*, envelope: Envelope, reason: str) -> None:
 
 
 def void_envelope(*, envelope_id: str) -> Envelope:
-    """Void at DocuSign what was asked for. Retryable errors raise (the task retries);
-    others end the request with the failure on the page, in the history and by email."""
+    """Void at DocuSign what was asked for. A request is never dropped: retryable errors raise
+    (the task retries, then the sweep); a problem of the connection keeps it waiting for the
+    connection (envelopes.waiting); only DocuSign's refusal about the envelope itself ends
+    it, with the failure on the page, in the history and by email."""
     envelope = Envelope.objects.select_related("connection", "sender").get(pk=envelope_id)
     if envelope.void_requested_at is None or envelope.status not in VOIDABLE:
         return envelope
@@ -337,6 +339,8 @@ def void_envelope(*, envelope_id: str) -> Envelope:
             get_client(envelope.connection), envelope.docusign_envelope_id, envelope.voided_reason
         )
     except DocuSignError as exc:
+        if is_connection_problem(exc):
+            return _void_waits(envelope, exc)
         if exc.retryable:
             raise
         if exc.error_code == "ENVELOPE_CANNOT_VOID_INVALID_STATE":
@@ -344,8 +348,23 @@ def void_envelope(*, envelope_id: str) -> Envelope:
         void_failed(envelope, exc)
         return envelope
     envelope.status, envelope.void_requested_at = Envelope.Status.VOIDED, None
+    envelope.waiting_since, envelope.waiting_reason = None, ""
     envelope.save()
     record_event(envelope, "voided", envelope.voided_reason)
+    return envelope
+
+
+def _void_waits(envelope: Envelope, error: DocuSignError) -> Envelope:
+    """The void stays requested, without a task, until the connection works again."""
+    was_waiting = envelope.waiting_since is not None
+    envelope.waiting_since = envelope.waiting_since or timezone.now()
+    envelope.waiting_reason = waiting.reason(envelope.connection, error)
+    Envelope.objects.filter(pk=envelope.pk).update(
+        waiting_since=envelope.waiting_since, waiting_reason=envelope.waiting_reason
+    )
+    if not was_waiting:
+        record_event(envelope, "waiting", envelope.waiting_reason)
+    waiting.start_waiting(connection=envelope.connection, error=error, sender=envelope.sender)
     return envelope
 
 
@@ -359,8 +378,11 @@ def _learn_status(envelope: Envelope) -> None:
 
 def void_failed(envelope: Envelope, error: DocuSignError) -> None:
     """The void request ends: done already, or shown as failed with DocuSign's reason."""
-    envelope.void_requested_at = None
-    envelope.save(update_fields=["void_requested_at", "updated_at"])
+    envelope.void_requested_at = envelope.waiting_since = None
+    envelope.waiting_reason = ""
+    envelope.save(
+        update_fields=["void_requested_at", "waiting_since", "waiting_reason", "updated_at"]
+    )
     if envelope.status == Envelope.Status.VOIDED:
         record_event(envelope, "voided", "DocuSign had already voided the envelope.")
         return

@@ -4,7 +4,8 @@ exactly this; the System status page and the metrics count exactly this.
 - a send claim whose lease ran out: its worker died (SIGKILL, lost database) mid-send;
 - a queued send nobody took within the grace period after it was due: its task was lost
   (a killed worker, a broker that was down) or never queued. A send rescheduled for later
-  (a burst window, the hourly budget) is not stuck until it is due;
+  (a burst window, the hourly budget) is not stuck until it is due, and one waiting for its
+  connection (envelopes.waiting) is not stuck at all: the connection's re-check resumes it;
 - a Connect message not applied for ENVELOPES_CONNECT_STALE_SECONDS (a crashed drain).
 """
 
@@ -30,7 +31,8 @@ def lost_queued(now: datetime | None = None) -> QuerySet[Envelope]:
     """Queued sends whose task should have run by now (due, plus a grace period)."""
     now = now or timezone.now()
     late = now - timedelta(seconds=settings.ENVELOPES_QUEUED_GRACE_SECONDS)
-    return Envelope.objects.filter(status=Envelope.Status.QUEUED).filter(
+    queued = Envelope.objects.filter(status=Envelope.Status.QUEUED, waiting_since__isnull=True)
+    return queued.filter(
         Q(next_attempt_at__lte=late) | Q(next_attempt_at__isnull=True, updated_at__lt=late)
     )
 

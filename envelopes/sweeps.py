@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from envelopes import stuck
+from envelopes import stuck, waiting
 from envelopes.history import record_event
 from envelopes.models import Envelope, EnvelopeChange
 
@@ -26,6 +26,9 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     grace = timedelta(seconds=settings.ENVELOPES_QUEUED_GRACE_SECONDS)
     counts = {"queued": 0, "claims": 0, "voids": 0, "changes": 0, "connect": 0, "bulk": 0}
+    # Work waiting for its connection is not retried piece by piece: the connection is
+    # re-checked, and a passing check resumes all of it (envelopes.waiting).
+    counts["rechecks"] = waiting.recheck_connections(now)
 
     # Claims whose lease ran out: the worker died (SIGKILL, lost database) mid-send.
     dispatched = set()
@@ -52,9 +55,9 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
 
     # Voids asked for and never done.
     for pk in list(
-        Envelope.objects.filter(status__in=VOIDABLE, void_requested_at__lt=now - grace).values_list(
-            "pk", flat=True
-        )[:1000]
+        Envelope.objects.filter(
+            status__in=VOIDABLE, void_requested_at__lt=now - grace, waiting_since__isnull=True
+        ).values_list("pk", flat=True)[:1000]
     ):
         Envelope.objects.filter(pk=pk).update(void_requested_at=timezone.now())
         enqueue(tasks.void_envelope, str(pk))
@@ -64,7 +67,9 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
     # idempotent at DocuSign, so a second dispatch does no harm). Re-dated as voids are.
     for change_id in list(
         EnvelopeChange.objects.filter(
-            status=EnvelopeChange.Status.PENDING, requested_at__lt=now - grace
+            status=EnvelopeChange.Status.PENDING,
+            requested_at__lt=now - grace,
+            waiting_since__isnull=True,
         ).values_list("pk", flat=True)[:1000]
     ):
         EnvelopeChange.objects.filter(pk=change_id).update(requested_at=timezone.now())

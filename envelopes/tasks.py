@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
 from connections.docusign.errors import DocuSignError, RateLimited
 from envelopes.sending import INFRASTRUCTURE_ERRORS
@@ -54,22 +55,36 @@ def send_envelope(self: Any, envelope_id: str) -> str:
     return str(envelope.status)
 
 
+def _again_in(exc: DocuSignError, attempt: int, *, backoff: float) -> float:
+    """Seconds until the next try: when DocuSign accepts calls again, else backoff."""
+    if isinstance(exc, RateLimited) and exc.retry_at is not None:
+        return max(1.0, exc.retry_at - time.time())
+    return float(min(settings.ENVELOPES_RETRY_MAX_SECONDS, backoff * 2**attempt))
+
+
 @shared_task(bind=True, acks_late=True, **INFRA_RETRY)
-def void_envelope(self: Any, envelope_id: str, reason: str = "") -> None:
-    """`reason` is unused (the row holds it); kept so queued messages of old code still run."""
-    from envelopes.models import Envelope
+def void_envelope(self: Any, envelope_id: str, reason: str = "", attempt: int = 0) -> None:
+    """`reason` is unused (the row holds it); kept so queued messages of old code still run.
+
+    A void is never dropped here: the service ends it only when DocuSign voided it or refused
+    it for the envelope's own sake, and keeps it waiting on a connection problem. A retryable
+    error reschedules it (no limit: the request stays on the row); a lost or inline task is
+    the sweep's to dispatch again."""
     from envelopes.services import void_envelope as void
-    from envelopes.services import void_failed
 
     try:
         void(envelope_id=envelope_id)
     except DocuSignError as exc:
         if self.request.is_eager:
-            return  # the sweep tries again when it is due
-        if self.request.retries >= self.max_retries and not isinstance(exc, RateLimited):
-            void_failed(Envelope.objects.get(pk=envelope_id), exc)
-            return
-        _retry_later(self, exc, backoff=5)
+            return  # inline tasks cannot wait: the sweep tries again when it is due
+        try:
+            void_envelope.apply_async(
+                (envelope_id,),
+                {"attempt": attempt + 1},
+                countdown=_again_in(exc, attempt, backoff=5),
+            )
+        except INFRASTRUCTURE_ERRORS as broker:
+            logger.warning("Could not reschedule void %s (%s); the sweep will", envelope_id, broker)
 
 
 @shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
@@ -161,20 +176,28 @@ def reconcile() -> list[int]:
     return poll_due_connections()
 
 
-@shared_task(bind=True, acks_late=True, **{**INFRA_RETRY, "max_retries": 5})
+@shared_task(bind=True, acks_late=True, **INFRA_RETRY)
 def apply_envelope_change(self: Any, change_id: int) -> str:
-    """Resend, correct or change reminders at DocuSign (envelopes.corrections)."""
-    from envelopes.corrections import apply_change, give_up
+    """Resend, correct or change reminders at DocuSign (envelopes.corrections). A refusal
+    or a connection problem is the service's; here a retryable DocuSign answer counts one
+    attempt (our own infrastructure failing never does) and waits, until the attempts run
+    out. A rate limit waits without counting."""
+    from envelopes.corrections import MAX_ATTEMPTS, apply_change, count_attempt, give_up
 
     try:
         change = apply_change(change_id=change_id)
     except DocuSignError as exc:
-        if self.request.is_eager or (
-            self.request.retries >= self.max_retries and not isinstance(exc, RateLimited)
-        ):
+        attempts = 0 if isinstance(exc, RateLimited) else count_attempt(change_id=change_id)
+        if attempts >= MAX_ATTEMPTS:
             give_up(change_id=change_id, error=exc)
             return "failed"
-        _retry_later(self, exc, backoff=5)
+        if not self.request.is_eager:  # inline: the sweep dispatches it again
+            try:
+                apply_envelope_change.apply_async(
+                    (change_id,), countdown=_again_in(exc, attempts, backoff=5)
+                )
+            except INFRASTRUCTURE_ERRORS as broker:
+                logger.warning("Could not reschedule change %s (%s)", change_id, broker)
         return "retrying"
     return change.status if change is not None else "skipped"
 

@@ -14,6 +14,7 @@ from connections.fields import (
     get_fernet,
     get_primary_fernet,
 )
+from connections.tokens import rotate_cached_tokens
 
 
 class Command(BaseCommand):
@@ -45,6 +46,10 @@ class Command(BaseCommand):
                 ) from None
             total_rotated += rotated
             self.stdout.write(f"{label}: {rotated} file(s) re-encrypted")
+        # Cached DocuSign tokens are encrypted too: one left under a key about to be dropped
+        # would fail every call until it expired.
+        tokens = rotate_cached_tokens()
+        self.stdout.write(f"Cached DocuSign tokens: {tokens} re-encrypted or dropped")
         self.stdout.write(self.style.SUCCESS(f"Done: {total_rotated} value(s) re-encrypted."))
 
     def _rotate(self, model: Any, field: Any, batch_size: int) -> int:

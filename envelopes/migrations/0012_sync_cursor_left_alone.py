@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('envelopes', '0010_merge_20261130_1956'),
+        ('envelopes', '0011_waiting_for_the_connection'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0011_merge_20261130_1956'),
+        ('connections', '0012_work_waiting'),
     ]
 
     operations = [
