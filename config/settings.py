@@ -287,17 +287,18 @@ OPS_HEARTBEAT_STALE_SECONDS = env.float(
 OPS_BEAT_LOCK_SECONDS = env.float("OPS_BEAT_LOCK_SECONDS", default=4 * OPS_HEARTBEAT_SECONDS)
 CELERY_BEAT_MAX_LOOP_INTERVAL = OPS_HEARTBEAT_SECONDS
 ENVELOPES_SWEEP_SECONDS = env.float("ENVELOPES_SWEEP_SECONDS", default=30.0)
-ENVELOPES_RECONCILE_MINUTES = env.float("ENVELOPES_RECONCILE_MINUTES", default=15.0)
+# How often beat asks which accounts are due a listing (each is listed far less often).
+ENVELOPES_POLL_TICK_SECONDS = env.float("ENVELOPES_POLL_TICK_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    # Decides each minute which connections are due; each polls at most every 15 minutes.
-    "poll-docusign": {"task": "envelopes.tasks.poll_due_connections", "schedule": 60.0},
+    # Decides each minute which accounts are due a listing (at most every
+    # ENVELOPES_POLL_INTERVAL_MINUTES); the same listing tracks statuses and reconciles:
+    # links envelopes rows lost track of and voids proven duplicates (envelopes.reconciliation).
+    "poll-docusign": {
+        "task": "envelopes.tasks.poll_due_connections",
+        "schedule": ENVELOPES_POLL_TICK_SECONDS,
+    },
     # Restarts lost work: expired send claims, lost tasks, undone voids, unapplied Connect.
     "sweep-stuck-work": {"task": "envelopes.tasks.sweep", "schedule": ENVELOPES_SWEEP_SECONDS},
-    # Links or voids envelopes at DocuSign that no row (or two) account for.
-    "reconcile-docusign": {
-        "task": "envelopes.tasks.reconcile",
-        "schedule": ENVELOPES_RECONCILE_MINUTES * 60,
-    },
 }
 
 # --- DocuSign ---------------------------------------------------------------------------
@@ -382,8 +383,9 @@ ENVELOPES_UNSIGNED_COALESCE_SECONDS = env.int(
     "ENVELOPES_UNSIGNED_COALESCE_SECONDS", default=15 * 60
 )
 ENVELOPES_UNSIGNED_BUDGET_SHARE = env.float("ENVELOPES_UNSIGNED_BUDGET_SHARE", default=0.05)
-# Polling without Connect; DocuSign's rules allow one status check per 15 minutes at most.
-ENVELOPES_POLL_INTERVAL_MINUTES = max(15, env.int("ENVELOPES_POLL_INTERVAL_MINUTES", default=15))
+# Polling without Connect (one listing per account serves polling and reconciliation):
+# DocuSign's rules allow one status check per 15 minutes at most and advise 20.
+ENVELOPES_POLL_INTERVAL_MINUTES = max(15, env.int("ENVELOPES_POLL_INTERVAL_MINUTES", default=20))
 ENVELOPES_POLL_PAGE_SIZE = env.int("ENVELOPES_POLL_PAGE_SIZE", default=1000)  # DocuSign's max
 # Development without Redis: runserver's own thread starts due polls this often (0: off;
 # `make run` sets 60 when there is no REDIS_URL).
@@ -406,7 +408,7 @@ ENVELOPES_CONNECT_SLICE_MESSAGES = env.int("ENVELOPES_CONNECT_SLICE_MESSAGES", d
 # (at most the cap) between attempts and is parked for staff after this many.
 ENVELOPES_CONNECT_MAX_ATTEMPTS = env.int("ENVELOPES_CONNECT_MAX_ATTEMPTS", default=10)
 ENVELOPES_CONNECT_RETRY_MAX_SECONDS = env.int("ENVELOPES_CONNECT_RETRY_MAX_SECONDS", default=900)
-# How far back reconciliation compares DocuSign's envelopes with ours.
+# How far back a listing reaches while a recent send's create had an unknown outcome.
 ENVELOPES_RECONCILE_LOOKBACK_HOURS = env.float("ENVELOPES_RECONCILE_LOOKBACK_HOURS", default=2.0)
 
 # --- Production hardening ---------------------------------------------------------------

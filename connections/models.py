@@ -378,3 +378,20 @@ class ConsentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Consent for {self.connection} ({self.get_outcome_display()})"
+
+
+class Installation(models.Model):
+    """This Countersign installation's identity, made once (connections.installation).
+
+    Every envelope we create carries its id, so that on a DocuSign account shared with other
+    installations (staging beside production) we act only on envelopes proven ours."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    installation_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="one_installation")]
+
+    def __str__(self) -> str:
+        return f"Installation {self.installation_id}"

@@ -11,9 +11,10 @@ from django.utils.html import format_html
 
 from envelopes.bulk_models import BulkBatch
 from envelopes.definitions import (
-    CUSTOM_FIELD,
     anchor_tabs,
     docusign_host,
+    hidden_text_fields,
+    ownership_fields,
     template_role_person,
 )
 from envelopes.generation import render_with
@@ -28,14 +29,15 @@ def field_anchor(name: str) -> str:
 
 def draft_definition(batch: BulkBatch, batch_field: str) -> dict[str, Any]:
     """A draft (status `created`) with one placeholder per role. `countersign_id` is empty
-    here and set per copy; `batch_field` carries the batch's id, to find a lost draft."""
+    here and set per copy; the installation id is copied to every copy as it is;
+    `batch_field` carries the batch's id, to find a lost draft."""
     definition: dict[str, Any] = {
         "emailSubject": batch.subject,
         "status": "created",
         "customFields": {
             "textCustomFields": [
-                {"name": CUSTOM_FIELD, "value": "", "show": "false", "required": "false"},
-                {"name": batch_field, "value": str(batch.pk), "show": "false", "required": "false"},
+                *ownership_fields(""),
+                *hidden_text_fields(**{batch_field: str(batch.pk)}),
             ]
         },
     }

@@ -16,10 +16,12 @@ from django.views.decorators.http import require_POST
 
 from connections import golive, selectors, services
 from connections.forms import WriteOnlyTextarea
+from connections.installation import installation_id
 from connections.models import Connection
 from envelopes import connect_parked, unsigned
 from envelopes import selectors as envelope_selectors
-from envelopes.models import ConnectEvent
+from envelopes.models import ConnectEvent, SyncCursor
+from envelopes.sync import polling_interval
 
 
 class ConnectKeysForm(forms.Form):
@@ -71,6 +73,9 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
             envelope_selectors.calls_per_completed_envelope(connection, days) for days in (1, 7)
         ],
         "golive": golive.readiness(connection) if connection.is_demo else None,
+        "cursor": SyncCursor.objects.filter(connection=connection).first(),
+        "installation_id": installation_id(),
+        "poll_minutes": int(polling_interval().total_seconds() // 60),
     }
     return render(request, "envelopes/connection.html", context)
 

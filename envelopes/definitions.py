@@ -6,6 +6,7 @@ Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelop
 import base64
 from typing import Any
 
+from connections.installation import installation_id
 from connections.models import Connection
 from envelopes import template_tabs
 from envelopes.generation import render_document
@@ -15,6 +16,24 @@ from envelopes.recipient_auth import identity_verification
 
 # The local UUID travels with the envelope, so a retried send can find what it created.
 CUSTOM_FIELD = "countersign_id"
+# Beside it, this installation's id: reconciliation acts only on envelopes carrying it (an
+# account may be shared with another installation; see envelopes.reconciliation).
+INSTALLATION_FIELD = "countersign_installation"
+
+
+def hidden_text_fields(**values: str) -> list[dict[str, str]]:
+    """Envelope text custom fields, hidden from recipients and optional."""
+    return [
+        {"name": name, "value": value, "show": "false", "required": "false"}
+        for name, value in values.items()
+    ]
+
+
+def ownership_fields(countersign_id: str) -> list[dict[str, str]]:
+    """The fields that prove an envelope ours: the row's id and this installation's id."""
+    return hidden_text_fields(
+        **{CUSTOM_FIELD: countersign_id, INSTALLATION_FIELD: installation_id()}
+    )
 
 
 def anchor_tabs(signer_number: int) -> dict[str, list[dict[str, str]]]:
@@ -138,16 +157,7 @@ def build_definition(envelope: Envelope, *, phone_workflow_id: str = "") -> dict
         "status": Envelope.Status.CREATED
         if envelope.as_draft or template_tabs.has_sender_tabs(envelope)
         else Envelope.Status.SENT,
-        "customFields": {
-            "textCustomFields": [
-                {
-                    "name": CUSTOM_FIELD,
-                    "value": str(envelope.pk),
-                    "show": "false",
-                    "required": "false",
-                }
-            ]
-        },
+        "customFields": {"textCustomFields": ownership_fields(str(envelope.pk))},
     }
     if envelope.message:
         definition["emailBlurb"] = envelope.message

@@ -467,6 +467,11 @@ class SyncCursor(models.Model):
     )
     synced_until = models.DateTimeField()
     last_polled_at = models.DateTimeField(null=True, blank=True)
+    # Envelopes the last listing of the account found carrying `countersign_id` that the
+    # reconciliation left alone (envelopes.reconciliation): another installation's or older
+    # code's, and ours naming no row here. Shown on the connection page.
+    left_not_ours = models.PositiveIntegerField(default=0)
+    left_no_row = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.connection} synced until {self.synced_until:%Y-%m-%d %H:%M}"

@@ -5,13 +5,11 @@ gave up waiting, and its search (listStatusChanges) may show the envelope only l
 So a create whose outcome is unknown is never repeated while DocuSign may still be working:
 the next attempt looks for an envelope carrying our `countersign_id` until the settle window
 (read timeout + search lag) has passed, and only then creates again. What a look-up returns
-must carry our ID, not merely match a filter. A periodic reconciliation links envelopes that
-a row lost track of and voids duplicates, recording what it did.
+must carry our ID, not merely match a filter. Reconciliation (envelopes.reconciliation)
+links envelopes that a row lost track of and voids proven duplicates.
 """
 
 import logging
-import uuid
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -25,7 +23,6 @@ from django.utils.dateparse import parse_datetime
 from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
-from connections.models import Connection
 from connections.services import get_client, is_connection_problem, note_failure
 from envelopes import recipient_auth, waiting
 from envelopes.definitions import CUSTOM_FIELD, build_definition
@@ -330,107 +327,3 @@ def _replay_early_connect_messages(envelope: Envelope) -> None:
     ).update(unknown_envelope=False, processed_at=None)
     if early:
         transaction.on_commit(partial(request_drain, envelope.connection_id))
-
-
-# --- reconciliation --------------------------------------------------------------------
-
-
-def reconcile_connection(connection: Connection, *, now: datetime | None = None) -> list[str]:
-    """Compare DocuSign's recent envelopes carrying a `countersign_id` with our rows: link an
-    envelope a row lost track of, void duplicates and envelopes no row owns. Returns what it
-    did, one line per action (also in the rows' history and the log)."""
-    now = now or timezone.now()
-    client = get_client(connection)
-    since = now - timedelta(hours=settings.ENVELOPES_RECONCILE_LOOKBACK_HOURS)
-    young = now - settle_window()  # a send may still be deciding about these
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for summary in esignature.changed_envelopes(
-        client, since=since, include="custom_fields", page_size=settings.ENVELOPES_POLL_PAGE_SIZE
-    ):
-        owner = esignature.text_custom_field(summary, CUSTOM_FIELD)
-        if owner and _created_at(summary) < young:
-            groups[owner].append(summary)
-    actions: list[str] = []
-    for owner, found in groups.items():
-        actions += _reconcile_one(client, connection, owner, sorted(found, key=_created_at))
-    return actions
-
-
-def _reconcile_one(
-    client: DocuSignClient, connection: Connection, owner: str, found: list[dict[str, Any]]
-) -> list[str]:
-    row = _owner_row(connection, owner)
-    ids = [str(s["envelopeId"]).lower() for s in found]
-    if row is not None and row.docusign_envelope_id:
-        keep = row.docusign_envelope_id
-    elif row is not None:
-        if not _link_found(row, found[0]):
-            return []  # a live send owns the row: it will find the envelope itself
-        keep = ids[0]
-    else:
-        keep = ""
-    return [
-        _void_stray(client, row, owner, envelope_id)
-        for summary, envelope_id in zip(found, ids, strict=True)
-        if envelope_id != keep and summary.get("status") in IN_PROGRESS_AT_DOCUSIGN
-    ]
-
-
-def _owner_row(connection: Connection, owner: str) -> Envelope | None:
-    try:
-        pk = uuid.UUID(owner)
-    except ValueError:
-        return None
-    return Envelope.objects.filter(pk=pk, connection=connection).first()
-
-
-def _link_found(row: Envelope, summary: dict[str, Any]) -> bool:
-    """Link a row that lost track of its envelope (queued, failed, or a dead claim)."""
-    now = timezone.now()
-    envelope_id = str(summary["envelopeId"]).lower()
-    status = str(summary.get("status") or "sent")
-    linked = (
-        Envelope.objects.filter(pk=row.pk, docusign_envelope_id="")
-        .filter(
-            Q(status__in=[Envelope.Status.QUEUED, Envelope.Status.FAILED])
-            | Q(status=Envelope.Status.SENDING, claimed_at__lt=now - send_lease())
-        )
-        .update(
-            docusign_envelope_id=envelope_id,
-            status=status,
-            sent_at=now if status != Envelope.Status.CREATED else None,
-            error_code="",
-            error_detail="",
-            claimed_at=None,
-            next_attempt_at=None,
-            create_started_at=None,
-        )
-    )
-    if not linked:
-        return False
-    row.refresh_from_db()
-    if row.status == Envelope.Status.SENT:
-        mark_first_routing_order_sent(row)
-    record_event(
-        row,
-        "reconciled",
-        f"Linked DocuSign envelope {envelope_id}, which an earlier attempt created.",
-    )
-    logger.warning("Reconciliation linked envelope %s to DocuSign %s", row.pk, envelope_id)
-    return True
-
-
-def _void_stray(client: DocuSignClient, row: Envelope | None, owner: str, envelope_id: str) -> str:
-    """Void an envelope DocuSign holds for `owner` that is not the row's own."""
-    whose = f"row {owner}" if row is not None else f"countersign_id {owner} (no such row)"
-    reason = "Sent twice by mistake; the other copy is the one to sign."
-    try:
-        esignature.void_envelope(client, envelope_id, reason)
-    except DocuSignError as exc:
-        action = f"Could not void duplicate DocuSign envelope {envelope_id} of {whose}: {exc}"
-    else:
-        action = f"Voided duplicate DocuSign envelope {envelope_id} of {whose}."
-    logger.warning("Reconciliation: %s", action)
-    if row is not None:
-        record_event(row, "duplicate", action)
-    return action

@@ -38,14 +38,13 @@ from envelopes.recipient_auth import check_authentication, parse_phone
 from envelopes.sending import (
     INFRASTRUCTURE_ERRORS,
     mark_first_routing_order_sent,
-    reconcile_connection,
     send_envelope,
 )
 from envelopes.signer_choice import check_choosable
 from envelopes.tracking import apply_envelope_summary
 from envelopes.uploads import check_uploads
 
-__all__ = ["reconcile_connection", "record_event", "send_envelope"]  # re-exported use cases
+__all__ = ["record_event", "send_envelope"]  # re-exported use cases
 
 logger = logging.getLogger("countersign.envelopes")
 

@@ -134,11 +134,18 @@ def drain_connect_events(self: Any, connection_id: int, claim: bool = False) -> 
 
 @shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
 def poll_connection(self: Any, connection_id: int) -> int:
+    """List the account's changes for the connection's listing group, apply them and
+    reconcile (envelopes.sync); skipped when another task listed it within the interval."""
+    from django.utils import timezone
+
     from connections.models import Connection
     from connections.services import get_client
+    from envelopes.sync import is_due
     from envelopes.sync import poll_connection as poll
 
     connection = Connection.objects.get(pk=connection_id)
+    if not is_due(connection, timezone.now()):
+        return 0
     try:
         return poll(connection, get_client(connection)).calls
     except DocuSignError as exc:
@@ -148,22 +155,14 @@ def poll_connection(self: Any, connection_id: int) -> int:
 
 @shared_task
 def poll_due_connections() -> list[int]:
-    """Every minute (beat): start a poll for each ready connection whose interval is up."""
-    from django.db.models import Q
+    """Every minute (beat): start one listing for each due listing group (connections
+    sharing an account and user share one); each is listed at most every
+    ENVELOPES_POLL_INTERVAL_MINUTES, and reconciled from that same listing."""
     from django.utils import timezone
 
-    from connections.models import Connection
-    from envelopes.models import Envelope
-    from envelopes.sync import is_due
+    from envelopes.sync import due_listings
 
-    now = timezone.now()
-    due = [
-        c.pk
-        for c in Connection.objects.filter(
-            Q(envelopes__status__in=Envelope.OPEN_AT_DOCUSIGN) | Q(list_outside_envelopes=True)
-        ).distinct()
-        if c.is_ready and is_due(c, now)
-    ]
+    due = [c.pk for c in due_listings(timezone.now())]
     for pk in due:
         poll_connection.delay(pk)
     return due
@@ -177,22 +176,11 @@ def sweep() -> dict[str, int]:
     return sweep_stuck_work()
 
 
-@shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
-def reconcile(self: Any) -> int:
-    """Every ENVELOPES_RECONCILE_MINUTES (beat): link or void envelopes DocuSign holds for us
-    that our rows do not (see envelopes.sending)."""
-    from connections.models import Connection
-    from envelopes.sending import reconcile_connection
-
-    actions = 0
-    for connection in Connection.objects.filter(envelopes__isnull=False).distinct():
-        if not connection.is_ready:
-            continue
-        try:
-            actions += len(reconcile_connection(connection))
-        except DocuSignError as exc:
-            logger.warning("Reconciliation of %s stopped: %s", connection.name, exc)
-    return actions
+@shared_task
+def reconcile() -> list[int]:
+    """Kept for messages queued by older code (it listed the account a second time): the
+    reconciliation now reads the status poll's listing, so this only starts the due polls."""
+    return poll_due_connections()
 
 
 @shared_task(bind=True, acks_late=True, **INFRA_RETRY)

@@ -10,9 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from connections.docusign import esignature
+from connections.installation import installation_id
 from connections.models import ApiCall
 from connections.services import get_client
-from envelopes import sending, services
+from envelopes import sending, services, sync
 from envelopes.definitions import build_definition
 from envelopes.models import Envelope
 from envelopes.services import RecipientInput
@@ -151,7 +152,10 @@ def test_a_look_up_that_returns_someone_elses_envelope_is_not_taken_for_ours(
     assert ours.status == Envelope.Status.SENT
     assert ours.docusign_envelope_id != other.docusign_envelope_id
     remote = SimEnvelope.objects.get(envelope_id=ours.docusign_envelope_id)
-    assert remote.custom_fields == {"countersign_id": str(ours.pk)}
+    assert remote.custom_fields == {
+        "countersign_id": str(ours.pk),
+        "countersign_installation": installation_id(),
+    }
 
 
 def test_a_worker_killed_mid_create_is_recovered_by_the_sweep_without_a_duplicate(
@@ -182,7 +186,13 @@ def test_a_worker_killed_mid_create_is_recovered_by_the_sweep_without_a_duplicat
     assert [e.kind for e in envelope.events.all()][-3:] == ["claim-expired", "recovered", "sent"]
 
 
-def test_reconciliation_links_a_lost_envelope_and_voids_duplicates_and_orphans(
+def reconcile(connection):
+    """One status poll (its listing is what reconciliation reads), once the settle window
+    has passed for everything made so far."""
+    return sync.poll_connection(connection, get_client(connection), now=past_the_settle_window())
+
+
+def test_reconciliation_links_a_lost_envelope_voids_duplicates_and_leaves_orphans(
     simulator_connection, settings, no_worker, caplog
 ):
     client = get_client(simulator_connection)
@@ -191,18 +201,20 @@ def test_reconciliation_links_a_lost_envelope_and_voids_duplicates_and_orphans(
     first = esignature.create_envelope(client, build_definition(lost))["envelopeId"]
     time.sleep(0.05)
     second = esignature.create_envelope(client, build_definition(lost))["envelopeId"]
-    Envelope.objects.filter(pk=lost.pk).update(status=Envelope.Status.FAILED, error_detail="x")
+    Envelope.objects.filter(pk=lost.pk).update(
+        status=Envelope.Status.FAILED, error_detail="x", create_started_at=timezone.now()
+    )
     # A row that is sent, and a stray copy of it.
     sent = queue_one(simulator_connection, n=2)
     services.send_envelope(envelope_id=str(sent.pk))
     sent.refresh_from_db()
     stray = esignature.create_envelope(client, build_definition(sent))["envelopeId"]
-    # An envelope whose row does not exist (deleted, or another database's).
+    # An envelope whose row does not exist (deleted, or a database restored from before).
     orphan_row = queue_one(simulator_connection, n=3)
     orphan = esignature.create_envelope(client, build_definition(orphan_row))["envelopeId"]
     Envelope.objects.filter(pk=orphan_row.pk).delete()
 
-    actions = sending.reconcile_connection(simulator_connection, now=past_the_settle_window())
+    result = reconcile(simulator_connection)
 
     lost.refresh_from_db()
     assert lost.status == Envelope.Status.SENT
@@ -210,17 +222,22 @@ def test_reconciliation_links_a_lost_envelope_and_voids_duplicates_and_orphans(
     assert lost.error_detail == ""
     status = dict(SimEnvelope.objects.values_list("envelope_id", "status"))
     assert status[first] == "sent"
-    assert status[second] == status[stray] == status[orphan] == "voided"
+    assert status[second] == status[stray] == "voided"
+    assert status[orphan] == "sent"  # not provably a duplicate of anything: left alone
     assert status[sent.docusign_envelope_id] == "sent"
-    assert len(actions) == 3
+    assert len(result.reconciled.actions) == 2
+    assert (result.reconciled.no_row, result.reconciled.not_ours) == (1, 0)
     kinds = [e.kind for e in lost.events.all()]
     assert "reconciled" in kinds
     assert "duplicate" in kinds
     assert "duplicate" in [e.kind for e in sent.events.all()]
-    assert f"Voided duplicate DocuSign envelope {orphan}" in caplog.text
+    assert f"Voided duplicate DocuSign envelope {stray}" in caplog.text
 
-    # Run again: nothing left to do.
-    assert sending.reconcile_connection(simulator_connection, now=past_the_settle_window()) == []
+    # Run again: nothing left to do; the orphan is still only counted.
+    again = reconcile(simulator_connection)
+    assert again.reconciled.actions == []
+    assert again.reconciled.no_row == 1
+    assert SimEnvelope.objects.get(envelope_id=orphan).status == "sent"
 
 
 def test_reconciliation_leaves_a_send_that_is_still_deciding_alone(
@@ -228,10 +245,15 @@ def test_reconciliation_leaves_a_send_that_is_still_deciding_alone(
 ):
     envelope = queue_one(simulator_connection)
     Envelope.objects.filter(pk=envelope.pk).update(
-        status=Envelope.Status.SENDING, claimed_at=timezone.now()
+        status=Envelope.Status.SENDING,
+        claimed_at=timezone.now(),
+        create_started_at=timezone.now(),
+        send_attempts=1,
     )
     esignature.create_envelope(get_client(simulator_connection), build_definition(envelope))
-    assert sending.reconcile_connection(simulator_connection, now=past_the_settle_window()) == []
+    result = reconcile(simulator_connection)
+    assert result.calls == 1  # the unknown create is what the listing looks for
+    assert result.reconciled.actions == []
     envelope.refresh_from_db()
     assert envelope.docusign_envelope_id == ""
     assert SimEnvelope.objects.get().status == "sent"

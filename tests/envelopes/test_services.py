@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from connections.docusign.errors import DocuSignUnreachable
+from connections.installation import installation_id
 from connections.models import ApiCall
 from connections.services import get_client
 from envelopes import services
@@ -76,7 +77,10 @@ def test_a_generated_document_is_sent_once_committed(simulator_connection, sende
     envelope.refresh_from_db()  # the eager task ran on commit
     assert envelope.status == Envelope.Status.SENT
     remote = SimEnvelope.objects.get(envelope_id=envelope.docusign_envelope_id)
-    assert remote.custom_fields == {"countersign_id": str(envelope.pk)}
+    assert remote.custom_fields == {
+        "countersign_id": str(envelope.pk),
+        "countersign_installation": installation_id(),
+    }
     html = bytes(remote.documents.get().content).decode()
     assert "Agreement with Acme &lt;Ltd&gt;" in html  # data is escaped
     assert [r.status for r in remote.recipients.all()] == ["sent", "created"]
