@@ -11,7 +11,6 @@ Reference: https://developers.docusign.com/platform/auth/consent/obtaining-indiv
 
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -22,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from common.dispatch import enqueue_on_commit
 from connections.credentials import credentials_for
 from connections.models import Connection, ConsentRequest
 
@@ -67,9 +67,7 @@ def request_consent(
         expires_at=timezone.now() + lifetime(),
     )
     if email:
-        from connections.tasks import send_consent_email
-
-        transaction.on_commit(partial(send_consent_email.delay, str(request.pk)))
+        enqueue_on_commit("connections.tasks.send_consent_email", str(request.pk))
     return request
 
 
@@ -143,9 +141,7 @@ def record_return(*, state: str, error: str = "", error_message: str = "") -> Re
     request.allowed_at = now
     request.error_code = request.error_message = ""
     request.save()
-    from connections.tasks import confirm_consent
-
-    transaction.on_commit(partial(confirm_consent.delay, str(request.pk)))
+    enqueue_on_commit("connections.tasks.confirm_consent", str(request.pk))
     return Return("allowed", request)
 
 

@@ -27,6 +27,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import Team
+from common.dispatch import enqueue
+from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign import bulk_send, esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
@@ -39,7 +41,6 @@ from envelopes.definitions import CUSTOM_FIELD, bulk_copy_person, docusign_host
 from envelopes.history import record_event
 from envelopes.models import BulkBatch, DocumentTemplate, Envelope, EnvelopeEvent, Recipient
 from envelopes.sending import (
-    INFRASTRUCTURE_ERRORS,
     _replay_early_connect_messages,
     backoff,
     mark_first_routing_order_sent,
@@ -204,16 +205,7 @@ def _row_data(source: str, row: bulk_csv.Row) -> dict[str, Any]:
 
 
 def start_bulk_send(batch_id: str, *, eta: datetime | None = None) -> None:
-    from envelopes.bulk_tasks import advance_bulk_batch
-    from envelopes.services import enqueue
-
-    if eta is None:
-        enqueue(advance_bulk_batch, batch_id)
-        return
-    try:
-        advance_bulk_batch.apply_async((batch_id,), eta=eta)
-    except INFRASTRUCTURE_ERRORS as exc:
-        logger.warning("Could not schedule bulk batch %s (%s); the sweep will", batch_id, exc)
+    enqueue("envelopes.tasks.advance_bulk_batch", batch_id, eta=eta)
 
 
 # --- sending ---------------------------------------------------------------------------------

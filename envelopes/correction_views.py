@@ -2,18 +2,17 @@
 correct page) and for failed ones (edit and send again). Thin: envelopes/corrections.py
 and envelopes/resubmit.py hold the rules. Every action needs the act permission."""
 
-from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from common.dispatch import enqueue_on_commit
 from connections.docusign.errors import DocuSignError
 from envelopes import corrections
 from envelopes.correction_forms import (
@@ -25,8 +24,6 @@ from envelopes.correction_forms import (
 from envelopes.forms import RecipientFormSet
 from envelopes.history import record_event
 from envelopes.resubmit import may_resubmit, resubmit_envelope
-from envelopes.services import enqueue
-from envelopes.tasks import learn_corrections
 from envelopes.views import _envelope_to_act_on
 
 
@@ -153,7 +150,7 @@ def correct_view_return(request: HttpRequest, pk: Any) -> HttpResponse:
         event or "no outcome given",
         actor=request.user,  # type: ignore[arg-type]
     )
-    transaction.on_commit(partial(enqueue, learn_corrections, str(envelope.pk)))
+    enqueue_on_commit("envelopes.tasks.learn_corrections", str(envelope.pk))
     messages.info(request, CORRECT_OUTCOMES.get(event, "DocuSign's correct page closed."))
     return redirect("envelopes:detail", pk=envelope.pk)
 

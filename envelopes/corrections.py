@@ -8,7 +8,6 @@ and the fix. The act permission is checked by the views (`_envelope_to_act_on`).
 """
 
 import logging
-from functools import partial
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -17,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from common.dispatch import enqueue_on_commit
 from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import ApiError, DocuSignError
@@ -78,10 +78,7 @@ def why_not_correctable(recipient: Recipient) -> str:
 
 
 def _start(change: EnvelopeChange) -> None:
-    from envelopes.services import enqueue
-    from envelopes.tasks import apply_envelope_change
-
-    transaction.on_commit(partial(enqueue, apply_envelope_change, change.pk))
+    enqueue_on_commit("envelopes.tasks.apply_envelope_change", change.pk)
 
 
 @transaction.atomic

@@ -4,17 +4,15 @@ Only a FAILED envelope (DocuSign never made it) may be resubmitted; the edit is 
 the rules of a first send, then the row is queued for a worker as if new.
 """
 
-from functools import partial
-
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from common.dispatch import enqueue_on_commit
 from envelopes.history import record_event
 from envelopes.models import Envelope
 from envelopes.services import (
     RecipientInput,
-    _start_sending,
     add_recipients,
     check_can_send,
     checked_recipients,
@@ -67,5 +65,5 @@ def resubmit_envelope(
     envelope.claimed_at = envelope.next_attempt_at = None
     envelope.save()
     record_event(envelope, "resubmitted", "Edited after the failure and queued again.", actor=actor)
-    transaction.on_commit(partial(_start_sending, str(envelope.pk)))
+    enqueue_on_commit("envelopes.tasks.send_envelope", str(envelope.pk))
     return envelope

@@ -15,11 +15,12 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
@@ -32,16 +33,6 @@ from envelopes.models import ConnectEvent, Envelope, Recipient
 
 logger = logging.getLogger("countersign.envelopes")
 
-
-def _infrastructure_errors() -> tuple[type[BaseException], ...]:
-    from kombu.exceptions import OperationalError as BrokerError
-    from redis.exceptions import RedisError
-
-    return (OperationalError, InterfaceError, RedisError, BrokerError, ConnectionError)
-
-
-# Our own database, cache or broker failing: the work is retried, never marked failed.
-INFRASTRUCTURE_ERRORS = _infrastructure_errors()
 
 IN_PROGRESS_AT_DOCUSIGN = ("created", "sent", "delivered")
 

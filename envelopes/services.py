@@ -3,7 +3,6 @@
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -15,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Team
+from common.dispatch import enqueue_on_commit
+from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign import esignature
 from connections.docusign.errors import ConnectionNotReady, DocuSignError
 from connections.models import Connection
@@ -36,7 +37,6 @@ from envelopes.models import (
 from envelopes.notifications import Schedule
 from envelopes.recipient_auth import check_authentication, parse_phone
 from envelopes.sending import (
-    INFRASTRUCTURE_ERRORS,
     mark_first_routing_order_sent,
     send_envelope,
 )
@@ -233,7 +233,7 @@ def prepare_envelope(
         document.save()
     record_event(envelope, "queued", "Waiting for a worker to send it to DocuSign.")
     logger.info("Envelope %s queued for sending through %s", envelope.pk, connection.name)
-    transaction.on_commit(partial(_start_sending, str(envelope.pk)))
+    enqueue_on_commit("envelopes.tasks.send_envelope", str(envelope.pk))
     return envelope
 
 
@@ -290,22 +290,6 @@ def add_recipients(
         )
 
 
-def _start_sending(envelope_id: str) -> None:
-    """Queue the send; with the broker down the envelope stays queued for the sweep."""
-    from envelopes.tasks import send_envelope as send_envelope_task
-
-    enqueue(send_envelope_task, envelope_id)
-
-
-def enqueue(task: Any, *args: Any) -> None:
-    """Hand work to a worker. The row already says what is to be done, so a broker that is
-    down loses nothing: the sweep (envelopes.sweeps) dispatches it again."""
-    try:
-        task.delay(*args)
-    except INFRASTRUCTURE_ERRORS as exc:
-        logger.warning("Could not queue %s%s (%s); the sweep will", task.name, args, exc)
-
-
 # DocuSign voids only envelopes still out for signature: not drafts, not finished ones.
 VOIDABLE = Envelope.OUT_FOR_SIGNATURE
 
@@ -325,9 +309,7 @@ def request_void(*, envelope: Envelope, reason: str) -> None:
     envelope.error_code = envelope.error_detail = ""
     envelope.save()
     record_event(envelope, "void-requested", reason)
-    from envelopes.tasks import void_envelope as void_task
-
-    transaction.on_commit(partial(enqueue, void_task, str(envelope.pk)))
+    enqueue_on_commit("envelopes.tasks.void_envelope", str(envelope.pk))
 
 
 def void_envelope(*, envelope_id: str) -> Envelope:

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from common.dispatch import enqueue
 from envelopes import stuck, waiting
 from envelopes.history import record_event
 from envelopes.models import Envelope, EnvelopeChange
@@ -20,9 +21,6 @@ VOIDABLE = Envelope.OUT_FOR_SIGNATURE
 
 
 def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
-    from envelopes import tasks
-    from envelopes.services import enqueue
-
     now = now or timezone.now()
     grace = timedelta(seconds=settings.ENVELOPES_QUEUED_GRACE_SECONDS)
     counts = {"queued": 0, "claims": 0, "voids": 0, "changes": 0, "connect": 0, "bulk": 0}
@@ -60,7 +58,7 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
         ).values_list("pk", flat=True)[:1000]
     ):
         Envelope.objects.filter(pk=pk).update(void_requested_at=timezone.now())
-        enqueue(tasks.void_envelope, str(pk))
+        enqueue("envelopes.tasks.void_envelope", str(pk))
         counts["voids"] += 1
 
     # Resends, corrections and reminder changes asked for and never done (every one is
@@ -73,7 +71,7 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
         ).values_list("pk", flat=True)[:1000]
     ):
         EnvelopeChange.objects.filter(pk=change_id).update(requested_at=timezone.now())
-        enqueue(tasks.apply_envelope_change, change_id)
+        enqueue("envelopes.tasks.apply_envelope_change", change_id)
         counts["changes"] += 1
 
     # Connect messages nobody applied (a crashed drain, a lost task).
@@ -94,10 +92,7 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
 
 def _dispatch_send(pk: Any) -> None:
     """Queue the send; marked so the next sweep waits a grace period before doing it again."""
-    from envelopes import tasks
-    from envelopes.services import enqueue
-
     Envelope.objects.filter(pk=pk, status=Envelope.Status.QUEUED).update(
         next_attempt_at=timezone.now()
     )
-    enqueue(tasks.send_envelope, str(pk))
+    enqueue("envelopes.tasks.send_envelope", str(pk))

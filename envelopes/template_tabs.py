@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.models import Connection
@@ -253,8 +254,6 @@ def current_version(*, connection: Connection, template_id: str) -> str:
 
 
 def _cache_get(key: str) -> Any:
-    from envelopes.sending import INFRASTRUCTURE_ERRORS  # sending imports this module
-
     try:
         return cache.get(key)
     except INFRASTRUCTURE_ERRORS as exc:  # Redis down: ask DocuSign instead
@@ -263,8 +262,6 @@ def _cache_get(key: str) -> Any:
 
 
 def _cache_set(key: str, value: Any, seconds: int) -> None:
-    from envelopes.sending import INFRASTRUCTURE_ERRORS
-
     try:
         cache.set(key, value, seconds)
     except INFRASTRUCTURE_ERRORS as exc:

@@ -21,10 +21,11 @@ from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from common.dispatch import enqueue, runs_inline
+from common.infrastructure import INFRASTRUCTURE_ERRORS
 from envelopes import unsigned
 from envelopes.connect_outcomes import Failure, MalformedMessage, classify, record
 from envelopes.models import ConnectEvent, Envelope, EnvelopeEvent, Recipient
-from envelopes.sending import INFRASTRUCTURE_ERRORS
 from envelopes.signals import envelope_status_changed, recipient_completed
 from envelopes.unsigned import Fetch
 
@@ -117,11 +118,9 @@ def apply_locked_summary(
 def keep_signed_documents_later(envelope: Envelope) -> None:
     """Keep a completed envelope's documents. Where Connect is set up, its completed message
     may carry them (stored as it arrives): wait a little for it before spending a call."""
-    from envelopes.tasks import keep_signed_documents
-
     connect = bool(envelope.connection.hmac_secrets())
     wait = settings.ENVELOPES_DOCUMENTS_CONNECT_WAIT if connect else 0
-    keep_signed_documents.apply_async((str(envelope.pk),), countdown=wait)
+    enqueue("envelopes.tasks.keep_signed_documents", str(envelope.pk), countdown=wait)
 
 
 def _apply_recipient(recipient: Recipient, item: dict[str, Any]) -> bool:
@@ -245,16 +244,13 @@ def request_drain(connection_id: int) -> bool:
     again after releasing the key), or this call starts a new drain. A publish per message
     would cost more than the rest of the request. True if a drain was started.
     """
-    from envelopes.services import enqueue
-    from envelopes.tasks import drain_connect_events
-
     try:
         if not cache.add(DRAIN_KEY.format(connection_id), 1, timeout=DRAIN_KEY_SECONDS):
             return False
     except INFRASTRUCTURE_ERRORS as exc:  # Redis down: the message is stored; the sweep drains
         logger.warning("Connect drain not started (%s); the sweep will", type(exc).__name__)
         return False
-    enqueue(drain_connect_events, connection_id)
+    enqueue("envelopes.tasks.drain_connect_events", connection_id)
     return True
 
 
@@ -464,14 +460,9 @@ def _count(done: Slice, outcome: str) -> None:
 def hand_on(connection_id: int) -> None:
     """Queue the next slice with the key held (renewed for it). If the broker is down, let
     the key go: the next request or the sweep starts a drain."""
-    from envelopes.tasks import drain_connect_events as task
-
     key = DRAIN_KEY.format(connection_id)
     _renew(key)
-    try:
-        task.delay(connection_id)
-    except INFRASTRUCTURE_ERRORS as exc:
-        logger.warning("Next Connect drain slice not queued (%s); the sweep will", exc)
+    if not enqueue("envelopes.tasks.drain_connect_events", connection_id):
         _release(key)
 
 
@@ -483,15 +474,13 @@ def claim_drain(connection_id: int) -> bool:
 def wake_when_due(connection_id: int) -> None:
     """Queue a drain for when the first waiting message is due (one per connection at a
     time, the earliest). Inline tasks cannot wait: there the sweep picks them up."""
-    from envelopes.tasks import drain_connect_events as task
-
     due = ConnectEvent.objects.filter(
         connection_id=connection_id,
         processed_at__isnull=True,
         parked_at__isnull=True,
         next_attempt_at__isnull=False,
     ).aggregate(due=Min("next_attempt_at"))["due"]
-    if due is None or task.app.conf.task_always_eager:
+    if due is None or runs_inline():
         return
     key = WAKE_KEY.format(connection_id)
     try:
@@ -500,7 +489,12 @@ def wake_when_due(connection_id: int) -> None:
             return
         wait = max(0.0, (due - timezone.now()).total_seconds())
         cache.set(key, due.timestamp(), timeout=int(wait) + 60)
-        task.apply_async((connection_id,), {"claim": True}, countdown=wait)
+        enqueue(
+            "envelopes.tasks.drain_connect_events",
+            connection_id,
+            kwargs={"claim": True},
+            countdown=wait,
+        )
     except INFRASTRUCTURE_ERRORS as exc:  # the sweep finds them once they are overdue
         logger.warning("Connect drain wake-up not queued: %s", type(exc).__name__)
 

@@ -26,6 +26,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from common.dispatch import enqueue_on_commit
+from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
 from connections.selectors import usable_connections
@@ -42,8 +44,6 @@ from envelopes.forms import (
 from envelopes.generation import render_document
 from envelopes.models import Envelope
 from envelopes.pagination import BadCursor, keyset_page
-from envelopes.sending import INFRASTRUCTURE_ERRORS
-from envelopes.tasks import refresh_envelope
 
 PAGE_SIZE = 25
 PAGE_KEYS = {"after", "before", "last", "page"}
@@ -318,7 +318,7 @@ def signed(request: HttpRequest, pk: Any) -> HttpResponse:
     envelope = _envelope_for(request, pk)
     event = request.GET.get("event", "")
     services.record_event(envelope, "signer-returned", event or "no outcome given")
-    transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
+    enqueue_on_commit("envelopes.tasks.refresh_envelope", str(envelope.pk))
     messages.info(request, SIGNING_OUTCOMES.get(event, "Signing ended."))
     return redirect("envelopes:detail", pk=envelope.pk)
 
@@ -341,7 +341,7 @@ def draft_return(request: HttpRequest, pk: Any) -> HttpResponse:
     envelope = _envelope_for(request, pk)
     event = request.GET.get("event", "")
     services.record_event(envelope, "sending-view-closed", event or "no outcome given")
-    transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
+    enqueue_on_commit("envelopes.tasks.refresh_envelope", str(envelope.pk))
     messages.info(request, "Sent." if event == "Send" else "The draft is saved at DocuSign.")
     return redirect("envelopes:detail", pk=envelope.pk)
 
@@ -363,7 +363,7 @@ def filled_values(request: HttpRequest, pk: Any, recipient_pk: int) -> HttpRespo
 def refresh(request: HttpRequest, pk: Any) -> HttpResponse:
     """Ask DocuSign once for the envelope's status (a person's click, never a loop)."""
     envelope = _envelope_for(request, pk)
-    transaction.on_commit(lambda: refresh_envelope.delay(str(envelope.pk)))
+    enqueue_on_commit("envelopes.tasks.refresh_envelope", str(envelope.pk))
     messages.info(request, "Asked DocuSign for the latest status.")
     return redirect("envelopes:detail", pk=envelope.pk)
 

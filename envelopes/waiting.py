@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from common.dispatch import enqueue
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
 from connections.services import note_failure
@@ -99,9 +100,7 @@ def waiting_connections() -> set[int]:
 def resume(connection_id: int, *, before: datetime | None = None) -> dict[str, int]:
     """A check passed: re-dispatch the connection's work that started waiting `before` it
     (work that began waiting later saw a newer failure, and waits for the next check)."""
-    from envelopes import tasks  # tasks import the sending modules, which import this one
     from envelopes.bulk import start_bulk_send
-    from envelopes.services import enqueue
 
     now = timezone.now()
     before = before or now
@@ -122,10 +121,10 @@ def resume(connection_id: int, *, before: datetime | None = None) -> dict[str, i
         if not cleared:
             continue
         if status == Envelope.Status.QUEUED:
-            enqueue(tasks.send_envelope, str(pk))
+            enqueue("envelopes.tasks.send_envelope", str(pk))
             counts["sends"] += 1
         elif void_requested:
-            enqueue(tasks.void_envelope, str(pk))
+            enqueue("envelopes.tasks.void_envelope", str(pk))
             counts["voids"] += 1
     for change_id in list(
         EnvelopeChange.objects.filter(
@@ -137,7 +136,7 @@ def resume(connection_id: int, *, before: datetime | None = None) -> dict[str, i
         EnvelopeChange.objects.filter(pk=change_id).update(
             waiting_since=None, waiting_reason="", requested_at=now
         )
-        enqueue(tasks.apply_envelope_change, change_id)
+        enqueue("envelopes.tasks.apply_envelope_change", change_id)
         counts["changes"] += 1
     for batch_id in list(
         BulkBatch.objects.filter(
@@ -168,9 +167,6 @@ def recheck_connections(now: datetime | None = None) -> int:
     eSignature budget) at most every ENVELOPES_CONNECTION_RECHECK_SECONDS, instead of each
     piece of work retrying on its own. A check that passed since the work began waiting
     resumes it (its own resume may have been lost). Returns how many checks it queued."""
-    from connections.tasks import check_connection
-    from envelopes.services import enqueue
-
     now = now or timezone.now()
     queued = 0
     for connection in Connection.objects.filter(pk__in=waiting_connections()):
@@ -178,6 +174,6 @@ def recheck_connections(now: datetime | None = None) -> int:
         if connection.status == Connection.Status.CONNECTED and checked is not None:
             resume(connection.pk, before=checked)
         if checked is None or checked < now - recheck_interval():
-            enqueue(check_connection, connection.pk)
+            enqueue("connections.tasks.check_connection", connection.pk)
             queued += 1
     return queued

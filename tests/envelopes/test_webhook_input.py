@@ -268,7 +268,9 @@ def test_a_drain_request_is_a_no_op_while_a_drain_holds_the_key(monkeypatch):
     from django.core.cache import cache
 
     started: list[int] = []
-    monkeypatch.setattr("envelopes.tasks.drain_connect_events.delay", started.append)
+    monkeypatch.setattr(
+        "envelopes.tracking.enqueue", lambda name, connection_id, **_: started.append(connection_id)
+    )
     tracking.request_drain(5)
     tracking.request_drain(5)
     assert started == [5]
