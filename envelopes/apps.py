@@ -8,8 +8,7 @@ class EnvelopesConfig(AppConfig):
         from connections.fields import FILE_ROTATORS
         from connections.signals import connection_healthy
         from envelopes import dev_poller
-        from envelopes.documents import rotate_all
-        from envelopes.storage import rotate_files
+        from envelopes.documents import rotate_all, rotate_files
         from envelopes.waiting import on_connection_healthy
 
         connection_healthy.connect(on_connection_healthy, dispatch_uid="envelopes.waiting")

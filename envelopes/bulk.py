@@ -38,6 +38,7 @@ from connections.services import get_client, is_connection_problem, note_failure
 from envelopes import bulk_csv, waiting
 from envelopes.bulk_documents import draft_definition
 from envelopes.definitions import CUSTOM_FIELD, bulk_copy_person, docusign_host
+from envelopes.failures import describe
 from envelopes.history import record_event
 from envelopes.models import BulkBatch, DocumentTemplate, Envelope, EnvelopeEvent, Recipient
 from envelopes.sending import (
@@ -47,6 +48,7 @@ from envelopes.sending import (
     retry_time,
     settle_window,
 )
+from envelopes.services import check_can_send, check_in_person_host
 from envelopes.tracking import apply_envelope_summary
 
 logger = logging.getLogger("countersign.envelopes")
@@ -116,7 +118,6 @@ class BulkRequest:
 def prepare_bulk_send(request: BulkRequest) -> BulkBatch:
     """Save the batch and one row (status `batched`) per CSV row; a worker sends on commit.
     Only rows that passed every check come here (bulk_csv.parse)."""
-    from envelopes.services import check_can_send, check_in_person_host
 
     sender, connection = request.sender, request.connection
     if not usable_connections(sender).filter(pk=connection.pk).exists():
@@ -562,7 +563,6 @@ def _release(batch_id: Any, *, gives_back: bool = True) -> None:
 
 
 def _fail(batch: BulkBatch, error: DocuSignError) -> BulkBatch:
-    from envelopes.failures import describe
 
     detail = f"Sending the bulk send to DocuSign failed: {describe(error)}"
     BulkBatch.objects.filter(pk=batch.pk).update(

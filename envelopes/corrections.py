@@ -26,6 +26,8 @@ from envelopes.failures import describe
 from envelopes.history import record_event
 from envelopes.models import Envelope, EnvelopeChange, EnvelopeEvent, Recipient
 from envelopes.notifications import Schedule, check_schedule
+from envelopes.services import app_user_for
+from envelopes.tracking import apply_envelope_summary
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -104,7 +106,6 @@ def request_correction(
     """Ask DocuSign to correct a recipient's name and email. An in-app signer must stay an
     app user: the email names the app user who will sign (that user's session, same
     clientUserId at DocuSign, so embedded signing keeps working)."""
-    from envelopes.services import app_user_for
 
     envelope = recipient.envelope
     _check_changeable(envelope)
@@ -346,8 +347,6 @@ def learn_corrections(*, envelope: Envelope) -> list[str]:
     """After DocuSign's correct page: one GET of the envelope with its recipients; status
     applied as any refresh, and names and emails changed there copied into ours. Returns
     what changed, one line per recipient (also in the history)."""
-    from envelopes.services import app_user_for
-    from envelopes.tracking import apply_envelope_summary
 
     summary = esignature.get_envelope(
         get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"

@@ -9,6 +9,9 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections
 
+from envelopes.bulk import advance_due_batches
+from envelopes.tasks import poll_due_connections
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,8 +29,6 @@ def wanted() -> bool:
 def tick() -> list[int]:
     """One beat: start the due polls and bulk send steps (inline, as tasks run without a
     broker)."""
-    from envelopes.bulk import advance_due_batches
-    from envelopes.tasks import poll_due_connections
 
     close_old_connections()
     try:

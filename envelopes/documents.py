@@ -15,14 +15,16 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from cryptography.fernet import Fernet, InvalidToken
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from connections.fields import get_fernet, get_primary_fernet
-from envelopes.models import SignedDocument
+from connections.fields import (
+    get_fernet,
+    is_under_primary,
+)
+from envelopes.models import Document, SignedDocument
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -131,10 +133,10 @@ def keep(
 def rotate_all() -> int:
     """Re-encrypt every kept document not wholly under the newest key; returns how many.
     The new file is written before the row points at it, then the old one is deleted."""
-    primary, fernet = get_primary_fernet(), get_fernet()
+    fernet = get_fernet()
     rotated = 0
     for document in SignedDocument.objects.order_by("pk").iterator():
-        if all(_is_under(primary, token) for token in _tokens(document)):
+        if all(is_under_primary(token) for token in _tokens(document)):
             continue
         written = write_encrypted(fernet.decrypt(token) for token in _tokens(document))
         old = document.file.name
@@ -144,9 +146,17 @@ def rotate_all() -> int:
     return rotated
 
 
-def _is_under(fernet: Fernet, token: bytes) -> bool:
-    try:
-        fernet.decrypt(token)
-    except InvalidToken:
-        return False
-    return True
+def rotate_files() -> int:
+    """Re-encrypt every stored document under the newest key; returns how many changed."""
+    storage = FileSystemStorage()  # the raw files
+    fernet, rotated = get_fernet(), 0
+    for name in Document.objects.exclude(file="").values_list("file", flat=True).iterator():
+        with storage.open(name, "rb") as handle:
+            token = handle.read()
+        if is_under_primary(token):
+            continue
+        new_token = fernet.rotate(token)
+        with open(storage.path(name), "wb") as handle:
+            handle.write(new_token)
+        rotated += 1
+    return rotated

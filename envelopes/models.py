@@ -269,7 +269,7 @@ class Recipient(models.Model):
     def authentication(self) -> str:
         """How DocuSign checks who this is before showing the documents, in words."""
         if self.sms_phone:
-            from envelopes.recipient_auth import masked
+            from envelopes.phones import masked
 
             return f"SMS code to {masked(self.sms_phone)}"
         return "Access code" if self.access_code else ""

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 
 from connections.models import Connection
 from envelopes.definitions import CUSTOM_FIELD
-from envelopes.models import Envelope, EnvelopeEvent, Recipient
+from envelopes.models import Envelope, EnvelopeEvent, Recipient, SyncCursor
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -89,7 +89,6 @@ def _recipient(envelope: Envelope, kind: str, item: dict[str, Any]) -> None:
 
 def since_for_listing(connection: Connection) -> Any:
     """Where a poll with nothing of ours to watch starts (only when listing outside ones)."""
-    from envelopes.models import SyncCursor
 
     cursor = SyncCursor.objects.filter(connection=connection).first()
     return cursor.synced_until if cursor else timezone.now() - FIRST_LOOKBACK

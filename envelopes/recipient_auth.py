@@ -104,12 +104,6 @@ def check_authentication(
         raise ValidationError(f"{name}'s phone: {exc.messages[0]}", code=exc.code) from None
 
 
-def masked(phone: str) -> str:
-    """ "+44 7700900123" → "+44 •••••••123": enough to recognise, not to copy."""
-    country, _, number = phone.partition(" ")
-    return f"{country} {'•' * max(len(number) - 3, 0)}{number[-3:]}"
-
-
 class PhoneAuthenticationUnavailable(DocuSignError):
     title = "Phone authentication is not available on this DocuSign account"
     default_code = "PHONE_AUTHENTICATION_UNAVAILABLE"

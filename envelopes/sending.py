@@ -25,11 +25,12 @@ from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.services import get_client, is_connection_problem, note_failure
-from envelopes import recipient_auth, waiting
+from envelopes import recipient_auth, template_tabs, waiting
 from envelopes.definitions import CUSTOM_FIELD, build_definition
 from envelopes.failures import describe, show_failure
 from envelopes.history import record_event
 from envelopes.models import ConnectEvent, Envelope, Recipient
+from envelopes.tracking import request_drain
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -117,8 +118,6 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
             record_event(
                 envelope, "recovered", "Found the envelope an earlier attempt created at DocuSign."
             )
-        from envelopes import template_tabs  # imports this module
-
         if template_tabs.has_sender_tabs(envelope):
             summary = template_tabs.fill_sender_tabs(client, envelope, summary)
     except RateLimited as exc:
@@ -309,7 +308,6 @@ def mark_first_routing_order_sent(envelope: Envelope) -> None:
 
 def _replay_early_connect_messages(envelope: Envelope) -> None:
     """Connect can report an envelope before we have saved its ID; apply those messages now."""
-    from envelopes.tracking import request_drain
 
     early = ConnectEvent.objects.filter(
         connection=envelope.connection,

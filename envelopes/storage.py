@@ -3,11 +3,10 @@
 The file on disk is a Fernet token; `Document.file.open()` gives back the plain content.
 A document is at most ENVELOPES_MAX_UPLOAD_BYTES (20 MiB), so it is handled in memory."""
 
-from cryptography.fernet import Fernet, InvalidToken
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 
-from connections.fields import decrypt_bytes, encrypt_bytes, get_fernet, get_primary_fernet
+from connections.fields import decrypt_bytes, encrypt_bytes
 
 
 class EncryptedFileSystemStorage(FileSystemStorage):
@@ -27,29 +26,3 @@ class EncryptedFileSystemStorage(FileSystemStorage):
 
 def encrypted_storage() -> EncryptedFileSystemStorage:
     return EncryptedFileSystemStorage()
-
-
-def rotate_files() -> int:
-    """Re-encrypt every stored document under the newest key; returns how many changed."""
-    from envelopes.models import Document
-
-    storage = FileSystemStorage()  # the raw files
-    primary, fernet, rotated = get_primary_fernet(), get_fernet(), 0
-    for name in Document.objects.exclude(file="").values_list("file", flat=True).iterator():
-        with storage.open(name, "rb") as handle:
-            token = handle.read()
-        if _is_under(primary, token):
-            continue
-        new_token = fernet.rotate(token)
-        with open(storage.path(name), "wb") as handle:
-            handle.write(new_token)
-        rotated += 1
-    return rotated
-
-
-def _is_under(key: Fernet, token: bytes) -> bool:
-    try:
-        key.decrypt(token)
-    except InvalidToken:
-        return False
-    return True

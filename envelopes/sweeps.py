@@ -13,7 +13,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from common.dispatch import enqueue
-from envelopes import stuck, waiting
+from envelopes import stuck, tracking, waiting
+from envelopes.bulk import due_batches, start_bulk_send
 from envelopes.history import record_event
 from envelopes.models import Envelope, EnvelopeChange
 
@@ -78,11 +79,8 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
     for connection_id in set(
         stuck.stuck_connect_events(now).values_list("connection_id", flat=True).distinct()
     ):
-        from envelopes.tracking import request_drain
-
-        if request_drain(connection_id):
+        if tracking.request_drain(connection_id):
             counts["connect"] += 1
-    from envelopes.bulk import due_batches, start_bulk_send
 
     for batch_id in due_batches(now):  # bulk sends whose task or worker was lost
         start_bulk_send(batch_id)

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from connections.docusign import esignature
+from connections.services import get_client
 from envelopes.models import ConnectEvent, Envelope
 
 logger = logging.getLogger("countersign.connect")
@@ -48,8 +50,6 @@ def may_look(envelope: Envelope) -> bool:
 
 
 def _fetch(envelope: Envelope) -> dict[str, Any]:
-    from connections.docusign import esignature
-    from connections.services import get_client
 
     return esignature.get_envelope(
         get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"

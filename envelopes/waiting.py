@@ -100,8 +100,6 @@ def waiting_connections() -> set[int]:
 def resume(connection_id: int, *, before: datetime | None = None) -> dict[str, int]:
     """A check passed: re-dispatch the connection's work that started waiting `before` it
     (work that began waiting later saw a newer failure, and waits for the next check)."""
-    from envelopes.bulk import start_bulk_send
-
     now = timezone.now()
     before = before or now
     Connection.objects.filter(pk=connection_id, work_waiting_since__lte=before).update(
@@ -146,7 +144,7 @@ def resume(connection_id: int, *, before: datetime | None = None) -> dict[str, i
         BulkBatch.objects.filter(pk=batch_id).update(
             waiting_since=None, error_detail="", next_attempt_at=now
         )
-        start_bulk_send(str(batch_id))
+        enqueue("envelopes.tasks.advance_bulk_batch", str(batch_id))
         counts["bulk"] += 1
     if any(counts.values()):
         logger.info("Connection %s works again; resumed %s", connection_id, counts)

@@ -14,7 +14,8 @@ from django.urls import reverse
 from connections.models import ApiCall
 from envelopes import services
 from envelopes.models import Envelope, Recipient
-from envelopes.recipient_auth import masked, parse_phone
+from envelopes.phones import masked
+from envelopes.recipient_auth import parse_phone
 from envelopes.services import RecipientInput
 from simulator import control
 from simulator.esign import identity
