@@ -49,7 +49,7 @@ def scenario(site: str, label: str, *, connect: bool, documents: bool) -> dict[s
     from envelopes import services
     from envelopes.models import ConnectEvent, Envelope, SignedDocument
     from envelopes.services import RecipientInput
-    from envelopes.sync import poll_connection
+    from envelopes.tracking.polling import poll_connection
     from simulator.esign.lifecycle import sign
     from simulator.models import SimAccount, SimConnectConfig, SimEnvelope, SimRecipient
     from simulator.seed import CONNECTION_NAME

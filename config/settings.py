@@ -292,7 +292,8 @@ ENVELOPES_POLL_TICK_SECONDS = env.float("ENVELOPES_POLL_TICK_SECONDS", default=6
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Decides each minute which accounts are due a listing (at most every
     # ENVELOPES_POLL_INTERVAL_MINUTES); the same listing tracks statuses and reconciles:
-    # links envelopes rows lost track of and voids proven duplicates (envelopes.reconciliation).
+    # links envelopes rows lost track of and voids proven duplicates
+    # (envelopes.sending.reconciliation).
     "poll-docusign": {
         "task": "envelopes.tasks.poll_due_connections",
         "schedule": ENVELOPES_POLL_TICK_SECONDS,

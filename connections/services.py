@@ -32,7 +32,7 @@ from connections.tokens import ConnectionTokenProvider
 
 # Failures of the connection, not of the work using it: consent, setup, keys, the account.
 # Staff fix each once for the whole connection, so work meeting one waits for it to be fixed
-# (envelopes.waiting) instead of failing.
+# (envelopes.sending.waiting) instead of failing.
 CONNECTION_PROBLEMS: tuple[type[DocuSignError], ...] = (
     ConnectionNotReady,
     ConsentRequired,

@@ -19,12 +19,15 @@ from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign import esignature
 from connections.docusign.errors import ConnectionNotReady, DocuSignError
 from connections.models import Connection
+from connections.schedules import Schedule
 from connections.selectors import usable_connections
 from connections.services import get_client, is_connection_problem
-from envelopes import documents, template_tabs, waiting
-from envelopes.definitions import docusign_host
+from envelopes.composing import template_tabs
+from envelopes.composing.generation import clean_data
+from envelopes.composing.signers import check_choosable
+from envelopes.documents import kept as documents
+from envelopes.documents.uploads import check_uploads
 from envelopes.failures import show_failure
-from envelopes.generation import clean_data
 from envelopes.history import record_event
 from envelopes.models import (
     Document,
@@ -34,15 +37,14 @@ from envelopes.models import (
     Recipient,
     SignedDocument,
 )
-from envelopes.notifications import Schedule
-from envelopes.recipient_auth import check_authentication, parse_phone
-from envelopes.sending import (
+from envelopes.sending import waiting
+from envelopes.sending.create import (
     mark_first_routing_order_sent,
     send_envelope,
 )
-from envelopes.signer_choice import check_choosable
-from envelopes.tracking import apply_envelope_summary
-from envelopes.uploads import check_uploads
+from envelopes.sending.definitions import docusign_host
+from envelopes.sending.recipient_auth import check_authentication, parse_phone
+from envelopes.tracking.drain import apply_envelope_summary
 
 __all__ = ["record_event", "send_envelope"]  # re-exported use cases
 
@@ -195,7 +197,7 @@ def prepare_envelope(
     if prefill:
         data["prefill"] = prefill  # text tabs by role and label
     if role_tabs:
-        data["tabs"] = role_tabs  # DocuSign-shaped tabs by role (envelopes.template_tabs)
+        data["tabs"] = role_tabs  # DocuSign-shaped tabs by role (envelopes.composing.template_tabs)
     if sender_tabs:
         data["sender_tabs"] = sender_tabs  # the sender's prefill tabs by document
     envelope = Envelope.objects.create(
@@ -315,7 +317,7 @@ def request_void(*, envelope: Envelope, reason: str) -> None:
 def void_envelope(*, envelope_id: str) -> Envelope:
     """Void at DocuSign what was asked for. A request is never dropped: retryable errors raise
     (the task retries, then the sweep); a problem of the connection keeps it waiting for the
-    connection (envelopes.waiting); only DocuSign's refusal about the envelope itself ends
+    connection (envelopes.sending.waiting); only DocuSign's refusal about the envelope itself ends
     it, with the failure on the page, in the history and by email."""
     envelope = Envelope.objects.select_related("connection", "sender").get(pk=envelope_id)
     if envelope.void_requested_at is None or envelope.status not in VOIDABLE:

@@ -18,8 +18,12 @@ from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.models import Connection
 from connections.services import get_client
-from envelopes import bulk, corrections, services, sweeps, sync, tracking
+from envelopes import services
+from envelopes.bulk import batches
+from envelopes.changes import corrections
 from envelopes.models import Envelope
+from envelopes.tracking import drain as tracking
+from envelopes.tracking import polling, sweeps
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -128,12 +132,13 @@ def drain_connect_events(self: Any, connection_id: int, claim: bool = False) -> 
 @shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
 def poll_connection(self: Any, connection_id: int) -> int:
     """List the account's changes for the connection's listing group, apply them and
-    reconcile (envelopes.sync); skipped when another task listed it within the interval."""
+    reconcile (envelopes.tracking.polling); skipped when another task listed it within the
+    interval."""
     connection = Connection.objects.get(pk=connection_id)
-    if not sync.is_due(connection, timezone.now()):
+    if not polling.is_due(connection, timezone.now()):
         return 0
     try:
-        return sync.poll_connection(connection, get_client(connection)).calls
+        return polling.poll_connection(connection, get_client(connection)).calls
     except DocuSignError as exc:
         _retry_later(self, exc, backoff=30)
         return 0
@@ -144,7 +149,7 @@ def poll_due_connections() -> list[int]:
     """Every minute (beat): start one listing for each due listing group (connections
     sharing an account and user share one); each is listed at most every
     ENVELOPES_POLL_INTERVAL_MINUTES, and reconciled from that same listing."""
-    due = [c.pk for c in sync.due_listings(timezone.now())]
+    due = [c.pk for c in polling.due_listings(timezone.now())]
     for pk in due:
         poll_connection.delay(pk)
     return due
@@ -165,7 +170,7 @@ def reconcile() -> list[int]:
 
 @shared_task(bind=True, acks_late=True, **INFRA_RETRY)
 def apply_envelope_change(self: Any, change_id: int) -> str:
-    """Resend, correct or change reminders at DocuSign (envelopes.corrections). A refusal
+    """Resend, correct or change reminders at DocuSign (envelopes.changes.corrections). A refusal
     or a connection problem is the service's; here a retryable DocuSign answer counts one
     attempt (our own infrastructure failing never does) and waits, until the attempts run
     out. A rate limit waits without counting."""
@@ -191,7 +196,8 @@ def apply_envelope_change(self: Any, change_id: int) -> str:
 
 @shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
 def learn_corrections(self: Any, envelope_id: str) -> int:
-    """After DocuSign's correct page: copy what was changed there (envelopes.corrections)."""
+    """After DocuSign's correct page: copy what was changed there
+    (envelopes.changes.corrections)."""
     try:
         return len(corrections.learn_corrections(envelope=Envelope.objects.get(pk=envelope_id)))
     except DocuSignError as exc:
@@ -201,10 +207,10 @@ def learn_corrections(self: Any, envelope_id: str) -> int:
 
 @shared_task(bind=True, acks_late=True, **INFRA_RETRY)
 def advance_bulk_batch(self: Any, batch_id: str) -> str:
-    batch = bulk.advance_bulk_batch(batch_id=batch_id)
+    batch = batches.advance_bulk_batch(batch_id=batch_id)
     if batch is None:
         return "skipped"
     # Eager (inline) tasks cannot wait: the sweep runs the batch again when it is due.
     if batch.next_attempt_at is not None and not batch.is_final and not self.request.is_eager:
-        bulk.start_bulk_send(batch_id, eta=batch.next_attempt_at)
+        batches.start_bulk_send(batch_id, eta=batch.next_attempt_at)
     return str(batch.status)

@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from connections.models import ApiCall
 from connections.services import get_client
-from envelopes import bulk, bulk_csv
+from envelopes.bulk import batches
+from envelopes.bulk import rows as bulk_csv
 from envelopes.bulk_models import BulkBatch
 from envelopes.models import DocumentTemplate, Envelope
-from envelopes.sync import poll_connection
+from envelopes.tracking.polling import poll_connection
 from simulator import control
 from simulator.models import SimBulkBatch, SimEnvelope
 from tests.factories import UserFactory
@@ -65,11 +66,11 @@ def wait_for_docusign(batch_id):
 
 
 def prepare(connection, sender, template, text):
-    layout = bulk.layout_for_document(template)
+    layout = batches.layout_for_document(template)
     parsed = bulk_csv.parse(text, layout)
     assert parsed.ok, parsed.errors
-    return bulk.prepare_bulk_send(
-        bulk.BulkRequest(
+    return batches.prepare_bulk_send(
+        batches.BulkRequest(
             connection=connection,
             sender=sender,
             name="offers.csv",
@@ -86,7 +87,7 @@ def run_until_done(batch, rounds=20):
     for _ in range(rounds):
         if batch.docusign_batch_id:
             wait_for_docusign(batch.docusign_batch_id)
-        batch = bulk.advance_bulk_batch(batch_id=str(batch.pk))
+        batch = batches.advance_bulk_batch(batch_id=str(batch.pk))
         if batch.is_final:
             return batch
     raise AssertionError(f"batch still {batch.status} after {rounds} rounds")
@@ -185,7 +186,7 @@ def test_bulk_send_from_a_docusign_template_prefills_its_fields(simulator_connec
     roles = services.template_roles(
         connection=simulator_connection, template_id=template.template_id
     )
-    layout = bulk.layout_for_template(roles)
+    layout = batches.layout_for_template(roles)
     assert layout.columns()[:4] == [
         "Company::Name",
         "Company::Email",
@@ -202,8 +203,8 @@ def test_bulk_send_from_a_docusign_template_prefills_its_fields(simulator_connec
     )
     parsed = bulk_csv.parse(text, layout)
     assert parsed.ok, parsed.errors
-    batch = bulk.prepare_bulk_send(
-        bulk.BulkRequest(
+    batch = batches.prepare_bulk_send(
+        batches.BulkRequest(
             connection=simulator_connection,
             sender=sender,
             name="ndas.csv",
@@ -259,7 +260,7 @@ def test_connect_alone_completes_a_batchs_envelopes(
 def test_without_a_broker_the_dev_poller_carries_a_batch_to_its_end(
     simulator_connection, sender, offer
 ):
-    from envelopes import dev_poller
+    from envelopes.tracking import dev_poller
 
     batch = prepare(simulator_connection, sender, offer, csv_rows(3))  # sent inline
     wait_for_docusign(BulkBatch.objects.get(pk=batch.pk).docusign_batch_id)

@@ -11,10 +11,11 @@ from django.utils import timezone
 
 from connections.docusign import esignature
 from connections.models import ApiCall
+from connections.schedules import Schedule
 from connections.services import get_client
-from envelopes import corrections, services
+from envelopes import services
+from envelopes.changes import corrections
 from envelopes.models import Envelope, EnvelopeChange
-from envelopes.notifications import Schedule
 from envelopes.services import RecipientInput
 from simulator import control
 from simulator.esign import lifecycle
@@ -293,7 +294,7 @@ def test_a_change_whose_task_was_lost_is_done_by_the_sweep(
     from kombu.exceptions import OperationalError as BrokerError
 
     from envelopes import tasks
-    from envelopes.sweeps import sweep_stuck_work
+    from envelopes.tracking.sweeps import sweep_stuck_work
 
     envelope = sent_envelope(simulator_connection, sender)
 

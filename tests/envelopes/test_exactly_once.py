@@ -13,11 +13,13 @@ from connections.docusign import esignature
 from connections.installation import installation_id
 from connections.models import ApiCall
 from connections.services import get_client
-from envelopes import sending, services, sync
-from envelopes.definitions import build_definition
+from envelopes import services
 from envelopes.models import Envelope
+from envelopes.sending import create as sending
+from envelopes.sending.definitions import build_definition
 from envelopes.services import RecipientInput
-from envelopes.sweeps import sweep_stuck_work
+from envelopes.tracking import polling
+from envelopes.tracking.sweeps import sweep_stuck_work
 from simulator import control
 from simulator.models import SimEnvelope
 from tests.factories import UserFactory
@@ -189,7 +191,7 @@ def test_a_worker_killed_mid_create_is_recovered_by_the_sweep_without_a_duplicat
 def reconcile(connection):
     """One status poll (its listing is what reconciliation reads), once the settle window
     has passed for everything made so far."""
-    return sync.poll_connection(connection, get_client(connection), now=past_the_settle_window())
+    return polling.poll_connection(connection, get_client(connection), now=past_the_settle_window())
 
 
 def test_reconciliation_links_a_lost_envelope_voids_duplicates_and_leaves_orphans(

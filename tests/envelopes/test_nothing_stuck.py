@@ -16,10 +16,12 @@ from django.utils import timezone
 from connections.docusign import client as client_module
 from connections.docusign import esignature
 from connections.models import ApiCall, Connection
-from envelopes import services, tasks, tracking
+from envelopes import services, tasks
 from envelopes.models import ConnectEvent, Envelope
+from envelopes.sending import create
 from envelopes.services import RecipientInput
-from envelopes.sweeps import sweep_stuck_work
+from envelopes.tracking import drain as tracking
+from envelopes.tracking.sweeps import sweep_stuck_work
 from simulator.models import SimEnvelope
 from tests.factories import UserFactory
 
@@ -68,7 +70,6 @@ def test_a_send_whose_task_was_never_queued_is_sent_by_the_sweep(
 def test_our_database_failing_mid_send_puts_the_envelope_back_for_the_retry(
     simulator_connection, sender, monkeypatch
 ):
-    from envelopes import sending
 
     monkeypatch.setattr(tasks.send_envelope, "delay", lambda *a: None)
     envelope = queue_one(simulator_connection, sender)
@@ -76,7 +77,7 @@ def test_our_database_failing_mid_send_puts_the_envelope_back_for_the_retry(
     def lost_database(envelope, **options):
         raise OperationalError("terminating connection due to administrator command")
 
-    monkeypatch.setattr(sending, "build_definition", lost_database)
+    monkeypatch.setattr(create, "build_definition", lost_database)
     with pytest.raises(OperationalError):
         services.send_envelope(envelope_id=str(envelope.pk))
     envelope.refresh_from_db()
@@ -291,7 +292,7 @@ def test_a_crashed_drains_messages_are_picked_up_by_the_sweep(
 ):
     from django.core.cache import cache
 
-    from envelopes.tracking import DRAIN_KEY
+    from envelopes.tracking.drain import DRAIN_KEY
 
     envelope = queue_one(simulator_connection, sender)
     envelope.refresh_from_db()
@@ -317,7 +318,7 @@ def test_a_crashed_drains_messages_are_picked_up_by_the_sweep(
 def test_a_live_drain_is_not_doubled_by_the_sweep(simulator_connection, sender, settings):
     from django.core.cache import cache
 
-    from envelopes.tracking import DRAIN_KEY
+    from envelopes.tracking.drain import DRAIN_KEY
 
     ConnectEvent.objects.create(
         connection=simulator_connection,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from connections.models import ApiCall
 from connections.services import get_client
 from envelopes.models import Envelope
-from envelopes.sync import poll_connection
+from envelopes.tracking.polling import poll_connection
 from simulator import control
 from simulator.models import SimEnvelope
 from tests.factories import UserFactory

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from accounts.models import Team
 from connections.models import ApiCall
-from envelopes import services, template_tabs
+from envelopes import services
+from envelopes.composing import template_tabs
 from envelopes.models import Envelope
 from envelopes.services import RecipientInput
 from simulator.esign.api import inject_fault

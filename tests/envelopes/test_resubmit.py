@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from connections.models import ApiCall
 from envelopes import services
+from envelopes.changes.resubmit import resubmit_envelope
 from envelopes.models import Envelope
-from envelopes.resubmit import resubmit_envelope
 from envelopes.services import RecipientInput
 from simulator import control
 from simulator.models import SimEnvelope

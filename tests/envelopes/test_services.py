@@ -328,7 +328,7 @@ def test_revoked_consent_shows_on_the_connection_when_a_send_waits(
     envelope = generated(simulator_connection, sender, doc_template, subject="S")
     envelope.refresh_from_db()
     simulator_connection.refresh_from_db()
-    assert envelope.status == Envelope.Status.QUEUED  # waits for consent (envelopes.waiting)
+    assert envelope.status == Envelope.Status.QUEUED  # waits for consent
     assert "consent_required" in envelope.waiting_reason
     assert simulator_connection.status == Connection.Status.AWAITING_CONSENT
     assert "consent link" in simulator_connection.last_error_detail

@@ -13,8 +13,10 @@ from django.test import Client
 from responses import matchers
 
 from connections.models import ApiCall
-from envelopes import documents, services, webhooks
+from envelopes import services
+from envelopes.documents import kept as documents
 from envelopes.models import Envelope, Recipient, SignedDocument
+from envelopes.tracking import webhooks
 from tests.conftest import DEMO_AUTH
 from tests.envelopes.test_webhooks import message, post
 from tests.factories import ConnectionFactory, UserFactory
@@ -205,7 +207,7 @@ def test_downloads_of_an_envelope_not_completed_still_go_to_docusign(envelope, b
 
 @responses.activate
 def test_completion_by_polling_keeps_the_documents(envelope, django_capture_on_commit_callbacks):
-    from envelopes.tracking import apply_envelope_summary
+    from envelopes.tracking.drain import apply_envelope_summary
 
     envelope.connection.connect_hmac_secrets = ""
     envelope.connection.save()

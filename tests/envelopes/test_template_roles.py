@@ -4,7 +4,10 @@ compose: against the simulator over real HTTP."""
 
 import pytest
 
-from envelopes import bulk, bulk_csv, services, template_tabs
+from envelopes import services
+from envelopes.bulk import batches
+from envelopes.bulk import rows as bulk_csv
+from envelopes.composing import template_tabs
 from envelopes.models import Envelope, Recipient
 from envelopes.services import RecipientInput
 from simulator.models import SimEnvelope, SimTemplate
@@ -78,7 +81,7 @@ def test_a_template_is_read_with_roles_of_every_type(simulator_connection, lease
 
 def test_bulk_send_fills_every_role_type(simulator_connection, sender, lease):
     roles = services.template_roles(connection=simulator_connection, template_id=lease.template_id)
-    layout = bulk.layout_for_template(roles)
+    layout = batches.layout_for_template(roles)
     people = {
         "Tenant": ("Tia Tenant", "tia@example.com"),
         "Landlord copy": ("Lou Landlord", "lou@example.com"),
@@ -97,8 +100,8 @@ def test_bulk_send_fills_every_role_type(simulator_connection, sender, lease):
         row[-1] = values.get(column, row[-1])
     parsed = bulk_csv.parse(",".join(layout.columns()) + "\n" + ",".join(row) + "\n", layout)
     assert parsed.ok, parsed.errors
-    batch = bulk.prepare_bulk_send(
-        bulk.BulkRequest(
+    batch = batches.prepare_bulk_send(
+        batches.BulkRequest(
             connection=simulator_connection,
             sender=sender,
             name="leases.csv",

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from connections.models import ApiCall
-from envelopes import template_tabs
+from envelopes.composing import template_tabs
 from envelopes.models import Envelope
 from simulator import control
 from simulator.models import SimEnvelope, SimTemplate
@@ -266,7 +266,7 @@ def test_the_sender_fields_are_set_again_when_an_answer_was_lost(
     )
     inject_fault(status=503, count=4, operation="Tabs_PutDocumentTabs")
     from envelopes import services
-    from envelopes.template_compose import _recipients
+    from envelopes.composing.templates import _recipients
 
     envelope = services.prepare_envelope(
         connection=simulator_connection,

@@ -19,10 +19,12 @@ from django.utils import timezone
 from connections import consent, tokens
 from connections.fields import DecryptionFailed, decrypt
 from connections.models import Connection
-from envelopes import corrections, sending, services, tasks
+from envelopes import services, tasks
+from envelopes.changes import corrections
 from envelopes.models import Envelope, EnvelopeChange
+from envelopes.sending import create
 from envelopes.services import RecipientInput
-from envelopes.sweeps import sweep_stuck_work
+from envelopes.tracking.sweeps import sweep_stuck_work
 from simulator.models import SimConsent, SimEnvelope
 from simulator.oauth import services as sim_oauth
 from tests.factories import UserFactory
@@ -254,7 +256,7 @@ def test_the_database_failing_mid_send_does_not_count_as_a_docusign_attempt(
     def lost_database(envelope, **options):
         raise OperationalError("terminating connection due to administrator command")
 
-    monkeypatch.setattr(sending, "build_definition", lost_database)
+    monkeypatch.setattr(create, "build_definition", lost_database)
     for _ in range(3):
         with pytest.raises(OperationalError):
             services.send_envelope(envelope_id=str(envelope.pk))

@@ -220,7 +220,7 @@ def test_without_hmac_keys_a_message_is_a_hint_checked_with_docusign(
 def test_messages_that_arrived_before_the_envelope_id_was_saved_are_applied_after(
     csrf_client, setup, django_capture_on_commit_callbacks
 ):
-    from envelopes.sending import _replay_early_connect_messages
+    from envelopes.sending.create import _replay_early_connect_messages
 
     connection, envelope = setup
     early_id = envelope.docusign_envelope_id
@@ -238,7 +238,7 @@ def test_messages_that_arrived_before_the_envelope_id_was_saved_are_applied_afte
 
 
 def test_new_hmac_keys_apply_once_the_short_receiver_cache_expires(csrf_client, setup, monkeypatch):
-    from envelopes import webhooks
+    from envelopes.tracking import webhooks
 
     connection, envelope = setup
     body = json.dumps(message(envelope)).encode()

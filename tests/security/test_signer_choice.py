@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from accounts.models import Team
 from envelopes import services
+from envelopes.composing.signers import choosable_signers
 from envelopes.models import Envelope
 from envelopes.services import RecipientInput
-from envelopes.signer_choice import choosable_signers
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from envelopes import services
-from envelopes.definitions import build_definition
 from envelopes.models import Recipient
+from envelopes.sending.definitions import build_definition
 from envelopes.services import RecipientInput
 from simulator.models import SimRecipient
 from tests.factories import UserFactory

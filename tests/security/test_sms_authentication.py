@@ -15,7 +15,7 @@ from connections.models import ApiCall
 from envelopes import services
 from envelopes.models import Envelope, Recipient
 from envelopes.phones import masked
-from envelopes.recipient_auth import parse_phone
+from envelopes.sending.recipient_auth import parse_phone
 from envelopes.services import RecipientInput
 from simulator import control
 from simulator.esign import identity
@@ -158,7 +158,7 @@ def test_an_account_without_phone_authentication_fails_visibly(
 def test_the_simulator_refuses_a_workflow_the_account_does_not_have(
     simulator_connection, sam, template, monkeypatch, send_offer
 ):
-    from envelopes import recipient_auth
+    from envelopes.sending import recipient_auth
 
     monkeypatch.setattr(
         recipient_auth, "phone_workflow_id", lambda client, account_id: "not-a-workflow"

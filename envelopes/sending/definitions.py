@@ -8,16 +8,16 @@ from typing import Any
 
 from connections.installation import installation_id
 from connections.models import Connection
-from envelopes import template_tabs
-from envelopes.generation import render_document
+from connections.schedules import Schedule
+from envelopes.composing import template_tabs
+from envelopes.composing.generation import render_document
 from envelopes.models import Envelope, Recipient
-from envelopes.notifications import Schedule
-from envelopes.recipient_auth import identity_verification
+from envelopes.sending.recipient_auth import identity_verification
 
 # The local UUID travels with the envelope, so a retried send can find what it created.
 CUSTOM_FIELD = "countersign_id"
 # Beside it, this installation's id: reconciliation acts only on envelopes carrying it (an
-# account may be shared with another installation; see envelopes.reconciliation).
+# account may be shared with another installation; see envelopes.sending.reconciliation).
 INSTALLATION_FIELD = "countersign_installation"
 
 
@@ -150,7 +150,7 @@ def _documents(envelope: Envelope) -> list[dict[str, Any]]:
 
 def build_definition(envelope: Envelope, *, phone_workflow_id: str = "") -> dict[str, Any]:
     """`phone_workflow_id`: the account's Phone Authentication workflow, needed when a
-    recipient has an SMS code (envelopes.recipient_auth.workflow_for)."""
+    recipient has an SMS code (envelopes.sending.recipient_auth.workflow_for)."""
     definition: dict[str, Any] = {
         "emailSubject": envelope.subject,
         # The sender's own tabs are set on a draft, which is then sent (template_tabs).

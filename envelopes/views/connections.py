@@ -18,10 +18,11 @@ from connections import golive, selectors, services
 from connections.forms import WriteOnlyTextarea
 from connections.installation import installation_id
 from connections.models import Connection
-from envelopes import connect_parked, unsigned
 from envelopes import selectors as envelope_selectors
 from envelopes.models import ConnectEvent, SyncCursor
-from envelopes.sync import polling_interval
+from envelopes.tracking import hints
+from envelopes.tracking import parked as connect_parked
+from envelopes.tracking.polling import polling_interval
 
 
 class ConnectKeysForm(forms.Form):
@@ -63,7 +64,7 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "has_keys": bool(connection.hmac_secrets()),
         "max_message_mb": settings.ENVELOPES_CONNECT_MAX_BYTES // (1024 * 1024),
         "unsigned_minutes": settings.ENVELOPES_UNSIGNED_COALESCE_SECONDS // 60,
-        "unsigned_allowance": unsigned.hourly_allowance(),
+        "unsigned_allowance": hints.hourly_allowance(),
         "events": ConnectEvent.objects.filter(connection=connection)[:20],
         "parked": connect_parked.parked(connection)[:100],
         "parked_total": connect_parked.parked(connection).count(),

@@ -1,5 +1,5 @@
 """Preview frames: an envelope's documents as DocuSign holds them, and a template's documents
-before sending (see envelopes.previews for how they are kept inert)."""
+before sending (see envelopes.documents.previews for how they are kept inert)."""
 
 from typing import Any
 
@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET
 
 from connections.docusign.errors import DocuSignError
 from connections.selectors import usable_connections
-from envelopes import previews
-from envelopes.forms import QueryForm
-from envelopes.views import _envelope_to_act_on
+from envelopes.composing.forms import QueryForm
+from envelopes.documents import previews
+from envelopes.views.envelopes import _envelope_to_act_on
 
 
 class TemplatePreviewQuery(QueryForm):

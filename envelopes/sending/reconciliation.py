@@ -1,8 +1,8 @@
 """Reconciliation: link an envelope a row lost track of, void a proven duplicate of a row.
 
-It reads the listing the status poll already makes (envelopes.sync; one listing per account
-and interval serves both), never lists on its own. Several connections, and several
-installations of Countersign, can share one DocuSign account, so an envelope is acted on
+It reads the listing the status poll already makes (envelopes.tracking.polling; one
+listing per account and interval serves both), never lists on its own. Several connections,
+and several installations of Countersign, can share one DocuSign account, so an envelope is acted on
 only when it is proven ours: it carries this installation's id (connections.installation)
 beside its `countersign_id`, and that id names a row of ours on this account. Everything
 else is left alone, counted and shown on the connection page, never voided:
@@ -31,16 +31,16 @@ from connections.docusign.errors import DocuSignError
 from connections.installation import installation_id
 from connections.models import Connection
 from connections.services import get_client
-from envelopes.bulk import BATCH_FIELD
-from envelopes.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
+from envelopes.bulk.batches import BATCH_FIELD
 from envelopes.history import record_event
 from envelopes.models import Envelope
-from envelopes.sending import (
+from envelopes.sending.create import (
     IN_PROGRESS_AT_DOCUSIGN,
     mark_first_routing_order_sent,
     send_lease,
     settle_window,
 )
+from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -115,7 +115,7 @@ class _Pass:
             outcome.not_ours += len(found) - len(proven)
             return
         if row.status == Envelope.Status.BATCHED:
-            return  # bulk tracking links the row's copy (envelopes.bulk)
+            return  # bulk tracking links the row's copy (envelopes.bulk.batches)
         # Older code set no installation id: such an envelope may still be linked to the
         # row it names (the row is ours and on this account), never voided.
         legacy = [s for s in found if not _installation(s)]

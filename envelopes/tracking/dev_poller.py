@@ -9,7 +9,7 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections
 
-from envelopes.bulk import advance_due_batches
+from envelopes.bulk.batches import advance_due_batches
 from envelopes.tasks import poll_due_connections
 
 logger = logging.getLogger(__name__)

@@ -13,10 +13,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from common.dispatch import enqueue
-from envelopes import stuck, tracking, waiting
-from envelopes.bulk import due_batches, start_bulk_send
+from envelopes.bulk.batches import due_batches, start_bulk_send
 from envelopes.history import record_event
 from envelopes.models import Envelope, EnvelopeChange
+from envelopes.sending import waiting
+from envelopes.tracking import drain as tracking
+from envelopes.tracking import stuck
 
 VOIDABLE = Envelope.OUT_FOR_SIGNATURE
 
@@ -26,7 +28,7 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
     grace = timedelta(seconds=settings.ENVELOPES_QUEUED_GRACE_SECONDS)
     counts = {"queued": 0, "claims": 0, "voids": 0, "changes": 0, "connect": 0, "bulk": 0}
     # Work waiting for its connection is not retried piece by piece: the connection is
-    # re-checked, and a passing check resumes all of it (envelopes.waiting).
+    # re-checked, and a passing check resumes all of it (envelopes.sending.waiting).
     counts["rechecks"] = waiting.recheck_connections(now)
 
     # Claims whose lease ran out: the worker died (SIGKILL, lost database) mid-send.

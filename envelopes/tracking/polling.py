@@ -2,7 +2,7 @@
 
 Connections on one DocuSign account that impersonate the same user see the same envelopes,
 so they share one listing (`listing_group`): it tracks the statuses of all their rows and
-is what reconciliation reads (envelopes.reconciliation), so the account is listed once per
+is what reconciliation reads (envelopes.sending.reconciliation), so the account is listed once per
 interval, never once for polling and again for reconciling. The interval is
 ENVELOPES_POLL_INTERVAL_MINUTES (20 by default, as DocuSign advises; never below its
 15-minute limit, which the Go-Live review checks), 6 hours with Connect.
@@ -25,12 +25,12 @@ from django.utils import timezone
 from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.models import Connection
-from envelopes.definitions import CUSTOM_FIELD
 from envelopes.models import Envelope, EnvelopeEvent, SyncCursor
-from envelopes.outside import list_outside_envelope, since_for_listing
-from envelopes.reconciliation import Outcome, reconcile
-from envelopes.sending import settle_window
-from envelopes.tracking import apply_envelope_summary
+from envelopes.sending.create import settle_window
+from envelopes.sending.definitions import CUSTOM_FIELD
+from envelopes.sending.reconciliation import Outcome, reconcile
+from envelopes.tracking.drain import apply_envelope_summary
+from envelopes.tracking.outside import list_outside_envelope, since_for_listing
 
 OVERLAP = timedelta(minutes=5)
 # With Connect delivering changes, polling is only a rare sweep.

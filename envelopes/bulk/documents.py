@@ -10,15 +10,15 @@ from typing import Any
 from django.utils.html import format_html
 
 from envelopes.bulk_models import BulkBatch
-from envelopes.definitions import (
+from envelopes.composing.generation import render_with
+from envelopes.models import Recipient
+from envelopes.sending.definitions import (
     anchor_tabs,
     docusign_host,
     hidden_text_fields,
     ownership_fields,
     template_role_person,
 )
-from envelopes.generation import render_with
-from envelopes.models import Recipient
 
 PLACEHOLDER_EMAIL = "bulk-recipient@example.com"
 

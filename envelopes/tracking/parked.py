@@ -1,5 +1,5 @@
 """Parked Connect messages: what staff see and do about messages the drain could not apply
-(envelopes.connect_outcomes). Retrying puts a message back in line; discarding keeps it,
+(envelopes.tracking.outcomes). Retrying puts a message back in line; discarding keeps it,
 marked, for the audit trail, and it is never applied."""
 
 from functools import partial
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from connections.models import Connection
 from envelopes.models import ConnectEvent
-from envelopes.tracking import request_drain
+from envelopes.tracking.drain import request_drain
 
 
 def parked(connection: Connection) -> QuerySet[ConnectEvent]:

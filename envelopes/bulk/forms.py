@@ -8,9 +8,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from accounts.models import Team
 from connections.models import Connection
 from connections.selectors import usable_connections
-from envelopes.bulk_csv import MAX_BYTES
+from envelopes.bulk.rows import MAX_BYTES
 from envelopes.bulk_models import BulkBatch
-from envelopes.forms import ConnectionChoiceField
+from envelopes.composing.forms import ConnectionChoiceField
 from envelopes.models import DocumentTemplate
 from envelopes.selectors import usable_document_templates
 

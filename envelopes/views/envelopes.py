@@ -30,8 +30,10 @@ from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
 from connections.selectors import usable_connections
-from envelopes import corrections, selectors, services, template_compose
-from envelopes.forms import (
+from envelopes import selectors, services
+from envelopes.changes import corrections
+from envelopes.composing import templates as template_compose
+from envelopes.composing.forms import (
     ComposeForm,
     DocumentFieldsQuery,
     EnvelopeFilters,
@@ -40,9 +42,9 @@ from envelopes.forms import (
     VoidForm,
     parse_prefill,
 )
-from envelopes.generation import render_document
+from envelopes.composing.generation import render_document
 from envelopes.models import Envelope
-from envelopes.pagination import BadCursor, keyset_page
+from envelopes.views.pagination import BadCursor, keyset_page
 
 PAGE_SIZE = 25
 PAGE_KEYS = {"after", "before", "last", "page"}
@@ -128,7 +130,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     if from_template and form.is_valid() and request.POST.get("action") == "preview":
         template_panel, template_preview = template_compose.preview(request, form)
     elif from_template and form.is_valid():
-        # A template's roles are the recipients (envelopes.template_compose).
+        # A template's roles are the recipients (envelopes.composing.templates).
         envelope, template_panel = template_compose.send(request, form)
         if envelope is not None:
             return redirect("envelopes:detail", pk=envelope.pk)

@@ -35,9 +35,9 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from connections.models import Connection, connect_token_hash
-from envelopes import documents
+from envelopes.documents import kept as documents
 from envelopes.models import ConnectEvent, SignedDocument
-from envelopes.tracking import request_drain_soon
+from envelopes.tracking.drain import request_drain_soon
 
 logger = logging.getLogger("countersign.connect")
 

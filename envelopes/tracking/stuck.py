@@ -1,11 +1,12 @@
-"""What "stuck" means, once: work no process is moving. The sweep (envelopes.sweeps) restarts
-exactly this; the System status page and the metrics count exactly this.
+"""What "stuck" means, once: work no process is moving. The sweep
+(envelopes.tracking.sweeps) restarts exactly this; the System status page and the metrics
+count exactly this.
 
 - a send claim whose lease ran out: its worker died (SIGKILL, lost database) mid-send;
 - a queued send nobody took within the grace period after it was due: its task was lost
   (a killed worker, a broker that was down) or never queued. A send rescheduled for later
   (a burst window, the hourly budget) is not stuck until it is due, and one waiting for its
-  connection (envelopes.waiting) is not stuck at all: the connection's re-check resumes it;
+  connection (envelopes.sending.waiting) is not stuck at all: the connection's re-check resumes it;
 - a Connect message not applied for ENVELOPES_CONNECT_STALE_SECONDS after it arrived or
   after its wait ended (a crashed drain, a lost wake-up); parked messages are not stuck.
 """
@@ -17,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from envelopes.models import ConnectEvent, Envelope
-from envelopes.sending import send_lease
+from envelopes.sending.create import send_lease
 
 
 def dead_claims(now: datetime | None = None) -> QuerySet[Envelope]:

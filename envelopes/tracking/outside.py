@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from connections.models import Connection
-from envelopes.definitions import CUSTOM_FIELD
 from envelopes.models import Envelope, EnvelopeEvent, Recipient, SyncCursor
+from envelopes.sending.definitions import CUSTOM_FIELD
 
 logger = logging.getLogger("countersign.envelopes")
 

@@ -20,14 +20,14 @@ from common.dispatch import enqueue_on_commit
 from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import ApiError, DocuSignError
+from connections.schedules import Schedule, check_schedule
 from connections.services import get_client, is_connection_problem
-from envelopes import waiting
 from envelopes.failures import describe
 from envelopes.history import record_event
 from envelopes.models import Envelope, EnvelopeChange, EnvelopeEvent, Recipient
-from envelopes.notifications import Schedule, check_schedule
+from envelopes.sending import waiting
 from envelopes.services import app_user_for
-from envelopes.tracking import apply_envelope_summary
+from envelopes.tracking.drain import apply_envelope_summary
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -208,7 +208,7 @@ def apply_change(*, change_id: int) -> EnvelopeChange | None:
 
 
 def _wait_for_connection(change: EnvelopeChange, error: DocuSignError) -> EnvelopeChange:
-    """Pending still, without a task, until the connection works (envelopes.waiting)."""
+    """Pending still, without a task, until the connection works (envelopes.sending.waiting)."""
     envelope = change.envelope
     was_waiting = change.waiting_since is not None
     change.waiting_since = change.waiting_since or timezone.now()

@@ -23,11 +23,11 @@ from django.utils.dateparse import parse_datetime
 
 from common.dispatch import enqueue, runs_inline
 from common.infrastructure import INFRASTRUCTURE_ERRORS
-from envelopes import unsigned
-from envelopes.connect_outcomes import Failure, MalformedMessage, classify, record
 from envelopes.models import ConnectEvent, Envelope, EnvelopeEvent, Recipient
 from envelopes.signals import envelope_status_changed, recipient_completed
-from envelopes.unsigned import Fetch
+from envelopes.tracking import hints
+from envelopes.tracking.hints import Fetch
+from envelopes.tracking.outcomes import Failure, MalformedMessage, classify, record
 
 logger = logging.getLogger("countersign.connect")
 
@@ -364,7 +364,7 @@ def drain_connect_events(connection_id: int) -> int:
 
 def drain_slice(connection_id: int) -> Slice:
     """Apply ready messages until the slice's limits. One message's failure never stops the
-    rest: it waits or is parked (envelopes.connect_outcomes). Our own database or Redis
+    rest: it waits or is parked (envelopes.tracking.outcomes). Our own database or Redis
     failing raises (the task retries; nothing parked, no attempt counted)."""
     key = DRAIN_KEY.format(connection_id)
     started = renewed = time.monotonic()
@@ -415,7 +415,7 @@ def drain_slice(connection_id: int) -> Slice:
 
 
 def _prepare(event: ConnectEvent, envelope: Envelope | None, blocked: Failure | None) -> Prepared:
-    fetch = unsigned.fetch_for(event)
+    fetch = hints.fetch_for(event)
     if blocked is not None:  # the same answer for every fetch: do not spend a call on it
         fetch = partial(_refuse, blocked)
     return prepare(event, envelope, fetch=fetch)

@@ -1,6 +1,6 @@
 """Envelope page actions for envelopes in flight (resend, correct, reminders, DocuSign's
-correct page) and for failed ones (edit and send again). Thin: envelopes/corrections.py
-and envelopes/resubmit.py hold the rules. Every action needs the act permission."""
+correct page) and for failed ones (edit and send again). Thin: envelopes/changes/corrections.py
+and envelopes/changes/resubmit.py hold the rules. Every action needs the act permission."""
 
 from typing import Any
 
@@ -14,17 +14,17 @@ from django.views.decorators.http import require_POST
 
 from common.dispatch import enqueue_on_commit
 from connections.docusign.errors import DocuSignError
-from envelopes import corrections
-from envelopes.correction_forms import (
+from envelopes.changes import corrections
+from envelopes.changes.forms import (
     CorrectRecipientForm,
     NotificationForm,
     ResubmitForm,
     recipient_initial,
 )
-from envelopes.forms import RecipientFormSet
+from envelopes.changes.resubmit import may_resubmit, resubmit_envelope
+from envelopes.composing.forms import RecipientFormSet
 from envelopes.history import record_event
-from envelopes.resubmit import may_resubmit, resubmit_envelope
-from envelopes.views import _envelope_to_act_on
+from envelopes.views.envelopes import _envelope_to_act_on
 
 
 def _first_message(exc: ValidationError) -> str:

@@ -11,11 +11,12 @@ from django.urls import reverse
 
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
-from envelopes import services, template_tabs
-from envelopes.forms import ComposeForm
+from envelopes import services
+from envelopes.composing import template_tabs
+from envelopes.composing.forms import ComposeForm
+from envelopes.composing.template_tabs import STALE, TabField, TemplateInputError
 from envelopes.models import Envelope
 from envelopes.services import RecipientInput
-from envelopes.template_tabs import STALE, TabField, TemplateInputError
 
 logger = logging.getLogger("countersign.envelopes")
 

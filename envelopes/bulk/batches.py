@@ -35,21 +35,22 @@ from connections.docusign.errors import DocuSignError, RateLimited
 from connections.models import Connection
 from connections.selectors import usable_connections
 from connections.services import get_client, is_connection_problem, note_failure
-from envelopes import bulk_csv, waiting
-from envelopes.bulk_documents import draft_definition
-from envelopes.definitions import CUSTOM_FIELD, bulk_copy_person, docusign_host
+from envelopes.bulk import rows as bulk_csv
+from envelopes.bulk.documents import draft_definition
 from envelopes.failures import describe
 from envelopes.history import record_event
 from envelopes.models import BulkBatch, DocumentTemplate, Envelope, EnvelopeEvent, Recipient
-from envelopes.sending import (
+from envelopes.sending import waiting
+from envelopes.sending.create import (
     _replay_early_connect_messages,
     backoff,
     mark_first_routing_order_sent,
     retry_time,
     settle_window,
 )
+from envelopes.sending.definitions import CUSTOM_FIELD, bulk_copy_person, docusign_host
 from envelopes.services import check_can_send, check_in_person_host
-from envelopes.tracking import apply_envelope_summary
+from envelopes.tracking.drain import apply_envelope_summary
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -530,7 +531,7 @@ def _wait(batch: BulkBatch, retry_at: datetime, why: str, *, counts: bool = True
 def _hold(batch: BulkBatch, error: DocuSignError) -> BulkBatch:
     """A problem of the connection: the batch (queued, or submitted and tracked) waits
     without a task and without counting the attempt until the connection works again
-    (envelopes.waiting resumes it)."""
+    (envelopes.sending.waiting resumes it)."""
     BulkBatch.objects.filter(pk=batch.pk, status=BulkBatch.Status.SENDING).update(
         status=BulkBatch.Status.QUEUED, claimed_at=None, attempts=F("attempts") - 1
     )
@@ -581,7 +582,7 @@ def _fail(batch: BulkBatch, error: DocuSignError) -> BulkBatch:
 
 
 def advance_due_batches(now: datetime | None = None) -> int:
-    """Development without a broker (envelopes.dev_poller): run each batch whose next step
+    """Development without a broker (envelopes.tracking.dev_poller): run each batch whose next step
     is due, inline, since no task can be scheduled for later. Returns how many ran."""
     now = now or timezone.now()
     due = BulkBatch.objects.filter(
@@ -601,7 +602,7 @@ def due_batches(now: datetime) -> list[str]:
         | Q(next_attempt_at__isnull=True, updated_at__lt=now - grace)
     )
     dead = Q(status=BulkBatch.Status.SENDING, claimed_at__lt=now - _lease())
-    # Waiting for the connection is not stuck: envelopes.waiting resumes it.
+    # Waiting for the connection is not stuck: envelopes.sending.waiting resumes it.
     due = BulkBatch.objects.filter(waiting | dead).filter(waiting_since__isnull=True)
     return [str(pk) for pk in due.values_list("pk", flat=True)]
 

@@ -5,7 +5,7 @@ gave up waiting, and its search (listStatusChanges) may show the envelope only l
 So a create whose outcome is unknown is never repeated while DocuSign may still be working:
 the next attempt looks for an envelope carrying our `countersign_id` until the settle window
 (read timeout + search lag) has passed, and only then creates again. What a look-up returns
-must carry our ID, not merely match a filter. Reconciliation (envelopes.reconciliation)
+must carry our ID, not merely match a filter. Reconciliation (envelopes.sending.reconciliation)
 links envelopes that a row lost track of and voids proven duplicates.
 """
 
@@ -25,12 +25,13 @@ from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.services import get_client, is_connection_problem, note_failure
-from envelopes import recipient_auth, template_tabs, waiting
-from envelopes.definitions import CUSTOM_FIELD, build_definition
+from envelopes.composing import template_tabs
 from envelopes.failures import describe, show_failure
 from envelopes.history import record_event
 from envelopes.models import ConnectEvent, Envelope, Recipient
-from envelopes.tracking import request_drain
+from envelopes.sending import recipient_auth, waiting
+from envelopes.sending.definitions import CUSTOM_FIELD, build_definition
+from envelopes.tracking.drain import request_drain
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -219,7 +220,7 @@ def _wait(
 
 def _hold(envelope: Envelope, error: DocuSignError) -> Envelope:
     """A problem of the connection, not of this envelope: it stays queued, without a task
-    and without counting the attempt, until the connection works again (envelopes.waiting
+    and without counting the attempt, until the connection works again (envelopes.sending.waiting
     re-dispatches it then)."""
     was_waiting = envelope.waiting_since is not None
     Envelope.objects.filter(pk=envelope.pk, status=Envelope.Status.SENDING).update(

@@ -6,8 +6,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from connections.schedules import MAX_DAYS, Schedule, check_schedule
 from envelopes.models import Envelope, Recipient
-from envelopes.notifications import MAX_DAYS, Schedule, check_schedule
 
 
 class CorrectRecipientForm(forms.Form):
