@@ -26,6 +26,8 @@ from pathlib import Path
 
 from harness import LOGS, ROOT, VENV_BIN, free_port, wait_for_port
 
+from envelopes.composing import prepare
+
 REDIS_PORT = free_port()
 os.environ["REDIS_URL"] = f"redis://127.0.0.1:{REDIS_PORT}/0"  # before Django reads it
 
@@ -185,11 +187,10 @@ def kill_the_worker_creating(workers: list[Worker], events: list[str]) -> Worker
 def send_all(connection, sender) -> None:  # type: ignore[no-untyped-def]
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from envelopes import services
-    from envelopes.services import RecipientInput
+    from envelopes.composing.prepare import RecipientInput
 
     for n in range(COUNT):
-        services.prepare_envelope(
+        prepare.prepare_envelope(
             connection=connection,
             sender=sender,
             subject=f"Chaos {n}",

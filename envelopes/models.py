@@ -111,7 +111,7 @@ class Envelope(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     # When a create was last sent to DocuSign: until it is known to have failed, DocuSign may
     # still make the envelope, so no second create before a look-up finds nothing for long
-    # enough (see services.send_envelope).
+    # enough (see envelopes.sending.create.send_envelope).
     create_started_at = models.DateTimeField(null=True, blank=True)
     # A queued envelope waits until then (backoff, rate limit, create outcome still unknown).
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)

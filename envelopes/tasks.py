@@ -18,10 +18,12 @@ from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.models import Connection
 from connections.services import get_client
-from envelopes import services
+from envelopes import signing
 from envelopes.bulk import batches
 from envelopes.changes import corrections
+from envelopes.documents import kept
 from envelopes.models import Envelope
+from envelopes.sending import create, voids
 from envelopes.tracking import drain as tracking
 from envelopes.tracking import polling, sweeps
 
@@ -50,7 +52,7 @@ def _retry_later(task: Any, exc: DocuSignError, *, backoff: float) -> None:
 
 @shared_task(bind=True, acks_late=True, **INFRA_RETRY)
 def send_envelope(self: Any, envelope_id: str) -> str:
-    envelope = services.send_envelope(envelope_id=envelope_id)
+    envelope = create.send_envelope(envelope_id=envelope_id)
     if envelope is None:
         return "skipped"
     waiting = envelope.status == envelope.Status.QUEUED and envelope.next_attempt_at is not None
@@ -79,7 +81,7 @@ def void_envelope(self: Any, envelope_id: str, reason: str = "", attempt: int = 
     error reschedules it (no limit: the request stays on the row); a lost or inline task is
     the sweep's to dispatch again."""
     try:
-        services.void_envelope(envelope_id=envelope_id)
+        voids.void_envelope(envelope_id=envelope_id)
     except DocuSignError as exc:
         if self.request.is_eager:
             return  # inline tasks cannot wait: the sweep tries again when it is due
@@ -96,7 +98,7 @@ def void_envelope(self: Any, envelope_id: str, reason: str = "", attempt: int = 
 @shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
 def refresh_envelope(self: Any, envelope_id: str) -> None:
     try:
-        services.refresh_from_docusign(envelope=Envelope.objects.get(pk=envelope_id))
+        signing.refresh_from_docusign(envelope=Envelope.objects.get(pk=envelope_id))
     except DocuSignError as exc:
         _retry_later(self, exc, backoff=5)
 
@@ -108,7 +110,7 @@ def keep_signed_documents(self: Any, envelope_id: str) -> int:
     if envelope is None:
         return 0
     try:
-        return services.keep_signed_documents(envelope=envelope)
+        return kept.keep_signed_documents(envelope=envelope)
     except DocuSignError as exc:
         _retry_later(self, exc, backoff=30)
         return 0

@@ -37,6 +37,7 @@ from connections.selectors import usable_connections
 from connections.services import get_client, is_connection_problem, note_failure
 from envelopes.bulk import rows as bulk_csv
 from envelopes.bulk.documents import draft_definition
+from envelopes.composing.prepare import check_can_send, check_in_person_host
 from envelopes.failures import describe
 from envelopes.history import record_event
 from envelopes.models import BulkBatch, DocumentTemplate, Envelope, EnvelopeEvent, Recipient
@@ -49,7 +50,6 @@ from envelopes.sending.create import (
     settle_window,
 )
 from envelopes.sending.definitions import CUSTOM_FIELD, bulk_copy_person, docusign_host
-from envelopes.services import check_can_send, check_in_person_host
 from envelopes.tracking.drain import apply_envelope_summary
 
 logger = logging.getLogger("countersign.envelopes")
@@ -61,7 +61,7 @@ BATCH_FIELD = "countersign_bulk"  # on the draft (and so on every copy): the bat
 
 
 def layout_for_template(roles: list[dict[str, Any]]) -> bulk_csv.Layout:
-    """The CSV layout of a DocuSign template (envelopes.services.template_roles)."""
+    """The CSV layout of a DocuSign template (envelopes.composing.prepare.template_roles)."""
     return bulk_csv.Layout(
         roles=tuple(
             bulk_csv.Role(

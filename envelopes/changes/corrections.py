@@ -22,11 +22,11 @@ from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import ApiError, DocuSignError
 from connections.schedules import Schedule, check_schedule
 from connections.services import get_client, is_connection_problem
+from envelopes.composing.prepare import app_user_for
 from envelopes.failures import describe
 from envelopes.history import record_event
 from envelopes.models import Envelope, EnvelopeChange, EnvelopeEvent, Recipient
 from envelopes.sending import waiting
-from envelopes.services import app_user_for
 from envelopes.tracking.drain import apply_envelope_summary
 
 logger = logging.getLogger("countersign.envelopes")

@@ -9,14 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from common.dispatch import enqueue_on_commit
-from envelopes.history import record_event
-from envelopes.models import Envelope
-from envelopes.services import (
+from envelopes.composing.prepare import (
     RecipientInput,
     add_recipients,
     check_can_send,
     checked_recipients,
 )
+from envelopes.history import record_event
+from envelopes.models import Envelope
 
 
 def may_resubmit(envelope: Envelope) -> bool:

@@ -1,4 +1,4 @@
-"""Forms for composing envelopes; they validate and hand over to envelopes.services."""
+"""Forms for composing envelopes; they validate and hand over to envelopes.composing.prepare."""
 
 from typing import Any
 
@@ -10,11 +10,11 @@ from django.forms import formset_factory
 from accounts.models import Team
 from connections.models import Connection
 from connections.selectors import usable_connections
+from envelopes.composing.prepare import RecipientInput
 from envelopes.composing.signers import choosable_signers, signer_label
 from envelopes.models import DocumentTemplate, Envelope, Recipient
 from envelopes.selectors import usable_document_templates
 from envelopes.sending.recipient_auth import parse_phone
-from envelopes.services import RecipientInput
 
 
 class ConnectionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

@@ -11,12 +11,11 @@ from django.urls import reverse
 
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
-from envelopes import services
-from envelopes.composing import template_tabs
+from envelopes.composing import prepare, template_tabs
 from envelopes.composing.forms import ComposeForm
+from envelopes.composing.prepare import RecipientInput
 from envelopes.composing.template_tabs import STALE, TabField, TemplateInputError
 from envelopes.models import Envelope
-from envelopes.services import RecipientInput
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -105,7 +104,7 @@ def send(request: HttpRequest, form: ComposeForm) -> tuple[Envelope | None, dict
         )
         return None, shown
     try:
-        envelope = services.prepare_envelope(
+        envelope = prepare.prepare_envelope(
             connection=connection,
             sender=request.user,  # type: ignore[arg-type]
             subject=data["subject"],

@@ -20,11 +20,18 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from connections.docusign import esignature
 from connections.fields import (
     get_fernet,
     is_under_primary,
 )
-from envelopes.models import Document, SignedDocument
+from connections.services import get_client
+from envelopes.documents import kept as documents
+from envelopes.models import (
+    Document,
+    Envelope,
+    SignedDocument,
+)
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -160,3 +167,67 @@ def rotate_files() -> int:
             handle.write(new_token)
         rotated += 1
     return rotated
+
+
+def stored_documents(envelope: Envelope) -> list[SignedDocument]:
+    """The signed documents kept for a completed envelope (none before completion)."""
+    if envelope.status != Envelope.Status.COMPLETED or not envelope.docusign_envelope_id:
+        return []
+    return list(
+        SignedDocument.objects.filter(
+            connection_id=envelope.connection_id,
+            docusign_envelope_id=envelope.docusign_envelope_id.lower(),
+        )
+    )
+
+
+def keep_signed_documents(*, envelope: Envelope) -> int:
+    """Keep a completed envelope's signed documents with the certificate; DocuSign calls
+    spent: 0 when they are already kept (e.g. from Connect), else 1 (the combined PDF with
+    the certificate of completion, in one request)."""
+    if stored_documents(envelope):
+        return 0
+    _fetch_and_keep(envelope, COMBINED, interactive=False)
+    return 1
+
+
+COMBINED = "combined"
+
+
+def _fetch_and_keep(
+    envelope: Envelope, document_id: str, *, interactive: bool
+) -> SignedDocument | None:
+    params = {"certificate": "true"} if document_id == COMBINED else None
+    _, chunks = esignature.download_document(
+        get_client(envelope.connection, interactive=interactive),
+        envelope.docusign_envelope_id,
+        document_id,
+        params=params,
+    )
+    names = {COMBINED: "Signed documents with certificate.pdf", "certificate": "Certificate.pdf"}
+    return documents.keep(
+        connection_id=envelope.connection_id,
+        docusign_envelope_id=envelope.docusign_envelope_id,
+        document_id=document_id,
+        name=names.get(document_id, f"Document {document_id}.pdf"),
+        kind="summary" if document_id == "certificate" else "content",
+        chunks=chunks,
+        source=SignedDocument.Source.DOWNLOAD,
+    )
+
+
+def download(*, envelope: Envelope, document_id: str) -> tuple[str, Iterator[bytes]]:
+    """A document, `combined` or `certificate`. A completed envelope's are served from our
+    storage (fetched once if not kept yet); any other envelope's are streamed from DocuSign,
+    since they can still change."""
+    if envelope.status != Envelope.Status.COMPLETED:
+        return esignature.download_document(
+            get_client(envelope.connection, interactive=True),
+            envelope.docusign_envelope_id,
+            document_id,
+        )
+    kept = next((d for d in stored_documents(envelope) if d.document_id == document_id), None)
+    if kept is None:
+        _fetch_and_keep(envelope, document_id, interactive=True)
+        kept = next(d for d in stored_documents(envelope) if d.document_id == document_id)
+    return "application/pdf", documents.read_decrypted(kept)

@@ -14,7 +14,7 @@ from django.http import StreamingHttpResponse
 from connections.docusign import esignature
 from connections.models import Connection
 from connections.services import get_client
-from envelopes import services
+from envelopes.documents import kept
 from envelopes.models import Envelope
 
 # No script, no plugins of ours, framed only by our own pages.
@@ -44,7 +44,7 @@ def _safe(name: str) -> str:
 def envelope_document(*, envelope: Envelope, document_id: str) -> StreamingHttpResponse:
     """An envelope's document (or `combined`) as DocuSign holds it: from our kept copies once
     completed, else from DocuSign (one call, on the shared budget's interactive share)."""
-    content_type, chunks = services.download(envelope=envelope, document_id=document_id)
+    content_type, chunks = kept.download(envelope=envelope, document_id=document_id)
     return inline_pdf(chunks, name=f"{envelope.subject}-{document_id}", content_type=content_type)
 
 

@@ -12,11 +12,11 @@ from django.views.decorators.http import require_GET
 
 from connections.docusign.errors import DocuSignError
 from connections.selectors import usable_connections
-from envelopes import services
 from envelopes.bulk import batches
 from envelopes.bulk import rows as bulk_csv
 from envelopes.bulk.forms import BulkSendForm
 from envelopes.bulk_models import BulkBatch
+from envelopes.composing import prepare
 from envelopes.selectors import usable_document_templates
 
 
@@ -27,7 +27,7 @@ def _layout(request: HttpRequest, data: dict[str, Any]) -> tuple[bulk_csv.Layout
         if not connection or not template_id:
             return None, ""
         try:
-            roles = services.template_roles(connection=connection, template_id=template_id)
+            roles = prepare.template_roles(connection=connection, template_id=template_id)
         except DocuSignError as exc:
             return None, exc.with_advice
         return batches.layout_for_template(roles), ""
@@ -90,7 +90,7 @@ def _templates(request: HttpRequest, connection: Any) -> list[dict[str, Any]]:
     if connection is None or not connection.is_ready:
         return []
     try:
-        return services.list_templates(connection=connection)
+        return prepare.list_templates(connection=connection)
     except DocuSignError:
         return []
 

@@ -30,8 +30,9 @@ from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
 from connections.selectors import usable_connections
-from envelopes import selectors, services
+from envelopes import history, selectors, signing
 from envelopes.changes import corrections
+from envelopes.composing import prepare
 from envelopes.composing import templates as template_compose
 from envelopes.composing.forms import (
     ComposeForm,
@@ -43,7 +44,9 @@ from envelopes.composing.forms import (
     parse_prefill,
 )
 from envelopes.composing.generation import render_document
+from envelopes.documents import kept
 from envelopes.models import Envelope
+from envelopes.sending import voids
 from envelopes.views.pagination import BadCursor, keyset_page
 
 PAGE_SIZE = 25
@@ -107,7 +110,7 @@ def _templates(connection: Connection | None) -> tuple[list[dict[str, Any]], str
     if connection is None or not connection.is_ready:
         return [], ""
     try:
-        return services.list_templates(connection=connection), ""
+        return prepare.list_templates(connection=connection), ""
     except DocuSignError as exc:
         return [], f"DocuSign templates are unavailable: {exc.with_advice}"
     except INFRASTRUCTURE_ERRORS as exc:  # e.g. Redis restarting: the page still works
@@ -187,7 +190,7 @@ def _send(request: HttpRequest, form: ComposeForm, recipients: Any) -> Envelope 
     data = form.cleaned_data
     source = data["source"]
     try:
-        return services.prepare_envelope(
+        return prepare.prepare_envelope(
             connection=data["connection"],
             sender=request.user,  # type: ignore[arg-type]
             subject=data["subject"],
@@ -267,9 +270,9 @@ def detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "recipients": envelope.recipients.all(),
             "events": envelope.events.all(),
             "documents": envelope.documents.all(),
-            "signed_documents": services.stored_documents(envelope),
+            "signed_documents": kept.stored_documents(envelope),
             "void_form": VoidForm(),
-            "can_void": services.may_void(envelope),
+            "can_void": voids.may_void(envelope),
             "live": not envelope.is_final or envelope.void_requested_at is not None,
             "can_act": selectors.can_act(request.user, envelope),
             **corrections.page_context(envelope),
@@ -285,12 +288,12 @@ def sign(request: HttpRequest, pk: Any, recipient_pk: int) -> HttpResponse:
     recipient = get_object_or_404(envelope.recipients, pk=recipient_pk, embedded=True)
     return_url = request.build_absolute_uri(reverse("envelopes:signed", args=[envelope.pk]))
     try:
-        url = services.signing_url(
+        url = signing.signing_url(
             recipient=recipient,
             user=request.user,  # type: ignore[arg-type]
             return_url=return_url,
         )
-    except services.NotTheirTurn as exc:
+    except signing.NotTheirTurn as exc:
         context = {"envelope": envelope, "recipient": recipient, "waiting": str(exc)}
         return render(request, "envelopes/not_your_turn.html", context, status=409)
     except (DocuSignError, ValidationError) as exc:
@@ -318,7 +321,7 @@ def signed(request: HttpRequest, pk: Any) -> HttpResponse:
     """Where DocuSign sends the signer back; `event` is a hint, DocuSign's record the truth."""
     envelope = _envelope_for(request, pk)
     event = request.GET.get("event", "")
-    services.record_event(envelope, "signer-returned", event or "no outcome given")
+    history.record_event(envelope, "signer-returned", event or "no outcome given")
     enqueue_on_commit("envelopes.tasks.refresh_envelope", str(envelope.pk))
     messages.info(request, SIGNING_OUTCOMES.get(event, "Signing ended."))
     return redirect("envelopes:detail", pk=envelope.pk)
@@ -331,7 +334,7 @@ def prepare_draft(request: HttpRequest, pk: Any) -> HttpResponse:
     envelope = _envelope_to_act_on(request, pk)
     return_url = request.build_absolute_uri(reverse("envelopes:draft-return", args=[envelope.pk]))
     try:
-        return HttpResponseRedirect(services.sending_url(envelope=envelope, return_url=return_url))
+        return HttpResponseRedirect(signing.sending_url(envelope=envelope, return_url=return_url))
     except (DocuSignError, ValidationError) as exc:
         messages.error(request, f"The sending view could not open: {exc}")
         return redirect("envelopes:detail", pk=envelope.pk)
@@ -341,7 +344,7 @@ def prepare_draft(request: HttpRequest, pk: Any) -> HttpResponse:
 def draft_return(request: HttpRequest, pk: Any) -> HttpResponse:
     envelope = _envelope_for(request, pk)
     event = request.GET.get("event", "")
-    services.record_event(envelope, "sending-view-closed", event or "no outcome given")
+    history.record_event(envelope, "sending-view-closed", event or "no outcome given")
     enqueue_on_commit("envelopes.tasks.refresh_envelope", str(envelope.pk))
     messages.info(request, "Sent." if event == "Send" else "The draft is saved at DocuSign.")
     return redirect("envelopes:detail", pk=envelope.pk)
@@ -353,7 +356,7 @@ def filled_values(request: HttpRequest, pk: Any, recipient_pk: int) -> HttpRespo
     envelope = _envelope_for(request, pk)
     recipient = get_object_or_404(envelope.recipients, pk=recipient_pk)
     try:
-        values, error = services.tab_values(envelope=envelope, recipient=recipient), ""
+        values, error = signing.tab_values(envelope=envelope, recipient=recipient), ""
     except DocuSignError as exc:
         values, error = {}, exc.with_advice
     return render(request, "envelopes/partials/tab_values.html", {"values": values, "error": error})
@@ -376,7 +379,7 @@ def void(request: HttpRequest, pk: Any) -> HttpResponse:
     form = VoidForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.request_void(envelope=envelope, reason=reason)
+        voids.request_void(envelope=envelope, reason=reason)
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     else:
@@ -392,7 +395,7 @@ def download(request: HttpRequest, pk: Any, document_id: str) -> HttpResponseBas
     if document_id not in ("combined", "certificate") and not document_id.isdigit():
         raise Http404("Unknown document.")
     try:
-        content_type, chunks = services.download(envelope=envelope, document_id=document_id)
+        content_type, chunks = kept.download(envelope=envelope, document_id=document_id)
     except DocuSignError as exc:
         messages.error(request, f"The download failed: {exc.with_advice}")
         return redirect("envelopes:detail", pk=envelope.pk)

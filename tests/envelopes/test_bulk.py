@@ -11,6 +11,7 @@ from connections.services import get_client
 from envelopes.bulk import batches
 from envelopes.bulk import rows as bulk_csv
 from envelopes.bulk_models import BulkBatch
+from envelopes.composing import prepare
 from envelopes.models import DocumentTemplate, Envelope
 from envelopes.tracking.polling import poll_connection
 from simulator import control
@@ -65,7 +66,7 @@ def wait_for_docusign(batch_id):
     raise AssertionError("the simulator did not make the batch's envelopes in 30 s")
 
 
-def prepare(connection, sender, template, text):
+def prepare_batch(connection, sender, template, text):
     layout = batches.layout_for_document(template)
     parsed = bulk_csv.parse(text, layout)
     assert parsed.ok, parsed.errors
@@ -97,7 +98,7 @@ def test_bulk_send_of_generated_document_costs_a_handful_of_calls(
     simulator_connection, sender, offer
 ):
     before = ApiCall.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    batch = prepare(simulator_connection, sender, offer, csv_rows(30, bad_domain_rows={7}))
+    batch = prepare_batch(simulator_connection, sender, offer, csv_rows(30, bad_domain_rows={7}))
     batch = run_until_done(batch)
     calls = list(
         ApiCall.objects.filter(pk__gt=before)
@@ -125,7 +126,7 @@ def test_bulk_send_of_generated_document_costs_a_handful_of_calls(
 
 
 def test_envelopes_of_a_batch_are_tracked_like_any_other(simulator_connection, sender, offer):
-    batch = run_until_done(prepare(simulator_connection, sender, offer, csv_rows(5)))
+    batch = run_until_done(prepare_batch(simulator_connection, sender, offer, csv_rows(5)))
     for sim in SimEnvelope.objects.filter(status="sent"):
         for recipient in sim.recipients.all():
             from simulator.esign import lifecycle
@@ -139,7 +140,7 @@ def test_a_send_whose_answer_was_lost_is_found_not_repeated(
     simulator_connection, sender, offer, settings
 ):
     control.drop_connections(operation="BulkSendV2Send_PostBulkSendRequest")
-    batch = prepare(simulator_connection, sender, offer, csv_rows(3))  # eager: runs at once
+    batch = prepare_batch(simulator_connection, sender, offer, csv_rows(3))  # eager: runs at once
     batch.refresh_from_db()
     assert batch.status == BulkBatch.Status.QUEUED  # outcome unknown: waits, sends nothing
     assert batch.send_started_at is not None
@@ -164,7 +165,7 @@ def test_a_rate_limited_send_waits_until_docusign_allows_it(
         raise RateLimited(scope=RateLimited.HOURLY, retry_at=retry_at)
 
     monkeypatch.setattr(bulk_send, "send_list", refused)
-    batch = prepare(simulator_connection, sender, offer, csv_rows(2))  # eager: runs at once
+    batch = prepare_batch(simulator_connection, sender, offer, csv_rows(2))  # eager: runs at once
     batch.refresh_from_db()
     assert batch.status == BulkBatch.Status.QUEUED
     assert batch.list_id
@@ -179,11 +180,10 @@ def test_a_rate_limited_send_waits_until_docusign_allows_it(
 
 
 def test_bulk_send_from_a_docusign_template_prefills_its_fields(simulator_connection, sender):
-    from envelopes import services
     from simulator.models import SimTemplate
 
     template = SimTemplate.objects.get(name="Mutual NDA")
-    roles = services.template_roles(
+    roles = prepare.template_roles(
         connection=simulator_connection, template_id=template.template_id
     )
     layout = batches.layout_for_template(roles)
@@ -245,7 +245,7 @@ def test_connect_alone_completes_a_batchs_envelopes(
         url=f"{live_server.url}/envelopes/connect/{simulator_connection.connect_token}/",
         hmac_secrets="shared-connect-key",
     )
-    batch = run_until_done(prepare(simulator_connection, sender, offer, csv_rows(4)))
+    batch = run_until_done(prepare_batch(simulator_connection, sender, offer, csv_rows(4)))
     assert batch.envelopes.filter(status=Envelope.Status.SENT).count() == 4
     polls = ApiCall.objects.filter(method="GET", path="/envelopes").count()
     for sim in SimEnvelope.objects.filter(status="sent"):
@@ -262,7 +262,7 @@ def test_without_a_broker_the_dev_poller_carries_a_batch_to_its_end(
 ):
     from envelopes.tracking import dev_poller
 
-    batch = prepare(simulator_connection, sender, offer, csv_rows(3))  # sent inline
+    batch = prepare_batch(simulator_connection, sender, offer, csv_rows(3))  # sent inline
     wait_for_docusign(BulkBatch.objects.get(pk=batch.pk).docusign_batch_id)
     for _ in range(5):
         dev_poller.tick()

@@ -17,12 +17,13 @@ from connections.docusign import esignature
 from connections.installation import installation_id
 from connections.models import ApiCall, Connection
 from connections.services import get_client
-from envelopes import services
 from envelopes.bulk import batches
 from envelopes.bulk import rows as bulk_csv
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import DocumentTemplate, Envelope, SyncCursor
+from envelopes.sending import create
 from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD, build_definition
-from envelopes.services import RecipientInput
 from envelopes.tracking import polling as sync
 from simulator.models import SimBulkBatch, SimEnvelope
 from tests.factories import UserFactory
@@ -61,14 +62,14 @@ def team_b(simulator_connection):
 
 
 def sent_envelope(connection, n):
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=connection,
         sender=UserFactory(username=f"sender{n}"),
         subject=f"Contract {n}",
         recipients=[RecipientInput(f"Signer {n}", f"signer{n}@example.com")],
         uploads=[SimpleUploadedFile(f"doc{n}.pdf", PDF)],
     )
-    sent = services.send_envelope(envelope_id=str(envelope.pk))
+    sent = create.send_envelope(envelope_id=str(envelope.pk))
     assert sent is not None
     assert sent.status == Envelope.Status.SENT
     return sent
@@ -169,7 +170,7 @@ def test_another_installations_envelopes_are_left_alone_counted_and_shown(
 def test_a_row_that_lost_its_envelope_links_an_older_codes_envelope_but_never_voids_one(
     simulator_connection, no_worker
 ):
-    row = services.prepare_envelope(
+    row = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=UserFactory(username="sam"),
         subject="Contract",

@@ -13,7 +13,6 @@ from django.test import Client
 from responses import matchers
 
 from connections.models import ApiCall
-from envelopes import services
 from envelopes.documents import kept as documents
 from envelopes.models import Envelope, Recipient, SignedDocument
 from envelopes.tracking import webhooks
@@ -174,8 +173,8 @@ def test_without_connect_documents_one_call_fetches_them_with_the_certificate(en
     )
     Envelope.objects.filter(pk=envelope.pk).update(status="completed")
     envelope.refresh_from_db()
-    assert services.keep_signed_documents(envelope=envelope) == 1
-    assert services.keep_signed_documents(envelope=envelope) == 0  # kept: no second call
+    assert documents.keep_signed_documents(envelope=envelope) == 1
+    assert documents.keep_signed_documents(envelope=envelope) == 0  # kept: no second call
     for _ in range(3):
         assert _content(browser.get(f"/envelopes/{envelope.pk}/documents/combined/")) == (
             PDF_A + CERT

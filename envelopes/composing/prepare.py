@@ -1,7 +1,7 @@
-"""Envelope use cases, usable from our pages and from any other app's Python code."""
+"""Composing an envelope: recipients checked, documents stored, the row queued for sending
+(on commit, through common.dispatch). Also the DocuSign templates a sender can choose."""
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -11,44 +11,31 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Team
 from common.dispatch import enqueue_on_commit
 from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign import esignature
-from connections.docusign.errors import ConnectionNotReady, DocuSignError
+from connections.docusign.errors import ConnectionNotReady
 from connections.models import Connection
 from connections.schedules import Schedule
 from connections.selectors import usable_connections
-from connections.services import get_client, is_connection_problem
-from envelopes.composing import template_tabs
+from connections.services import get_client
 from envelopes.composing.generation import clean_data
 from envelopes.composing.signers import check_choosable
-from envelopes.documents import kept as documents
 from envelopes.documents.uploads import check_uploads
-from envelopes.failures import show_failure
 from envelopes.history import record_event
 from envelopes.models import (
     Document,
     DocumentTemplate,
     Envelope,
-    EnvelopeEvent,
     Recipient,
-    SignedDocument,
-)
-from envelopes.sending import waiting
-from envelopes.sending.create import (
-    mark_first_routing_order_sent,
-    send_envelope,
 )
 from envelopes.sending.definitions import docusign_host
 from envelopes.sending.recipient_auth import check_authentication, parse_phone
-from envelopes.tracking.drain import apply_envelope_summary
-
-__all__ = ["record_event", "send_envelope"]  # re-exported use cases
 
 logger = logging.getLogger("countersign.envelopes")
+
 
 TEMPLATES_CACHE_SECONDS = 600
 
@@ -292,244 +279,6 @@ def add_recipients(
         )
 
 
-# DocuSign voids only envelopes still out for signature: not drafts, not finished ones.
-VOIDABLE = Envelope.OUT_FOR_SIGNATURE
-
-
-def may_void(envelope: Envelope) -> bool:
-    return envelope.status in VOIDABLE
-
-
-def request_void(*, envelope: Envelope, reason: str) -> None:
-    """Ask for a void: recorded now, done by a worker (retried by the sweep if it is lost)."""
-    if not may_void(envelope):
-        raise ValidationError("Only envelopes that are out for signature can be voided.")
-    if not reason.strip():
-        raise ValidationError("Say why the envelope is voided: recipients see the reason.")
-    envelope.void_requested_at = timezone.now()
-    envelope.voided_reason = reason.strip()[:200]
-    envelope.error_code = envelope.error_detail = ""
-    envelope.save()
-    record_event(envelope, "void-requested", reason)
-    enqueue_on_commit("envelopes.tasks.void_envelope", str(envelope.pk))
-
-
-def void_envelope(*, envelope_id: str) -> Envelope:
-    """Void at DocuSign what was asked for. A request is never dropped: retryable errors raise
-    (the task retries, then the sweep); a problem of the connection keeps it waiting for the
-    connection (envelopes.sending.waiting); only DocuSign's refusal about the envelope itself ends
-    it, with the failure on the page, in the history and by email."""
-    envelope = Envelope.objects.select_related("connection", "sender").get(pk=envelope_id)
-    if envelope.void_requested_at is None or envelope.status not in VOIDABLE:
-        return envelope
-    try:
-        esignature.void_envelope(
-            get_client(envelope.connection), envelope.docusign_envelope_id, envelope.voided_reason
-        )
-    except DocuSignError as exc:
-        if is_connection_problem(exc):
-            return _void_waits(envelope, exc)
-        if exc.retryable:
-            raise
-        if exc.error_code == "ENVELOPE_CANNOT_VOID_INVALID_STATE":
-            _learn_status(envelope)  # e.g. completed meanwhile, or voided by a lost attempt
-        void_failed(envelope, exc)
-        return envelope
-    envelope.status, envelope.void_requested_at = Envelope.Status.VOIDED, None
-    envelope.waiting_since, envelope.waiting_reason = None, ""
-    envelope.save()
-    record_event(envelope, "voided", envelope.voided_reason)
-    return envelope
-
-
-def _void_waits(envelope: Envelope, error: DocuSignError) -> Envelope:
-    """The void stays requested, without a task, until the connection works again."""
-    was_waiting = envelope.waiting_since is not None
-    envelope.waiting_since = envelope.waiting_since or timezone.now()
-    envelope.waiting_reason = waiting.reason(envelope.connection, error)
-    Envelope.objects.filter(pk=envelope.pk).update(
-        waiting_since=envelope.waiting_since, waiting_reason=envelope.waiting_reason
-    )
-    if not was_waiting:
-        record_event(envelope, "waiting", envelope.waiting_reason)
-    waiting.start_waiting(connection=envelope.connection, error=error, sender=envelope.sender)
-    return envelope
-
-
-def _learn_status(envelope: Envelope) -> None:
-    try:
-        refresh_from_docusign(envelope=envelope)
-    except DocuSignError as exc:
-        logger.warning("Could not refresh envelope %s after a refused void: %s", envelope.pk, exc)
-    envelope.refresh_from_db()
-
-
-def void_failed(envelope: Envelope, error: DocuSignError) -> None:
-    """The void request ends: done already, or shown as failed with DocuSign's reason."""
-    envelope.void_requested_at = envelope.waiting_since = None
-    envelope.waiting_reason = ""
-    envelope.save(
-        update_fields=["void_requested_at", "waiting_since", "waiting_reason", "updated_at"]
-    )
-    if envelope.status == Envelope.Status.VOIDED:
-        record_event(envelope, "voided", "DocuSign had already voided the envelope.")
-        return
-    show_failure(envelope, kind="void-failed", what="Voiding at DocuSign failed", error=error)
-
-
-def stored_documents(envelope: Envelope) -> list[SignedDocument]:
-    """The signed documents kept for a completed envelope (none before completion)."""
-    if envelope.status != Envelope.Status.COMPLETED or not envelope.docusign_envelope_id:
-        return []
-    return list(
-        SignedDocument.objects.filter(
-            connection_id=envelope.connection_id,
-            docusign_envelope_id=envelope.docusign_envelope_id.lower(),
-        )
-    )
-
-
-def keep_signed_documents(*, envelope: Envelope) -> int:
-    """Keep a completed envelope's signed documents with the certificate; DocuSign calls
-    spent: 0 when they are already kept (e.g. from Connect), else 1 (the combined PDF with
-    the certificate of completion, in one request)."""
-    if stored_documents(envelope):
-        return 0
-    _fetch_and_keep(envelope, COMBINED, interactive=False)
-    return 1
-
-
-COMBINED = "combined"
-
-
-def _fetch_and_keep(
-    envelope: Envelope, document_id: str, *, interactive: bool
-) -> SignedDocument | None:
-    params = {"certificate": "true"} if document_id == COMBINED else None
-    _, chunks = esignature.download_document(
-        get_client(envelope.connection, interactive=interactive),
-        envelope.docusign_envelope_id,
-        document_id,
-        params=params,
-    )
-    names = {COMBINED: "Signed documents with certificate.pdf", "certificate": "Certificate.pdf"}
-    return documents.keep(
-        connection_id=envelope.connection_id,
-        docusign_envelope_id=envelope.docusign_envelope_id,
-        document_id=document_id,
-        name=names.get(document_id, f"Document {document_id}.pdf"),
-        kind="summary" if document_id == "certificate" else "content",
-        chunks=chunks,
-        source=SignedDocument.Source.DOWNLOAD,
-    )
-
-
-def download(*, envelope: Envelope, document_id: str) -> tuple[str, Iterator[bytes]]:
-    """A document, `combined` or `certificate`. A completed envelope's are served from our
-    storage (fetched once if not kept yet); any other envelope's are streamed from DocuSign,
-    since they can still change."""
-    if envelope.status != Envelope.Status.COMPLETED:
-        return esignature.download_document(
-            get_client(envelope.connection, interactive=True),
-            envelope.docusign_envelope_id,
-            document_id,
-        )
-    kept = next((d for d in stored_documents(envelope) if d.document_id == document_id), None)
-    if kept is None:
-        _fetch_and_keep(envelope, document_id, interactive=True)
-        kept = next(d for d in stored_documents(envelope) if d.document_id == document_id)
-    return "application/pdf", documents.read_decrypted(kept)
-
-
-def signing_url(*, recipient: Recipient, user: User, return_url: str) -> str:
-    """Open a signing session for the signer it belongs to, and record who opened it.
-
-    An in-app signer's session opens only for that app user; an in-person signer's only for
-    their host. DocuSign records that we authenticated them by password (our login)."""
-    envelope = recipient.envelope
-    if not recipient.embedded:
-        raise ValidationError(f"{recipient.name} signs from DocuSign's email, not here.")
-    owner = recipient.host_id if recipient.kind == Recipient.Kind.IN_PERSON else recipient.user_id
-    if owner is None or owner != user.pk:
-        raise PermissionDenied(f"Only {recipient.name} can open this signing session.")
-    waiting_for = not_yet_their_turn(recipient)
-    if waiting_for and refresh_from_docusign(envelope=envelope):
-        # What we last heard may be behind DocuSign (one GET): the turn may have come.
-        recipient.refresh_from_db()
-        waiting_for = not_yet_their_turn(recipient)
-    if waiting_for:
-        raise NotTheirTurn(waiting_for)
-    if recipient.kind == Recipient.Kind.IN_PERSON:
-        # DocuSign opens an in-person session for its host as named in the envelope: the
-        # connection's DocuSign user (the app user who hosts is recorded below).
-        try:
-            host_name, host_email = docusign_host(envelope.connection)
-        except ValueError as exc:
-            raise ValidationError(str(exc), code="host_unknown") from None
-        identity = {"userName": host_name, "email": host_email}
-    else:
-        identity = {
-            "clientUserId": recipient.client_user_id,
-            "userName": recipient.name,
-            "email": recipient.email,
-        }
-    url = esignature.recipient_view(
-        get_client(envelope.connection, interactive=True),
-        envelope.docusign_envelope_id,
-        recipient={**identity, "recipientId": recipient.recipient_id},
-        return_url=return_url,
-        authentication_method="Password",
-    )
-    record_event(
-        envelope,
-        "signing session opened",
-        f"{user.get_username()} opened the signing session of {recipient.name}.",
-        actor=user,
-    )
-    return url
-
-
-class NotTheirTurn(Exception):
-    """A signing session asked for before the recipient's routing order is current."""
-
-    def __init__(self, waiting_for: list[Recipient]) -> None:
-        self.waiting_for = waiting_for
-        super().__init__(waiting_message(waiting_for))
-
-
-# Recipients whose turn has come: their routing order is the current one, or past it.
-_TURN_COME = {"sent", "delivered", "completed", "signed", "declined", "autoresponded"}
-_DONE = {"completed", "signed", "declined"}
-
-
-def not_yet_their_turn(recipient: Recipient) -> list[Recipient]:
-    """Who must still act before `recipient` (earlier routing orders not done), as we last
-    heard from DocuSign; empty when it is their turn. DocuSign routes in order, so a
-    recipient whose own status shows they were sent the envelope is never held back."""
-    if recipient.status in _TURN_COME:
-        return []
-    return list(
-        recipient.envelope.recipients.filter(routing_order__lt=recipient.routing_order)
-        .exclude(status__in=_DONE)
-        .exclude(kind__in=[Recipient.Kind.CARBON_COPY])
-        .order_by("routing_order", "recipient_id")
-    )
-
-
-def waiting_message(waiting_for: list[Recipient]) -> str:
-    people = ", ".join(f"{r.name} (routing order {r.routing_order})" for r in waiting_for)
-    verb = "to sign" if len(waiting_for) == 1 else "to act"
-    return f"Waiting for {people} {verb}."
-
-
-def tab_values(*, envelope: Envelope, recipient: Recipient) -> dict[str, str]:
-    """What the recipient filled in, by tab label."""
-    tabs = esignature.recipient_tabs(
-        get_client(envelope.connection), envelope.docusign_envelope_id, recipient.recipient_id
-    )
-    return template_tabs.filled_values(tabs)
-
-
 def list_templates(*, connection: Connection, refresh: bool = False) -> list[dict[str, Any]]:
     """DocuSign templates of the connection's account, cached for ten minutes."""
     key = f"envelopes:templates:{connection.pk}:{connection.account_id}"
@@ -588,36 +337,3 @@ def _cache(key: str, value: Any) -> None:
         cache.set(key, value, TEMPLATES_CACHE_SECONDS)
     except INFRASTRUCTURE_ERRORS as exc:
         logger.warning("Cache unavailable (%s); not cached", type(exc).__name__)
-
-
-def refresh_from_docusign(*, envelope: Envelope) -> bool:
-    """One GET of the envelope with its recipients, applied (e.g. after embedded signing)."""
-    if not envelope.docusign_envelope_id:
-        return False
-    summary = esignature.get_envelope(
-        get_client(envelope.connection), envelope.docusign_envelope_id, include="recipients"
-    )
-    return apply_envelope_summary(envelope, summary, source=EnvelopeEvent.Source.DOCUSIGN)
-
-
-def sending_url(*, envelope: Envelope, return_url: str) -> str:
-    """DocuSign's sending view for a draft: place fields, then send."""
-    if envelope.status != Envelope.Status.CREATED:
-        raise ValidationError("Only drafts at DocuSign can be prepared in the sending view.")
-    if envelope.is_outside:
-        raise ValidationError("This draft was made outside Countersign: prepare it at DocuSign.")
-    return esignature.sender_view(
-        get_client(envelope.connection), envelope.docusign_envelope_id, return_url=return_url
-    )
-
-
-def send_draft(*, envelope: Envelope) -> None:
-    if envelope.status != Envelope.Status.CREATED:
-        raise ValidationError("This envelope is not a draft.")
-    if envelope.is_outside:
-        raise ValidationError("This draft was made outside Countersign: send it from DocuSign.")
-    esignature.send_draft(get_client(envelope.connection), envelope.docusign_envelope_id)
-    envelope.status, envelope.sent_at = Envelope.Status.SENT, timezone.now()
-    envelope.save()
-    mark_first_routing_order_sent(envelope)
-    record_event(envelope, "sent", "The draft was sent.")
