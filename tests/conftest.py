@@ -145,3 +145,17 @@ def simulator_connection(seeded_connection: Any) -> Any:
     seeded_connection.connect_hmac_secrets = ""
     seeded_connection.save()
     return seeded_connection
+
+
+# --- speed: a quick end to transactional tests (tests/support/quick_flush.py) ---
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """pytest-django's test database, plus what a transactional test must leave behind."""
+    from django.db import connections
+
+    from tests.support import quick_flush
+
+    with django_db_blocker.unblock():
+        for alias in connections:
+            quick_flush.remember(alias)
+    quick_flush.install()
