@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DJANGO_DEBUG ?= true
 
-.PHONY: install run test lint bench format
+.PHONY: install run test test-fast lint bench format
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
@@ -25,6 +25,11 @@ run: install
 
 test: install
 	DOCUSIGN_SIMULATOR=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The inner loop: no browser, no live server, no real processes or waits (under a minute).
+FAST := not browser and not slow and not live
+test-fast: install
+	DOCUSIGN_SIMULATOR=true $(VENV)/bin/pytest -m "$(FAST)" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

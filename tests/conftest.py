@@ -147,7 +147,15 @@ def simulator_connection(seeded_connection: Any) -> Any:
     return seeded_connection
 
 
-# --- speed: a quick end to transactional tests (tests/support/quick_flush.py) ---
+# --- speed: markers for `make test-fast`, a quick end to transactional tests ---
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that serves real HTTP (live_server, also behind `seeded_connection`) is `live`:
+    `make test-fast` leaves those out with the browser and slow ones."""
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.live)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     """pytest-django's test database, plus what a transactional test must leave behind."""

@@ -28,6 +28,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("env", "missing"),
     [
@@ -42,6 +43,7 @@ def test_production_refuses_to_start_without_its_secrets(env, missing):
     assert "DJANGO_DEBUG=true" in result.stderr  # says how to get going locally
 
 
+@pytest.mark.slow
 def test_production_with_https_settings_passes_check_deploy_without_warnings():
     result = run_manage(
         "check",
@@ -58,6 +60,7 @@ def test_production_with_https_settings_passes_check_deploy_without_warnings():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow
 def test_secrets_can_come_from_files(tmp_path):
     secret_file = tmp_path / "secret"
     secret_file.write_text(SECRET)
@@ -77,6 +80,7 @@ def test_secrets_can_come_from_files(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_the_simulator_is_refused_in_production():
     result = run_manage(
         "check",
@@ -89,6 +93,7 @@ def test_the_simulator_is_refused_in_production():
     assert "countersign.E001" in result.stderr
 
 
+@pytest.mark.slow
 def test_without_the_flag_the_simulator_is_not_mounted():
     result = run_manage(
         "shell",

@@ -286,6 +286,7 @@ def test_the_default_sleep_is_patchable(monkeypatch):
     assert waits == [1.5]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @pytest.mark.parametrize("processes", [1, 3])
 def test_no_sliding_burst_window_ever_holds_more_than_the_limit(settings, monkeypatch, processes):

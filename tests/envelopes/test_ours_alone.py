@@ -315,6 +315,7 @@ def test_the_golive_check_stays_green_after_a_day_of_polling_and_reconciling(
     assert Envelope.objects.filter(status=Envelope.Status.COMPLETED).count() >= 7
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
     reason="a worker in another process shares the test database: needs PostgreSQL",

@@ -23,6 +23,7 @@ from tests.factories import UserFactory
 from tests.support.processes import OwnRedis, celery_worker
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],

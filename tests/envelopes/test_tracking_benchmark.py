@@ -14,10 +14,13 @@ from tests.support.processes import OwnRedis
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(
-    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-    reason="the benchmark runs real workers: needs PostgreSQL (DATABASE_URL)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+        reason="the benchmark runs real workers: needs PostgreSQL (DATABASE_URL)",
+    ),
+]
 
 
 @pytest.fixture

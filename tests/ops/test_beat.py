@@ -87,6 +87,7 @@ def test_a_beat_that_stops_cleanly_hands_over_at_once(make_beat):
     assert senders(sent) == {"second"}
 
 
+@pytest.mark.slow
 def test_a_dead_beats_lock_runs_out_and_a_standby_takes_over(make_beat):
     make, sent = make_beat
     first, second = make("first"), make("second")

@@ -20,6 +20,7 @@ from tests.factories import UserFactory
 from tests.support.processes import wait_for
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs a Redis broker"),
 ]

@@ -181,6 +181,7 @@ def test_a_beat_outage_leaves_readyz_green_and_is_reported(client, beats, settin
 
 
 @needs_redis
+@pytest.mark.slow
 def test_a_real_worker_without_beat_keeps_readyz_green(client, settings, tmp_path):
     """A real Celery worker (no beat anywhere) writes its own heartbeat: /readyz is 200 and the
     status page shows beat as down. Killing the worker makes its heartbeat go stale."""

@@ -81,6 +81,7 @@ def run_python(code, **env):
     )
 
 
+@pytest.mark.slow
 def test_log_format_json_makes_one_json_object_per_line():
     done = run_python(
         "import django, logging; django.setup();"
@@ -95,6 +96,7 @@ def test_log_format_json_makes_one_json_object_per_line():
     assert line["request_id"] == "-"
 
 
+@pytest.mark.slow
 def test_an_unknown_log_format_stops_start_up_with_the_fix():
     done = run_python("import django; django.setup()", LOG_FORMAT="xml")
     assert done.returncode != 0

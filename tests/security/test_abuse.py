@@ -100,6 +100,7 @@ def test_the_simulator_is_refused_at_request_time_outside_development(client, se
     assert client.get("/simulator/inbox/").status_code == 200
 
 
+@pytest.mark.slow
 def test_production_settings_refuse_the_simulator_for_every_request():
     """Under production settings (as gunicorn loads them), not only management commands."""
     script = (
@@ -123,6 +124,7 @@ def test_production_settings_refuse_the_simulator_for_every_request():
     assert result.stdout.strip().splitlines()[-1] == "404"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", ["not-a-key", Fernet.generate_key().decode()[:-4], "A" * 43])
 def test_a_bad_encryption_key_stops_start_up_with_a_clear_message(bad):
     good = Fernet.generate_key().decode()
