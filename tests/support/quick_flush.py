@@ -11,8 +11,8 @@ So: right after the test database is made, remember which tables post_migrate fi
 fingerprint of their contents. At the end of a transactional test, in one transaction,
 DELETE every other table; if the remembered tables still match their fingerprint that is
 all (the database is exactly as a flush would leave it), otherwise fall back to Django's own
-flush (and remember its result as the new baseline). Anything unusual (another vendor, `available_apps`, serialized rollback, reset
-sequences) takes Django's path too.
+flush (and remember its result as the new baseline). Anything unusual (another vendor,
+`available_apps`, serialized rollback, reset sequences) takes Django's path too.
 """
 
 from collections.abc import Callable
@@ -44,8 +44,9 @@ def fingerprint(alias: str, tables: tuple[str, ...]) -> tuple[tuple[str, str], .
     """One md5 per table over all its rows (as text, sorted): equal only if the rows are."""
     if not tables:
         return ()
+    # Table names come from Django's introspection, quoted: no outside input.
     selects = [
-        f"SELECT %s, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) "
+        f"SELECT %s, md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) "  # noqa: S608
         f"FROM {_quoted(alias, table)} t"
         for table in tables
     ]
