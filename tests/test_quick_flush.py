@@ -28,7 +28,7 @@ def end_of_test():
     from django.test import TransactionTestCase
 
     case = TransactionTestCase()
-    case._fixture_teardown()
+    case._fixture_teardown()  # type: ignore[attr-defined]
 
 
 def test_the_baseline_is_what_post_migrate_makes():
