@@ -102,7 +102,7 @@ SMOKE = Plan(
     hour_seconds=6,
     redis_down=(36, 38),
     pg_terminate_at=(28,),
-    foreign_at=4,
+    foreign_at=10,
     foreign_count=4,
     purge_at=12,
     ordinary_after_purge=4,
@@ -329,6 +329,135 @@ def settled(now: dict[str, int]) -> bool:
     )
 
 
+class Chaos:
+    """The faults of one run, struck as sends are queued (`strike`) and ended on time
+    (`tick`, called between sends and while waiting for everything to settle)."""
+
+    def __init__(self, *, redis: Redis, connections: list, app, tmp: Path, env) -> None:  # type: ignore[no-untyped-def,type-arg]
+        self.redis, self.connections, self.app = redis, connections, app
+        self.first, self.second = connections
+        self.events: list[str] = []
+        self.exhausted: list[tuple[str, float, float]] = []  # (limit, from, until), Unix time
+        self.consent = account.Window("consent withdrawn", PLAN.consent_seconds)
+        self.not_ready = account.Window("second connection not ready", PLAN.not_ready_seconds)
+        self.base_uri = ""
+        self.foreign = account.Foreign()
+        self.purged = ("", "")
+        self.workers = [celery("worker", f"w{n}", env, tmp) for n in (1, 2)]
+        self.beat = celery("beat", "beat", env, tmp)
+        self.victim = self.workers[0]
+
+    @property
+    def processes(self) -> list[Worker]:
+        return [*self.workers, self.beat]
+
+    @property
+    def windows_open(self) -> bool:
+        return self.consent.open or self.not_ready.open
+
+    def strike(self, n: int, site: str) -> None:
+        """The faults due after `n` sends were queued."""
+        if n == PLAN.kill_worker_at:
+            self.victim = kill_the_worker_creating(self.workers, self.events)
+        if n == PLAN.restart_worker_at:
+            self.victim.start()
+            self.events.append(f"{self.victim.name} restarted")
+        if n in HOURLY_AT or n in BURST_AT:
+            self.exhaust(burst=n in BURST_AT, n=n)
+        if n == PLAN.foreign_at:
+            self.foreign = account.make_foreign(self.first.account_id, PLAN.foreign_count)
+            self.events.append(
+                f"{PLAN.foreign_count} envelopes of another installation and "
+                f"{PLAN.foreign_count} of older code made at DocuSign ({self.foreign.named_rows} "
+                "of each naming a linked row of ours, the rest no row)"
+            )
+        if n == PLAN.purge_at:
+            self.purged = account.purge_and_post(self.first, site, PLAN.ordinary_after_purge)
+            self.events.append(
+                f"envelope {self.purged[1]} purged at DocuSign; a signed message about it "
+                f"posted, then {PLAN.ordinary_after_purge} ordinary ones"
+            )
+        if n == PLAN.redis_down[0]:
+            self.redis.kill()
+            self.events.append(f"Redis killed after {n} sends queued")
+        if n == PLAN.redis_down[1]:
+            self.redis.start()
+            self.events.append("Redis restarted (empty: its queued tasks were lost)")
+        if n in PLAN.pg_terminate_at:
+            killed = terminate_our_database_connections()
+            self.events.append(f"pg_terminate_backend: {killed} connections of our database")
+        self.open_windows(n)
+        self.tick()
+        if PLAN.redis_down[0] <= n < PLAN.redis_down[1] or self.windows_open:
+            time.sleep(PLAN.pace_seconds)  # sends keep coming while the fault lasts
+
+    def exhaust(self, *, burst: bool, n: int) -> None:
+        from simulator import control
+
+        begun = time.time()
+        until = control.exhaust_limit(self.first.account_id, burst=burst)
+        kind = "burst" if burst else "hourly"
+        self.exhausted.append((kind, begun, float(until)))
+        self.events.append(
+            f"{kind} limit exhausted after {n} sends queued (429s for {until - begun:.0f} s)"
+        )
+
+    def open_windows(self, n: int) -> None:
+        if n == PLAN.consent_at:
+            self.consent.opened_at = time.time()
+            withdrawn = account.withdraw_consent(self.app)
+            self.events.append(f"consent withdrawn ({withdrawn} users) after {n} sends queued")
+        if n == PLAN.not_ready_at:
+            # A new outage: after the consent one is over, for us and for the product (a
+            # check passed and its work resumed); overlapping, they would be one outage.
+            while self.consent.open:
+                self.tick()
+                time.sleep(0.5)
+            if not account.resumed(self.second, timeout=90, tick=self.tick):
+                self.events.append(f"{self.second.name} not resumed 90 s after consent came back")
+            self.not_ready.opened_at = time.time()
+            self.base_uri = account.unready(self.second)
+            self.events.append(f"{self.second.name} made not ready after {n} sends queued")
+
+    def tick(self) -> None:
+        """End the windows that are due; restart what exited by itself (as systemd would)."""
+        if self.consent.due():
+            account.grant_again(self.app, self.connections)
+            self.consent.closed_at = time.time()
+            self.events.append(f"consent granted again after {PLAN.consent_seconds:.0f} s")
+        if self.not_ready.due():
+            account.ready_again(self.second, self.base_uri)
+            self.not_ready.closed_at = time.time()
+            self.events.append(
+                f"{self.second.name} ready again after {PLAN.not_ready_seconds:.0f} s"
+            )
+        if self.not_ready.closed_at and not account.still_ready(self.second, self.base_uri):
+            account.ready_again(self.second, self.base_uri)
+            self.events.append(
+                f"{self.second.name}'s restored base URI was saved over (a connection check "
+                "saves the whole row): restored again"
+            )
+        supervise(self.processes, self.events)
+
+    def rate_limit_answers(self) -> tuple[int, int, int]:
+        """429s met while the hourly limit / a burst window was exhausted, and outside."""
+        from connections.models import ApiCall
+
+        refused = list(
+            ApiCall.objects.filter(
+                Q(status_code=429) | Q(error_code__icontains="LIMIT_EXCEEDED")
+            ).values_list("error_code", "created_at")
+        )
+
+        def planned(at: datetime) -> bool:  # inside a window we exhausted (2 s of slack)
+            t = at.timestamp()
+            return any(begun - 2 <= t <= until + 2 for _, begun, until in self.exhausted)
+
+        hourly = sum(1 for code, _ in refused if code.upper().startswith("HOURLY_API"))
+        burst = sum(1 for code, _ in refused if code.upper().startswith("BURST_API"))
+        return hourly, burst, sum(1 for _, at in refused if not planned(at))
+
+
 def main() -> int:
     from connections.models import ApiCall, Connection
     from simulator import control
@@ -340,7 +469,6 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="chaos-"))
     mail_dir = tmp / "mail"
     mail_dir.mkdir()
-    events: list[str] = []
     with own_redis(REDIS_PORT) as redis, bench_database() as database_url:
         env = child_env(
             database_url,
@@ -364,8 +492,7 @@ def main() -> int:
         )
         seed_simulator(site_url=site)
         first = Connection.objects.get(name=CONNECTION_NAME)
-        second = account.second_connection(first)
-        connections = [first, second]
+        connections = [first, account.second_connection(first)]
         app = SimApp.objects.get(integration_key=first.integration_key)
         sender = UserFactory(username="chaos")
         control.configure(
@@ -380,140 +507,65 @@ def main() -> int:
             hourly_limit=100000,
             burst_limit=200,
         )
-        exhausted: list[tuple[str, float, float]] = []  # (limit, from, until) in Unix time
-
-        def exhaust(burst: bool, n: int) -> None:
-            begun = time.time()
-            until = control.exhaust_limit(first.account_id, burst=burst)
-            kind = "burst" if burst else "hourly"
-            exhausted.append((kind, begun, float(until)))
-            events.append(
-                f"{kind} limit exhausted after {n} sends queued (429s for {until - begun:.0f} s)"
-            )
-
-        consent = account.Window("consent withdrawn", PLAN.consent_seconds)
-        not_ready = account.Window("second connection not ready", PLAN.not_ready_seconds)
-        saved_base_uri = ""
-        foreign = account.Foreign()
-        purged = ("", "")
-
-        def open_windows(n: int) -> None:
-            nonlocal saved_base_uri
-            if n == PLAN.consent_at:
-                consent.opened_at = time.time()
-                withdrawn = account.withdraw_consent(app)
-                events.append(f"consent withdrawn ({withdrawn} users) after {n} sends queued")
-            if n == PLAN.not_ready_at:
-                # A new outage: after the consent one is over for the product (its work resumed).
-                if not account.resumed(second, timeout=90, tick=tick):
-                    events.append(f"{second.name} had not resumed 90 s after consent came back")
-                not_ready.opened_at = time.time()
-                saved_base_uri = account.unready(second)
-                events.append(f"{second.name} made not ready after {n} sends queued")
-
-        def close_windows() -> None:
-            if consent.due():
-                account.grant_again(app, connections)
-                consent.closed_at = time.time()
-                events.append(f"consent granted again after {PLAN.consent_seconds:.0f} s")
-            if not_ready.due():
-                account.ready_again(second, saved_base_uri)
-                not_ready.closed_at = time.time()
-                events.append(f"{second.name} ready again after {PLAN.not_ready_seconds:.0f} s")
-            if not_ready.closed_at and not account.still_ready(second, saved_base_uri):
-                account.ready_again(second, saved_base_uri)
-                events.append(
-                    f"{second.name}'s restored base URI was saved over (a connection check "
-                    "saves the whole row): restored again"
-                )
-
-        workers = [celery("worker", f"w{n}", env, tmp) for n in (1, 2)]
-        beat = celery("beat", "beat", env, tmp)
-
-        def tick() -> None:
-            close_windows()
-            supervise([*workers, beat], events)
+        chaos = Chaos(redis=redis, connections=connections, app=app, tmp=tmp, env=env)
         with gunicorn(env, port, workers=2, threads=8):
-            for process in [*workers, beat]:
+            for process in chaos.processes:
                 process.start()
             time.sleep(4)
             started = time.monotonic()
-            victim = workers[0]
             for n in send_all(connections, sender):
-                if n == PLAN.kill_worker_at:
-                    victim = kill_the_worker_creating(workers, events)
-                if n == PLAN.restart_worker_at:
-                    victim.start()
-                    events.append(f"{victim.name} restarted")
-                if n in HOURLY_AT or n in BURST_AT:
-                    exhaust(burst=n in BURST_AT, n=n)
-                if n == PLAN.foreign_at:
-                    foreign = account.make_foreign(first.account_id, PLAN.foreign_count)
-                    events.append(
-                        f"{PLAN.foreign_count} envelopes of another installation and "
-                        f"{PLAN.foreign_count} of older code made at DocuSign"
-                    )
-                if n == PLAN.purge_at:
-                    purged = account.purge_and_post(first, site, PLAN.ordinary_after_purge)
-                    events.append(
-                        f"envelope {purged[1]} purged at DocuSign; a signed message about it "
-                        f"posted, then {PLAN.ordinary_after_purge} ordinary ones"
-                    )
-                if n == PLAN.redis_down[0]:
-                    redis.kill()
-                    events.append(f"Redis killed after {n} sends queued")
-                if n == PLAN.redis_down[1]:
-                    redis.start()
-                    events.append("Redis restarted (empty: its queued tasks were lost)")
-                if n in PLAN.pg_terminate_at:
-                    killed = terminate_our_database_connections()
-                    events.append(f"pg_terminate_backend: {killed} connections of our database")
-                open_windows(n)
-                tick()
-                if PLAN.redis_down[0] <= n < PLAN.redis_down[1] or consent.open or not_ready.open:
-                    time.sleep(PLAN.pace_seconds)  # sends keep coming while the fault lasts
+                chaos.strike(n, site)
             queued_in = time.monotonic() - started
-            now = state(purged[0])
-            while (
-                not settled(now) or consent.open or not_ready.open
-            ) and time.monotonic() - started < SETTLE_LIMIT:
+            now = state(chaos.purged[0])
+            while (not settled(now) or chaos.windows_open) and (
+                time.monotonic() - started < SETTLE_LIMIT
+            ):
                 time.sleep(1)
-                tick()
-                now = state(purged[0])
+                chaos.tick()
+                now = state(chaos.purged[0])
             settle = time.monotonic() - started
-            for process in [*workers, beat]:
+            for process in chaos.processes:
                 process.kill(signal.SIGTERM)
         measures = account.measure(
-            foreign=foreign,
-            purged=purged,
+            foreign=chaos.foreign,
+            purged=chaos.purged,
             connections=connections,
             windows=[
-                (first.name, consent),
-                (second.name, consent),
-                (second.name, not_ready),
+                (connections[0].name, chaos.consent),
+                (connections[1].name, chaos.consent),
+                (connections[1].name, chaos.not_ready),
             ],
             mail_dir=mail_dir,
         )
+        limits = chaos.rate_limit_answers()
         calls = ApiCall.objects.all()
-        refused = list(
-            calls.filter(
-                Q(status_code=429) | Q(error_code__icontains="LIMIT_EXCEEDED")
-            ).values_list("error_code", "created_at")
-        )
-
-        def planned(at: datetime) -> bool:  # inside a window we exhausted (2 s of slack)
-            t = at.timestamp()
-            return any(begun - 2 <= t <= until + 2 for _, begun, until in exhausted)
-
-        hourly = sum(1 for code, _ in refused if code.upper().startswith("HOURLY_API"))
-        burst = sum(1 for code, _ in refused if code.upper().startswith("BURST_API"))
-        unplanned = sum(1 for _, at in refused if not planned(at))
         creates = calls.filter(method="POST", path="/envelopes").count()
         listings = calls.filter(method="GET", path="/envelopes").count()
-        names = [c.name for c in connections]
-    print("\n".join(f"- {e}" for e in events))
+    print("\n".join(f"- {e}" for e in chaos.events))
     print(f"- all {COUNT} sends queued in {queued_in:.0f} s\n")
-    m = measures
+    report(
+        now=now,
+        m=measures,
+        names=[c.name for c in connections],
+        limits=limits,
+        calls=(creates, listings),
+        settle=settle,
+    )
+    missed = missed_targets(now, measures, unplanned=limits[2])
+    for line in missed:
+        print(f"MISSED: {line}", file=sys.stderr)
+    return 1 if missed else 0
+
+
+def report(
+    *,
+    now: dict[str, int],
+    m: "account.Measures",
+    names: list[str],
+    limits: tuple[int, int, int],
+    calls: tuple[int, int],
+    settle: float,
+) -> None:
     emails = " / ".join(str(m.emails.get(name, 0)) for name in names)
     outages = " / ".join(str(m.outages_met.get(name, 0)) for name in names)
     rows = [
@@ -562,17 +614,20 @@ def main() -> int:
         (
             f"429s received while the hourly limit was exhausted ({len(HOURLY_AT)}×) / the "
             f"burst window ({len(BURST_AT)}×)",
-            f"{hourly} / {burst}",
+            f"{limits[0]} / {limits[1]}",
             "as few as calls in flight",
         ),
-        ("rate-limit answers outside those windows", str(unplanned), "0 (shared budget)"),
-        ("creates / listStatusChanges (look-ups and listings)", f"{creates} / {listings}", "—"),
+        ("rate-limit answers outside those windows", str(limits[2]), "0 (shared budget)"),
+        ("creates / listStatusChanges (look-ups and listings)", f"{calls[0]} / {calls[1]}", "—"),
         ("time from the first send until everything settled", f"{settle:.0f} s", "—"),
     ]
     print("| measure | result | target |")
     print("| --- | --- | --- |")
     for row in rows:
         print(f"| {' | '.join(row)} |")
+
+
+def missed_targets(now: dict[str, int], m: "account.Measures", *, unplanned: int) -> list[str]:
     missed = []
     if not settled(now):
         missed.append(f"not settled after {SETTLE_LIMIT:.0f} s: {now}")
@@ -590,9 +645,7 @@ def main() -> int:
         missed.append(f"parked {m.connect_parked}, the purged message's parked: {m.purged_parked}")
     if m.emails != m.outages_met:
         missed.append(f"emails {m.emails} for outages met {m.outages_met}")
-    for line in missed:
-        print(f"MISSED: {line}", file=sys.stderr)
-    return 1 if missed else 0
+    return missed
 
 
 if __name__ == "__main__":

@@ -68,6 +68,7 @@ class Foreign:
 
     other_installation: list[str] = field(default_factory=list)
     older_code: list[str] = field(default_factory=list)
+    named_rows: int = 0  # of each kind, naming a row of ours (the rest name none)
 
 
 def _sim_envelope(account: SimAccount, n: int, fields: dict[str, str]) -> str:
@@ -103,22 +104,24 @@ def _sim_envelope(account: SimAccount, n: int, fields: dict[str, str]) -> str:
 
 
 def make_foreign(account_id: str, count: int) -> Foreign:
-    """`count` envelopes of another installation (a countersign_id naming no row of ours), and
-    `count` of older code (a countersign_id, no installation id): half of those name a row of
-    ours that is already linked to its own envelope (so each looks like a duplicate of it)."""
+    """`count` envelopes of another installation and `count` of older code (a countersign_id,
+    no installation id). Half of each name a row of ours already linked to its own envelope
+    (so each looks like a duplicate of it: only the installation id tells), the rest name no
+    row of ours. Waits (up to 60 s) until that many rows are linked."""
     account = SimAccount.objects.get(account_id=account_id)
     other = str(uuid.uuid4())
-    foreign = Foreign()
+    linked_rows = Envelope.objects.exclude(docusign_envelope_id="").order_by("created_at")
+    deadline = time.monotonic() + 60
+    while linked_rows.count() < count // 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    linked = [str(pk) for pk in linked_rows.values_list("pk", flat=True)[: count // 2]]
+    foreign = Foreign(named_rows=len(linked))
     for n in range(count):
-        fields = {CUSTOM_FIELD: str(uuid.uuid4()), INSTALLATION_FIELD: other}
+        owner = linked[n] if n < len(linked) else str(uuid.uuid4())
+        fields = {CUSTOM_FIELD: owner, INSTALLATION_FIELD: other}
         foreign.other_installation.append(_sim_envelope(account, n, fields))
-    linked = list(
-        Envelope.objects.exclude(docusign_envelope_id="")
-        .order_by("created_at")
-        .values_list("pk", flat=True)[: count // 2]
-    )
     for n in range(count):
-        owner = str(linked[n]) if n < len(linked) else str(uuid.uuid4())
+        owner = linked[n] if n < len(linked) else str(uuid.uuid4())
         foreign.older_code.append(_sim_envelope(account, count + n, {CUSTOM_FIELD: owner}))
     return foreign
 
