@@ -29,7 +29,8 @@ SEND_PATHS = ("/envelopes", "/bulk_send_lists", "/bulk_send_lists/{bulkSendListI
 
 def run(label: str, *, drop_send_answer: bool) -> dict[str, object]:
     from connections.models import ApiCall, Connection
-    from envelopes import bulk, bulk_csv
+    from envelopes.bulk import batches as bulk
+    from envelopes.bulk import rows as bulk_csv
     from envelopes.models import BulkBatch, DocumentTemplate, Envelope
     from simulator import control
     from simulator.models import SimBulkBatch, SimEnvelope

@@ -277,11 +277,10 @@ def send_all(connections, sender) -> Iterator[int]:  # type: ignore[no-untyped-d
     """Queue the sends; every third one goes through the second connection."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from envelopes import services
-    from envelopes.services import RecipientInput
+    from envelopes.composing.prepare import RecipientInput, prepare_envelope
 
     for n in range(COUNT):
-        services.prepare_envelope(
+        prepare_envelope(
             connection=connections[1] if n % 3 == 2 else connections[0],
             sender=sender,
             subject=f"Chaos {n}",
@@ -295,8 +294,8 @@ def state(purged_pk: str) -> dict[str, int]:
     """Counts over our rows and the envelopes carrying our installation id (the purged one's
     row, whose envelope DocuSign no longer has, is left out of `lost`)."""
     from connections.installation import installation_id
-    from envelopes.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
     from envelopes.models import Envelope
+    from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
     from simulator.models import SimEnvelope
 
     ours_id = installation_id()

@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from connections.installation import installation_id
 from connections.models import Connection
-from envelopes.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
 from envelopes.models import ConnectEvent, Envelope, EnvelopeEvent
+from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
 from simulator import control
 from simulator.esign.envelopes import create_envelope
 from simulator.models import SimAccount, SimApp, SimConsent, SimEnvelope, SimMembership, SimUser

@@ -56,7 +56,7 @@ def median_ms(action: Callable[[], object], repeat: int = REPEAT) -> float:
 
 def measure(client: Client, count: int) -> dict[str, float]:
     from envelopes.models import Envelope
-    from envelopes.pagination import encode_cursor
+    from envelopes.views.pagination import encode_cursor
 
     middle = Envelope.objects.order_by("-created_at", "-id")[count // 2]  # untimed
     cursor = encode_cursor(middle)

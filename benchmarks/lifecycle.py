@@ -22,6 +22,8 @@ from harness import (
     setup_django,
 )
 
+from envelopes.composing import prepare
+
 setup_django()
 
 from django.conf import settings
@@ -45,11 +47,11 @@ def wait_until(predicate, timeout: float, what: str) -> None:  # type: ignore[no
 def scenario(site: str, label: str, *, connect: bool, documents: bool) -> dict[str, object]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from connections import services
     from connections.models import ApiCall, Connection
-    from envelopes import services
+    from envelopes.composing.prepare import RecipientInput
     from envelopes.models import ConnectEvent, Envelope, SignedDocument
-    from envelopes.services import RecipientInput
-    from envelopes.sync import poll_connection
+    from envelopes.tracking.polling import poll_connection
     from simulator.esign.lifecycle import sign
     from simulator.models import SimAccount, SimConnectConfig, SimEnvelope, SimRecipient
     from simulator.seed import CONNECTION_NAME
@@ -73,7 +75,7 @@ def scenario(site: str, label: str, *, connect: bool, documents: bool) -> dict[s
 
     sender = UserFactory(username=f"sender-{label[:20]}")
     for n in range(ENVELOPES):
-        services.prepare_envelope(
+        prepare.prepare_envelope(
             connection=connection,
             sender=sender,
             subject=f"Lifecycle {n}",

@@ -19,6 +19,8 @@ from harness import (
     setup_django,
 )
 
+from envelopes.composing import prepare
+
 setup_django()
 
 from django.conf import settings
@@ -33,9 +35,8 @@ def run(label: str, *, faults: bool) -> dict[str, object]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from connections.models import ApiCall
-    from envelopes import services
+    from envelopes.composing.prepare import RecipientInput
     from envelopes.models import Envelope
-    from envelopes.services import RecipientInput
     from simulator.esign.api import inject_fault
     from simulator.models import SimEnvelope
     from tests.factories import UserFactory
@@ -52,7 +53,7 @@ def run(label: str, *, faults: bool) -> dict[str, object]:
         inject_fault(status=200, count=COUNT // 40, path_contains="/envelopes", delay_ms=3000)
     started = time.monotonic()
     for n in range(COUNT):
-        services.prepare_envelope(
+        prepare.prepare_envelope(
             connection=connection,
             sender=sender,
             subject=f"Benchmark {n}",

@@ -148,7 +148,7 @@ def ingest(
 def polling_calls(connection) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     from connections.services import get_client
     from envelopes.models import Envelope
-    from envelopes.sync import poll_connection
+    from envelopes.tracking.polling import poll_connection
     from tests.factories import UserFactory
 
     sender = UserFactory(username="poller")

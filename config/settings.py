@@ -292,7 +292,8 @@ ENVELOPES_POLL_TICK_SECONDS = env.float("ENVELOPES_POLL_TICK_SECONDS", default=6
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Decides each minute which accounts are due a listing (at most every
     # ENVELOPES_POLL_INTERVAL_MINUTES); the same listing tracks statuses and reconciles:
-    # links envelopes rows lost track of and voids proven duplicates (envelopes.reconciliation).
+    # links envelopes rows lost track of and voids proven duplicates
+    # (envelopes.sending.reconciliation).
     "poll-docusign": {
         "task": "envelopes.tasks.poll_due_connections",
         "schedule": ENVELOPES_POLL_TICK_SECONDS,
@@ -389,7 +390,7 @@ ENVELOPES_POLL_INTERVAL_MINUTES = max(15, env.int("ENVELOPES_POLL_INTERVAL_MINUT
 ENVELOPES_POLL_PAGE_SIZE = env.int("ENVELOPES_POLL_PAGE_SIZE", default=1000)  # DocuSign's max
 # Benchmarks against the simulator only: list each account every N seconds (0: off), so a
 # short run sees polling and reconciliation. Ignored unless DOCUSIGN_SIMULATOR is on:
-# DocuSign's 15-minute rule always binds against DocuSign (envelopes.sync.polling_interval).
+# DocuSign's 15-minute rule always binds against DocuSign (envelopes.tracking.polling).
 ENVELOPES_SIMULATOR_POLL_SECONDS = env.float("ENVELOPES_SIMULATOR_POLL_SECONDS", default=0.0)
 # Development without Redis: runserver's own thread starts due polls this often (0: off;
 # `make run` sets 60 when there is no REDIS_URL).

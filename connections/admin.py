@@ -1,8 +1,6 @@
-from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -11,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
+from common.dispatch import enqueue_on_commit
 from connections import consent, key_rotation, services
 from connections.forms import ConnectionAdminForm
 from connections.models import ApiCall, Connection
@@ -164,10 +163,8 @@ class ConnectionAdmin(admin.ModelAdmin[Connection]):
         permissions=["rotate_keys"],
     )
     def finish_key_rotation(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
-        from connections.tasks import finish_key_rotation
-
         for connection in queryset.exclude(pending_key_fingerprint=""):
-            transaction.on_commit(partial(finish_key_rotation.delay, connection.pk))
+            enqueue_on_commit("connections.tasks.finish_key_rotation", connection.pk)
         messages.info(
             request,
             "Checking the new keys in the background; each switches only if DocuSign accepts it. "

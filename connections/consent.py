@@ -11,7 +11,6 @@ Reference: https://developers.docusign.com/platform/auth/consent/obtaining-indiv
 
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -19,11 +18,13 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from connections.credentials import credentials_for
+from common.dispatch import enqueue_on_commit
+from connections.credentials import consent_link
+from connections.docusign.errors import ConsentRequired
 from connections.models import Connection, ConsentRequest
+from connections.services import check_connection
 
 SALT = "countersign.consent"
 TOKEN_STEP = "Access token obtained"  # noqa: S105 (a check step's name, proves consent)
@@ -35,16 +36,6 @@ def lifetime() -> timedelta:
 
 def state_for(request: ConsentRequest) -> str:
     return signing.dumps({"r": str(request.pk)}, salt=SALT, compress=True)
-
-
-def redirect_uri() -> str:
-    """Where DocuSign sends the user back; registered on the integration key."""
-    return settings.SITE_URL + reverse("connections:consent-return")
-
-
-def consent_link(connection: Connection, *, state: str = "") -> str:
-    """The individual-consent URL for the connection's impersonated user."""
-    return credentials_for(connection).consent_url(redirect_uri(), state)
 
 
 def link_for(request: ConsentRequest) -> str:
@@ -67,9 +58,7 @@ def request_consent(
         expires_at=timezone.now() + lifetime(),
     )
     if email:
-        from connections.tasks import send_consent_email
-
-        transaction.on_commit(partial(send_consent_email.delay, str(request.pk)))
+        enqueue_on_commit("connections.tasks.send_consent_email", str(request.pk))
     return request
 
 
@@ -143,17 +132,13 @@ def record_return(*, state: str, error: str = "", error_message: str = "") -> Re
     request.allowed_at = now
     request.error_code = request.error_message = ""
     request.save()
-    from connections.tasks import confirm_consent
-
-    transaction.on_commit(partial(confirm_consent.delay, str(request.pk)))
+    enqueue_on_commit("connections.tasks.confirm_consent", str(request.pk))
     return Return("allowed", request)
 
 
 def confirm(request: ConsentRequest) -> ConsentRequest:
     """Ask DocuSign (a JWT Grant for the connection's user, i.e. the connection check) whether
     consent exists now, and record the answer on the request and the connection."""
-    from connections.docusign.errors import ConsentRequired
-    from connections.services import check_connection
 
     result = check_connection(connection=request.connection)
     error = result.error

@@ -10,7 +10,9 @@ from functools import partial
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.urls import reverse
 
+from connections.budget import SharedBudget
 from connections.docusign.auth import AuthServer, Credentials, scope_string
 from connections.docusign.client import DocuSignClient, TokenProvider
 from connections.docusign.transport import CallRecord, Transport
@@ -46,7 +48,6 @@ def api_client_for(
     connection: Connection, token_provider: TokenProvider, *, interactive: bool = False
 ) -> DocuSignClient:
     """`interactive`: a person is waiting for this call; it may use the reserved budget."""
-    from connections.budget import SharedBudget
 
     return DocuSignClient(
         base_uri=connection.base_uri,
@@ -88,3 +89,13 @@ def _create_api_call(record: CallRecord, connection: Connection) -> None:
         error_code=record.error_code[:100],
         rate_limit_remaining=record.rate_limit_remaining,
     )
+
+
+def redirect_uri() -> str:
+    """Where DocuSign sends the user back; registered on the integration key."""
+    return settings.SITE_URL + reverse("connections:consent-return")
+
+
+def consent_link(connection: Connection, *, state: str = "") -> str:
+    """The individual-consent URL for the connection's impersonated user."""
+    return credentials_for(connection).consent_url(redirect_uri(), state)

@@ -47,6 +47,15 @@ class DecryptionFailed(ImproperlyConfigured):
     """A stored value that none of FIELD_ENCRYPTION_KEYS can decrypt."""
 
 
+def is_under_primary(token: str | bytes) -> bool:
+    """True if `token` was encrypted with the newest key (a rotation can leave it alone)."""
+    try:
+        get_primary_fernet().decrypt(token)
+    except InvalidToken:
+        return False
+    return True
+
+
 def decrypt(token: str) -> str:
     try:
         return get_fernet().decrypt(token.encode()).decode()

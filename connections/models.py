@@ -148,7 +148,7 @@ class Connection(models.Model):
     # several during a rotation) that sign its messages.
     connect_token = EncryptedTextField(default=_connect_token, editable=False)
     # Reminders and expiration for new envelopes (each envelope can change its own; see
-    # envelopes/notifications.py for the rules).
+    # connections/schedules.py for the rules).
     reminder_delay_days = models.PositiveSmallIntegerField(
         "first reminder after (days)",
         null=True,
@@ -180,7 +180,7 @@ class Connection(models.Model):
     )
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Queued work started waiting for this connection to work again (staff were emailed
-    # then, once); cleared when a passing check resumes it (envelopes.waiting).
+    # then, once); cleared when a passing check resumes it (envelopes.sending.waiting).
     work_waiting_since = models.DateTimeField(null=True, blank=True, editable=False)
     last_error_code = models.CharField(max_length=100, blank=True, editable=False)
     last_error_detail = models.TextField(blank=True, editable=False)

@@ -1,7 +1,7 @@
 """Reminders and expiration (DocuSign's envelope `notification`): the numbers and their rules.
 
 Used by a connection's defaults (connections) and by each envelope's own schedule
-(envelopes/notifications.py). We always send explicit values with `useAccountDefaults:
+(connections/schedules.py). We always send explicit values with `useAccountDefaults:
 "false"`: omitting the object gives DocuSign's system default (120 days, no reminders), not
 the account's, and the page should show what DocuSign really does.
 """

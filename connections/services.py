@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from common.dispatch import enqueue_on_commit
 from connections import keys
 from connections.credentials import api_client_for
 from connections.docusign.auth import UserAccount
@@ -31,7 +32,7 @@ from connections.tokens import ConnectionTokenProvider
 
 # Failures of the connection, not of the work using it: consent, setup, keys, the account.
 # Staff fix each once for the whole connection, so work meeting one waits for it to be fixed
-# (envelopes.waiting) instead of failing.
+# (envelopes.sending.waiting) instead of failing.
 CONNECTION_PROBLEMS: tuple[type[DocuSignError], ...] = (
     ConnectionNotReady,
     ConsentRequired,
@@ -119,10 +120,8 @@ def get_client(connection: Connection, *, interactive: bool = False) -> DocuSign
 
 def enqueue_checks(*, connections: list[Connection]) -> list[str]:
     """Check connections in a worker (web requests never wait on DocuSign)."""
-    from connections.tasks import check_connection as check_connection_task
-
     for connection in connections:
-        transaction.on_commit(partial(check_connection_task.delay, connection.pk))
+        enqueue_on_commit("connections.tasks.check_connection", connection.pk)
     return [c.name for c in connections]
 
 

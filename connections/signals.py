@@ -1,7 +1,7 @@
 """Signals other apps can listen to (sent after the change is committed).
 
 connection_healthy(sender=Connection, connection): a connection check passed; work that
-waited for the connection (envelopes.waiting) resumes.
+waited for the connection (envelopes.sending.waiting) resumes.
 """
 
 from django.dispatch import Signal

@@ -21,8 +21,7 @@ from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.cache import cache as django_cache
 
-from connections.consent import consent_link
-from connections.credentials import auth_server_for, credentials_for
+from connections.credentials import auth_server_for, consent_link, credentials_for
 from connections.docusign.auth import TokenResponse, scope_string
 from connections.docusign.errors import DocuSignUnreachable
 from connections.fields import DecryptionFailed, decrypt, encrypt, get_fernet

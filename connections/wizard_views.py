@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from connections import consent, onboarding
+from connections import consent, credentials, onboarding
 from connections.forms import (
     PromoteForm,
     WizardAccountForm,
@@ -83,7 +83,7 @@ def _page(
         apps_and_keys_demo=apps_and_keys_url(Connection.Environment.DEMO),
         apps_and_keys_production=apps_and_keys_url(Connection.Environment.PRODUCTION),
         simulated=simulated() and environment == Connection.Environment.DEMO,
-        redirect_uri=consent.redirect_uri(),
+        redirect_uri=credentials.redirect_uri(),
     )
     return render(request, f"connections/wizard/{step}.html", context)
 

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from envelopes.generation import validate_body
+from envelopes.composing.generation import validate_body
 from envelopes.models import DocumentTemplate, Envelope, EnvelopeEvent, Recipient
 
 

@@ -47,13 +47,13 @@ class BulkBatch(models.Model):
     list_id = models.CharField(max_length=36, blank=True)
     docusign_batch_id = models.CharField(max_length=36, blank=True)
     # When a create/send left for DocuSign: until found or known failed, its outcome is
-    # unknown, and it is looked for before being repeated (see envelopes.bulk).
+    # unknown, and it is looked for before being repeated (see envelopes.bulk.batches).
     draft_started_at = models.DateTimeField(null=True, blank=True)
     send_started_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # Waiting for the connection to work again (envelopes.waiting); error_detail says why.
+    # Waiting for the connection to work again (envelopes.sending.waiting); error_detail says why.
     waiting_since = models.DateTimeField(null=True, blank=True)
     # DocuSign's counts for the batch, as last read.
     queued_count = models.PositiveIntegerField(default=0)

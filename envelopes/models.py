@@ -9,7 +9,7 @@ from django.db.models import Q
 from accounts.models import Team
 from connections.fields import EncryptedJSONField, EncryptedTextField
 from connections.models import Connection
-from envelopes.storage import encrypted_storage
+from envelopes.documents.storage import encrypted_storage
 
 
 class DocumentTemplate(models.Model):
@@ -52,7 +52,7 @@ class Envelope(models.Model):
         DECLINED = "declined", "Declined"
         VOIDED = "voided", "Voided"
         FAILED = "failed", "Failed"
-        # One row of a bulk send, before DocuSign has made its envelope (envelopes.bulk).
+        # One row of a bulk send, before DocuSign has made its envelope (envelopes.bulk.batches).
         BATCHED = "batched", "Queued in a bulk send"
 
     class Source(models.TextChoices):
@@ -111,13 +111,13 @@ class Envelope(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     # When a create was last sent to DocuSign: until it is known to have failed, DocuSign may
     # still make the envelope, so no second create before a look-up finds nothing for long
-    # enough (see services.send_envelope).
+    # enough (see envelopes.sending.create.send_envelope).
     create_started_at = models.DateTimeField(null=True, blank=True)
     # A queued envelope waits until then (backoff, rate limit, create outcome still unknown).
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     # A void asked for and not yet done at DocuSign (the sweep retries it).
     void_requested_at = models.DateTimeField(null=True, blank=True)
-    # Its send or void waits for the connection (consent, setup, keys: envelopes.waiting),
+    # Its send or void waits for the connection (consent, setup, keys: envelopes.sending.waiting),
     # or for DocuSign's limit; the reason and the fix, shown on its page.
     waiting_since = models.DateTimeField(null=True, blank=True, db_index=True)
     waiting_reason = models.TextField(blank=True)
@@ -142,7 +142,7 @@ class Envelope(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            # Keyset pagination of the list (envelopes/pagination.py), all and per sender.
+            # Keyset pagination of the list (envelopes/views/pagination.py), all and per sender.
             models.Index(fields=["-created_at", "-id"], name="envelope_newest_first"),
             models.Index(fields=["sender", "-created_at", "-id"], name="envelope_sender_newest"),
         ]
@@ -231,7 +231,7 @@ class Recipient(models.Model):
         related_name="signing_recipients",
     )
     # An in-person signer signs on the device of this app user (the sender), who hosted; at
-    # DocuSign the host is the connection's impersonated user (envelopes.definitions).
+    # DocuSign the host is the connection's impersonated user (envelopes.sending.definitions).
     host = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -269,7 +269,7 @@ class Recipient(models.Model):
     def authentication(self) -> str:
         """How DocuSign checks who this is before showing the documents, in words."""
         if self.sms_phone:
-            from envelopes.recipient_auth import masked
+            from envelopes.phones import masked
 
             return f"SMS code to {masked(self.sms_phone)}"
         return "Access code" if self.access_code else ""
@@ -362,7 +362,7 @@ class EnvelopeChange(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # DocuSign's retryable answers so far (our own database or broker failing never counts).
     attempts = models.PositiveSmallIntegerField(default=0)
-    # Waiting for the connection to work again (envelopes.waiting): why, and the fix.
+    # Waiting for the connection to work again (envelopes.sending.waiting): why, and the fix.
     waiting_since = models.DateTimeField(null=True, blank=True)
     waiting_reason = models.TextField(blank=True)
 
@@ -468,7 +468,7 @@ class SyncCursor(models.Model):
     synced_until = models.DateTimeField()
     last_polled_at = models.DateTimeField(null=True, blank=True)
     # Envelopes the last listing of the account found carrying `countersign_id` that the
-    # reconciliation left alone (envelopes.reconciliation): another installation's or older
+    # reconciliation left alone (envelopes.sending.reconciliation): another installation's or older
     # code's, and ours naming no row here. Shown on the connection page.
     left_not_ours = models.PositiveIntegerField(default=0)
     left_no_row = models.PositiveIntegerField(default=0)

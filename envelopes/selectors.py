@@ -17,8 +17,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from connections.models import ApiCall, Connection
-from envelopes import stuck
 from envelopes.models import DocumentTemplate, Envelope, Recipient
+from envelopes.tracking import stuck
 
 
 def can_see_all(user: User | AnonymousUser) -> bool:
@@ -139,7 +139,7 @@ def calls_per_completed_envelope(connection: Connection, days: int) -> CallsPerE
     return CallsPerEnvelope(label, sum(by_kind.values()), completed, kinds)
 
 
-# --- Stuck work: one definition in envelopes.stuck, for the status page, metrics and sweep --
+# --- Stuck work: one definition in envelopes.tracking.stuck (status page, metrics, sweep) ---
 WAITING = (Envelope.Status.QUEUED, Envelope.Status.SENDING)
 stuck_envelopes = stuck.stuck_envelopes
 stuck_connect_events = stuck.stuck_connect_events

@@ -12,9 +12,20 @@ from typing import Any
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.utils import timezone
 
+from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign.errors import DocuSignError, RateLimited
-from envelopes.sending import INFRASTRUCTURE_ERRORS
+from connections.models import Connection
+from connections.services import get_client
+from envelopes import signing
+from envelopes.bulk import batches
+from envelopes.changes import corrections
+from envelopes.documents import kept
+from envelopes.models import Envelope
+from envelopes.sending import create, voids
+from envelopes.tracking import drain as tracking
+from envelopes.tracking import polling, sweeps
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -41,9 +52,7 @@ def _retry_later(task: Any, exc: DocuSignError, *, backoff: float) -> None:
 
 @shared_task(bind=True, acks_late=True, **INFRA_RETRY)
 def send_envelope(self: Any, envelope_id: str) -> str:
-    from envelopes.services import send_envelope as send
-
-    envelope = send(envelope_id=envelope_id)
+    envelope = create.send_envelope(envelope_id=envelope_id)
     if envelope is None:
         return "skipped"
     waiting = envelope.status == envelope.Status.QUEUED and envelope.next_attempt_at is not None
@@ -71,10 +80,8 @@ def void_envelope(self: Any, envelope_id: str, reason: str = "", attempt: int = 
     it for the envelope's own sake, and keeps it waiting on a connection problem. A retryable
     error reschedules it (no limit: the request stays on the row); a lost or inline task is
     the sweep's to dispatch again."""
-    from envelopes.services import void_envelope as void
-
     try:
-        void(envelope_id=envelope_id)
+        voids.void_envelope(envelope_id=envelope_id)
     except DocuSignError as exc:
         if self.request.is_eager:
             return  # inline tasks cannot wait: the sweep tries again when it is due
@@ -90,11 +97,8 @@ def void_envelope(self: Any, envelope_id: str, reason: str = "", attempt: int = 
 
 @shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
 def refresh_envelope(self: Any, envelope_id: str) -> None:
-    from envelopes.models import Envelope
-    from envelopes.services import refresh_from_docusign
-
     try:
-        refresh_from_docusign(envelope=Envelope.objects.get(pk=envelope_id))
+        signing.refresh_from_docusign(envelope=Envelope.objects.get(pk=envelope_id))
     except DocuSignError as exc:
         _retry_later(self, exc, backoff=5)
 
@@ -102,14 +106,11 @@ def refresh_envelope(self: Any, envelope_id: str) -> None:
 @shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 5})
 def keep_signed_documents(self: Any, envelope_id: str) -> int:
     """After completion: keep the signed documents (0 calls if Connect brought them)."""
-    from envelopes.models import Envelope
-    from envelopes.services import keep_signed_documents as keep
-
     envelope = Envelope.objects.select_related("connection").filter(pk=envelope_id).first()
     if envelope is None:
         return 0
     try:
-        return keep(envelope=envelope)
+        return kept.keep_signed_documents(envelope=envelope)
     except DocuSignError as exc:
         _retry_later(self, exc, backoff=30)
         return 0
@@ -121,8 +122,6 @@ def drain_connect_events(self: Any, connection_id: int, claim: bool = False) -> 
     Each message's DocuSign failure is that message's (it waits or is parked), never the
     task's. `claim`: a timed wake-up for waiting messages, which takes the drain key first
     (a drain holding it sees them itself)."""
-    from envelopes import tracking
-
     if claim and not tracking.claim_drain(connection_id):
         return 0
     try:
@@ -135,19 +134,13 @@ def drain_connect_events(self: Any, connection_id: int, claim: bool = False) -> 
 @shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
 def poll_connection(self: Any, connection_id: int) -> int:
     """List the account's changes for the connection's listing group, apply them and
-    reconcile (envelopes.sync); skipped when another task listed it within the interval."""
-    from django.utils import timezone
-
-    from connections.models import Connection
-    from connections.services import get_client
-    from envelopes.sync import is_due
-    from envelopes.sync import poll_connection as poll
-
+    reconcile (envelopes.tracking.polling); skipped when another task listed it within the
+    interval."""
     connection = Connection.objects.get(pk=connection_id)
-    if not is_due(connection, timezone.now()):
+    if not polling.is_due(connection, timezone.now()):
         return 0
     try:
-        return poll(connection, get_client(connection)).calls
+        return polling.poll_connection(connection, get_client(connection)).calls
     except DocuSignError as exc:
         _retry_later(self, exc, backoff=30)
         return 0
@@ -158,11 +151,7 @@ def poll_due_connections() -> list[int]:
     """Every minute (beat): start one listing for each due listing group (connections
     sharing an account and user share one); each is listed at most every
     ENVELOPES_POLL_INTERVAL_MINUTES, and reconciled from that same listing."""
-    from django.utils import timezone
-
-    from envelopes.sync import due_listings
-
-    due = [c.pk for c in due_listings(timezone.now())]
+    due = [c.pk for c in polling.due_listings(timezone.now())]
     for pk in due:
         poll_connection.delay(pk)
     return due
@@ -171,9 +160,7 @@ def poll_due_connections() -> list[int]:
 @shared_task
 def sweep() -> dict[str, int]:
     """Every ENVELOPES_SWEEP_SECONDS (beat): restart work whose task or worker was lost."""
-    from envelopes.sweeps import sweep_stuck_work
-
-    return sweep_stuck_work()
+    return sweeps.sweep_stuck_work()
 
 
 @shared_task
@@ -185,18 +172,18 @@ def reconcile() -> list[int]:
 
 @shared_task(bind=True, acks_late=True, **INFRA_RETRY)
 def apply_envelope_change(self: Any, change_id: int) -> str:
-    """Resend, correct or change reminders at DocuSign (envelopes.corrections). A refusal
+    """Resend, correct or change reminders at DocuSign (envelopes.changes.corrections). A refusal
     or a connection problem is the service's; here a retryable DocuSign answer counts one
     attempt (our own infrastructure failing never does) and waits, until the attempts run
     out. A rate limit waits without counting."""
-    from envelopes.corrections import MAX_ATTEMPTS, apply_change, count_attempt, give_up
-
     try:
-        change = apply_change(change_id=change_id)
+        change = corrections.apply_change(change_id=change_id)
     except DocuSignError as exc:
-        attempts = 0 if isinstance(exc, RateLimited) else count_attempt(change_id=change_id)
-        if attempts >= MAX_ATTEMPTS:
-            give_up(change_id=change_id, error=exc)
+        attempts = (
+            0 if isinstance(exc, RateLimited) else corrections.count_attempt(change_id=change_id)
+        )
+        if attempts >= corrections.MAX_ATTEMPTS:
+            corrections.give_up(change_id=change_id, error=exc)
             return "failed"
         if not self.request.is_eager:  # inline: the sweep dispatches it again
             try:
@@ -211,15 +198,21 @@ def apply_envelope_change(self: Any, change_id: int) -> str:
 
 @shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
 def learn_corrections(self: Any, envelope_id: str) -> int:
-    """After DocuSign's correct page: copy what was changed there (envelopes.corrections)."""
-    from envelopes.corrections import learn_corrections as learn
-    from envelopes.models import Envelope
-
+    """After DocuSign's correct page: copy what was changed there
+    (envelopes.changes.corrections)."""
     try:
-        return len(learn(envelope=Envelope.objects.get(pk=envelope_id)))
+        return len(corrections.learn_corrections(envelope=Envelope.objects.get(pk=envelope_id)))
     except DocuSignError as exc:
         _retry_later(self, exc, backoff=5)
         return 0
 
 
-from envelopes import bulk_tasks  # noqa: E402, F401  (registers the bulk send task)
+@shared_task(bind=True, acks_late=True, **INFRA_RETRY)
+def advance_bulk_batch(self: Any, batch_id: str) -> str:
+    batch = batches.advance_bulk_batch(batch_id=batch_id)
+    if batch is None:
+        return "skipped"
+    # Eager (inline) tasks cannot wait: the sweep runs the batch again when it is due.
+    if batch.next_attempt_at is not None and not batch.is_final and not self.request.is_eager:
+        batches.start_bulk_send(batch_id, eta=batch.next_attempt_at)
+    return str(batch.status)

@@ -1,7 +1,10 @@
 from django.urls import path
 
-from envelopes import bulk_views, connection_views, correction_views, preview_views, views
-from envelopes.webhooks import ConnectWebhookView
+from envelopes.tracking.webhooks import ConnectWebhookView
+from envelopes.views import bulk as bulk_views
+from envelopes.views import changes, previews
+from envelopes.views import connections as connection_views
+from envelopes.views import envelopes as views
 
 app_name = "envelopes"
 
@@ -21,30 +24,30 @@ urlpatterns = [
     path("bulk/<uuid:pk>/progress/", bulk_views.bulk_progress, name="bulk-progress"),
     path("new/template-fields/", views.template_fields, name="template-fields"),
     path("new/document-fields/", views.document_fields, name="document-fields"),
-    path("new/template-preview/", preview_views.template_preview, name="template-preview"),
+    path("new/template-preview/", previews.template_preview, name="template-preview"),
     path("<uuid:pk>/", views.detail, name="detail"),
     path("<uuid:pk>/sign/<int:recipient_pk>/", views.sign, name="sign"),
     path("<uuid:pk>/signed/", views.signed, name="signed"),
     path("<uuid:pk>/void/", views.void, name="void"),
     path("<uuid:pk>/refresh/", views.refresh, name="refresh"),
-    path("<uuid:pk>/resend/", correction_views.resend, name="resend"),
+    path("<uuid:pk>/resend/", changes.resend, name="resend"),
     path(
         "<uuid:pk>/correct/<int:recipient_pk>/",
-        correction_views.correct_recipient,
+        changes.correct_recipient,
         name="correct-recipient",
     ),
-    path("<uuid:pk>/notification/", correction_views.notification, name="notification"),
-    path("<uuid:pk>/correct-view/", correction_views.open_correct_view, name="correct-view"),
+    path("<uuid:pk>/notification/", changes.notification, name="notification"),
+    path("<uuid:pk>/correct-view/", changes.open_correct_view, name="correct-view"),
     path(
         "<uuid:pk>/correct-view/return/",
-        correction_views.correct_view_return,
+        changes.correct_view_return,
         name="correct-view-return",
     ),
-    path("<uuid:pk>/edit/", correction_views.edit_failed, name="edit-failed"),
+    path("<uuid:pk>/edit/", changes.edit_failed, name="edit-failed"),
     path("<uuid:pk>/draft/", views.prepare_draft, name="draft"),
     path("<uuid:pk>/draft/return/", views.draft_return, name="draft-return"),
     path("<uuid:pk>/values/<int:recipient_pk>/", views.filled_values, name="values"),
     path("<uuid:pk>/documents/<str:document_id>/", views.download, name="download"),
     path("<uuid:pk>/uploads/<int:document_pk>/", views.local_document, name="upload"),
-    path("<uuid:pk>/preview/<str:document_id>/", preview_views.envelope_preview, name="preview"),
+    path("<uuid:pk>/preview/<str:document_id>/", previews.envelope_preview, name="preview"),
 ]

@@ -159,7 +159,7 @@ def _envelopes() -> Iterator[Metric]:
     yield by_status
     stuck = GaugeMetricFamily(
         "countersign_stuck",
-        "Work no process is moving, as the sweep sees it (envelopes.stuck).",
+        "Work no process is moving, as the sweep sees it (envelopes.tracking.stuck).",
         labels=["kind"],
     )
     stuck.add_metric(["envelope"], stuck_envelopes().count())

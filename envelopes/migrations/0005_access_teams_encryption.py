@@ -2,7 +2,7 @@
 
 import connections.fields
 import django.db.models.deletion
-import envelopes.storage
+import envelopes.documents.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='document',
             name='file',
-            field=models.FileField(storage=envelopes.storage.encrypted_storage, upload_to='envelopes/%Y/%m/'),
+            field=models.FileField(storage=envelopes.documents.storage.encrypted_storage, upload_to='envelopes/%Y/%m/'),
         ),
         migrations.AlterField(
             model_name='envelope',

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from connections.models import Connection, ConsentRequest
-from envelopes import services
-from envelopes.services import RecipientInput
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from tests.browser.conftest import missing
 from tests.factories import UserFactory
 
@@ -28,7 +28,7 @@ def axe_source() -> str:
 def pages_to_check(seeded, live_server):
     """Every main page a person reaches, with real content on it."""
     UserFactory(username="erin", email="erin@example.com")  # in-app signers are app users
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=seeded,
         sender=UserFactory(username="sam"),
         subject="Accessibility check",
@@ -56,7 +56,7 @@ def pages_to_check(seeded, live_server):
             },
         }.items()
     }
-    failed = services.prepare_envelope(
+    failed = prepare.prepare_envelope(
         connection=seeded,
         sender=UserFactory(username="fay"),
         subject="A send that failed",

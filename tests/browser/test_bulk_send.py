@@ -7,10 +7,10 @@ from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
 from connections.services import get_client
-from envelopes import bulk
+from envelopes.bulk import batches
 from envelopes.bulk_models import BulkBatch
 from envelopes.models import DocumentTemplate, Envelope
-from envelopes.sync import poll_connection
+from envelopes.tracking.polling import poll_connection
 from simulator.esign import lifecycle
 from simulator.models import SimBulkBatch, SimEnvelope
 from tests.browser.test_envelope_flow import log_in
@@ -88,7 +88,7 @@ def test_bulk_send_names_bad_rows_then_sends_tracks_and_completes_the_good_ones(
 
     # The worker's rescheduled rounds (eager in tests): DocuSign makes them, we link them.
     for _ in range(10):
-        advanced = bulk.advance_bulk_batch(batch_id=str(batch.pk))
+        advanced = batches.advance_bulk_batch(batch_id=str(batch.pk))
         assert advanced is not None
         batch = advanced
         if batch.is_final:

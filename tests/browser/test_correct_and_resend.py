@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from envelopes import services
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope
-from envelopes.services import RecipientInput
 from simulator import control
 from simulator.models import SimEnvelope
 from tests.browser.test_envelope_flow import log_in
@@ -34,8 +34,8 @@ def sender():
     return user
 
 
-def prepare(connection, user, recipients):
-    return services.prepare_envelope(
+def queued(connection, user, recipients):
+    return prepare.prepare_envelope(
         connection=connection,
         sender=user,
         subject="Contract",
@@ -51,7 +51,7 @@ def test_correct_an_in_app_signers_email_then_the_new_signer_signs_embedded(
     sam = sender()
     UserFactory(username="erin", email="erin@example.com")
     UserFactory(username="fred", email="fred@example.com")
-    envelope = prepare(
+    envelope = queued(
         simulator_connection, sam, [RecipientInput("Erin", "erin@example.com", embedded=True)]
     )
     recipient = envelope.recipients.get()
@@ -88,7 +88,7 @@ def test_correct_an_in_app_signers_email_then_the_new_signer_signs_embedded(
 def test_resend_to_the_recipients_who_have_not_acted(live_server, page, simulator_connection):
     violations = watch_csp(page)
     sam = sender()
-    envelope = prepare(simulator_connection, sam, [RecipientInput("Rita", "rita@example.com")])
+    envelope = queued(simulator_connection, sam, [RecipientInput("Rita", "rita@example.com")])
     log_in(page, live_server.url, "sam")
     page.goto(f"{live_server.url}/envelopes/{envelope.pk}/")
     page.click("#resend")
@@ -103,7 +103,7 @@ def test_edit_a_failed_envelope_and_send_it_again(live_server, page, simulator_c
     violations = watch_csp(page)
     sam = sender()
     control.inject_fault(status=400, count=1, operation=control.CREATE)
-    envelope = prepare(simulator_connection, sam, [RecipientInput("Rita", "rita@example.org")])
+    envelope = queued(simulator_connection, sam, [RecipientInput("Rita", "rita@example.org")])
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.FAILED
 

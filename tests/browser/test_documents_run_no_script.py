@@ -5,6 +5,7 @@ site's Content-Security-Policy."""
 import pytest
 from django.core.files.base import ContentFile
 
+from envelopes.composing import prepare
 from envelopes.models import Document, DocumentTemplate, Envelope
 from tests.factories import ConnectionFactory, UserFactory
 
@@ -139,14 +140,13 @@ def test_previews_run_no_script_even_rendered_as_html(live_server, page, simulat
     from django.contrib.auth.models import Permission
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from envelopes import services
-    from envelopes.services import RecipientInput
+    from envelopes.composing.prepare import RecipientInput
 
     mallory = UserFactory(username="mallory", email="mallory@example.com")
     mallory.user_permissions.add(Permission.objects.get(codename="add_envelope"))
     script = ATTACK % {"pk": mallory.pk}
     html = f"<html><body><p>Sign</p><script>{script}</script></body></html>".encode()
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=mallory,
         subject="Contract",

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from envelopes import services
-from envelopes.services import RecipientInput
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from simulator.esign.pdf import text_pdf
 from tests.browser.test_envelope_flow import log_in
 from tests.factories import UserFactory
@@ -44,7 +44,7 @@ def console(page):
 def test_the_envelope_page_previews_docusigns_documents(
     live_server, page, simulator_connection, sam, console
 ):
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=sam,
         subject="Lease",

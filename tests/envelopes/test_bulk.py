@@ -8,10 +8,12 @@ from django.utils import timezone
 
 from connections.models import ApiCall
 from connections.services import get_client
-from envelopes import bulk, bulk_csv
+from envelopes.bulk import batches
+from envelopes.bulk import rows as bulk_csv
 from envelopes.bulk_models import BulkBatch
+from envelopes.composing import prepare
 from envelopes.models import DocumentTemplate, Envelope
-from envelopes.sync import poll_connection
+from envelopes.tracking.polling import poll_connection
 from simulator import control
 from simulator.models import SimBulkBatch, SimEnvelope
 from tests.factories import UserFactory
@@ -64,12 +66,12 @@ def wait_for_docusign(batch_id):
     raise AssertionError("the simulator did not make the batch's envelopes in 30 s")
 
 
-def prepare(connection, sender, template, text):
-    layout = bulk.layout_for_document(template)
+def prepare_batch(connection, sender, template, text):
+    layout = batches.layout_for_document(template)
     parsed = bulk_csv.parse(text, layout)
     assert parsed.ok, parsed.errors
-    return bulk.prepare_bulk_send(
-        bulk.BulkRequest(
+    return batches.prepare_bulk_send(
+        batches.BulkRequest(
             connection=connection,
             sender=sender,
             name="offers.csv",
@@ -86,7 +88,7 @@ def run_until_done(batch, rounds=20):
     for _ in range(rounds):
         if batch.docusign_batch_id:
             wait_for_docusign(batch.docusign_batch_id)
-        batch = bulk.advance_bulk_batch(batch_id=str(batch.pk))
+        batch = batches.advance_bulk_batch(batch_id=str(batch.pk))
         if batch.is_final:
             return batch
     raise AssertionError(f"batch still {batch.status} after {rounds} rounds")
@@ -96,7 +98,7 @@ def test_bulk_send_of_generated_document_costs_a_handful_of_calls(
     simulator_connection, sender, offer
 ):
     before = ApiCall.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    batch = prepare(simulator_connection, sender, offer, csv_rows(30, bad_domain_rows={7}))
+    batch = prepare_batch(simulator_connection, sender, offer, csv_rows(30, bad_domain_rows={7}))
     batch = run_until_done(batch)
     calls = list(
         ApiCall.objects.filter(pk__gt=before)
@@ -124,7 +126,7 @@ def test_bulk_send_of_generated_document_costs_a_handful_of_calls(
 
 
 def test_envelopes_of_a_batch_are_tracked_like_any_other(simulator_connection, sender, offer):
-    batch = run_until_done(prepare(simulator_connection, sender, offer, csv_rows(5)))
+    batch = run_until_done(prepare_batch(simulator_connection, sender, offer, csv_rows(5)))
     for sim in SimEnvelope.objects.filter(status="sent"):
         for recipient in sim.recipients.all():
             from simulator.esign import lifecycle
@@ -138,7 +140,7 @@ def test_a_send_whose_answer_was_lost_is_found_not_repeated(
     simulator_connection, sender, offer, settings
 ):
     control.drop_connections(operation="BulkSendV2Send_PostBulkSendRequest")
-    batch = prepare(simulator_connection, sender, offer, csv_rows(3))  # eager: runs at once
+    batch = prepare_batch(simulator_connection, sender, offer, csv_rows(3))  # eager: runs at once
     batch.refresh_from_db()
     assert batch.status == BulkBatch.Status.QUEUED  # outcome unknown: waits, sends nothing
     assert batch.send_started_at is not None
@@ -163,7 +165,7 @@ def test_a_rate_limited_send_waits_until_docusign_allows_it(
         raise RateLimited(scope=RateLimited.HOURLY, retry_at=retry_at)
 
     monkeypatch.setattr(bulk_send, "send_list", refused)
-    batch = prepare(simulator_connection, sender, offer, csv_rows(2))  # eager: runs at once
+    batch = prepare_batch(simulator_connection, sender, offer, csv_rows(2))  # eager: runs at once
     batch.refresh_from_db()
     assert batch.status == BulkBatch.Status.QUEUED
     assert batch.list_id
@@ -178,14 +180,13 @@ def test_a_rate_limited_send_waits_until_docusign_allows_it(
 
 
 def test_bulk_send_from_a_docusign_template_prefills_its_fields(simulator_connection, sender):
-    from envelopes import services
     from simulator.models import SimTemplate
 
     template = SimTemplate.objects.get(name="Mutual NDA")
-    roles = services.template_roles(
+    roles = prepare.template_roles(
         connection=simulator_connection, template_id=template.template_id
     )
-    layout = bulk.layout_for_template(roles)
+    layout = batches.layout_for_template(roles)
     assert layout.columns()[:4] == [
         "Company::Name",
         "Company::Email",
@@ -202,8 +203,8 @@ def test_bulk_send_from_a_docusign_template_prefills_its_fields(simulator_connec
     )
     parsed = bulk_csv.parse(text, layout)
     assert parsed.ok, parsed.errors
-    batch = bulk.prepare_bulk_send(
-        bulk.BulkRequest(
+    batch = batches.prepare_bulk_send(
+        batches.BulkRequest(
             connection=simulator_connection,
             sender=sender,
             name="ndas.csv",
@@ -244,7 +245,7 @@ def test_connect_alone_completes_a_batchs_envelopes(
         url=f"{live_server.url}/envelopes/connect/{simulator_connection.connect_token}/",
         hmac_secrets="shared-connect-key",
     )
-    batch = run_until_done(prepare(simulator_connection, sender, offer, csv_rows(4)))
+    batch = run_until_done(prepare_batch(simulator_connection, sender, offer, csv_rows(4)))
     assert batch.envelopes.filter(status=Envelope.Status.SENT).count() == 4
     polls = ApiCall.objects.filter(method="GET", path="/envelopes").count()
     for sim in SimEnvelope.objects.filter(status="sent"):
@@ -259,9 +260,9 @@ def test_connect_alone_completes_a_batchs_envelopes(
 def test_without_a_broker_the_dev_poller_carries_a_batch_to_its_end(
     simulator_connection, sender, offer
 ):
-    from envelopes import dev_poller
+    from envelopes.tracking import dev_poller
 
-    batch = prepare(simulator_connection, sender, offer, csv_rows(3))  # sent inline
+    batch = prepare_batch(simulator_connection, sender, offer, csv_rows(3))  # sent inline
     wait_for_docusign(BulkBatch.objects.get(pk=batch.pk).docusign_batch_id)
     for _ in range(5):
         dev_poller.tick()

@@ -1,6 +1,6 @@
 """Every row of a bulk send's CSV checked before sending, each problem named."""
 
-from envelopes import bulk_csv
+from envelopes.bulk import rows as bulk_csv
 
 LAYOUT = bulk_csv.Layout(
     roles=(bulk_csv.Role("Signer", "1", 1, ("title",)),),

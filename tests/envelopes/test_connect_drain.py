@@ -14,8 +14,11 @@ from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from connections.docusign.errors import ConsentRequired, DocuSignServerError, RateLimited
-from envelopes import connect_outcomes, stuck, sweeps, tasks, tracking
+from envelopes import tasks
 from envelopes.models import ConnectEvent, Envelope, Recipient
+from envelopes.tracking import drain as tracking
+from envelopes.tracking import outcomes as connect_outcomes
+from envelopes.tracking import stuck, sweeps
 from tests.conftest import DEMO_AUTH
 from tests.envelopes.test_webhooks import message, post
 from tests.factories import ConnectionFactory, UserFactory
@@ -274,7 +277,7 @@ def test_a_transient_error_makes_one_message_wait_while_the_rest_flow(connection
             raise DocuSignServerError("HTTP 503 from DocuSign", status=503)
         return {"status": "completed", "recipients": {"signers": []}}
 
-    monkeypatch.setattr("envelopes.unsigned._fetch", docusign)
+    monkeypatch.setattr("envelopes.tracking.hints._fetch", docusign)
     assert tracking.drain_connect_events(connection.pk) == 3
     waiting = ConnectEvent.objects.get(docusign_envelope_id=flaky.docusign_envelope_id)
     assert waiting.processed_at is None
@@ -355,7 +358,7 @@ def test_a_rate_limit_waits_until_docusigns_reset_without_spending_calls(connect
         calls.append(envelope.pk)
         raise RateLimited("hourly", scope=RateLimited.HOURLY, retry_at=reset.timestamp())
 
-    monkeypatch.setattr("envelopes.unsigned._fetch", limited)
+    monkeypatch.setattr("envelopes.tracking.hints._fetch", limited)
     assert tracking.drain_connect_events(connection.pk) == 0
     assert len(calls) == 1  # the others were not asked: DocuSign's answer is the same
     for event in ConnectEvent.objects.all():
@@ -372,7 +375,7 @@ def test_a_connection_problem_makes_messages_wait_never_park(connection, monkeyp
     def no_consent(envelope):
         raise ConsentRequired("consent_required")
 
-    monkeypatch.setattr("envelopes.unsigned._fetch", no_consent)
+    monkeypatch.setattr("envelopes.tracking.hints._fetch", no_consent)
     for _ in range(4):
         ConnectEvent.objects.update(next_attempt_at=timezone.now())
         tracking.drain_connect_events(connection.pk)
@@ -412,7 +415,7 @@ def test_redis_down_while_rationing_a_hint_parks_nothing(connection, monkeypatch
     def redis_gone(envelope):
         raise RedisConnectionError("Connection refused")
 
-    monkeypatch.setattr("envelopes.unsigned.may_look", redis_gone)
+    monkeypatch.setattr("envelopes.tracking.hints.may_look", redis_gone)
     with pytest.raises(RedisConnectionError):
         tracking.drain_connect_events(connection.pk)
     event = ConnectEvent.objects.get()

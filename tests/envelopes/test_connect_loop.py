@@ -7,9 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from connections.models import ApiCall
-from envelopes import services
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import ConnectEvent, Envelope, SignedDocument
-from envelopes.services import RecipientInput
 from simulator.models import SimAccount, SimConnectConfig, SimConnectDelivery, SimEnvelope
 from tests.factories import UserFactory
 
@@ -39,7 +39,7 @@ def _send_and_sign(simulator_connection, live_server, client, *, include_documen
         include_certificate_of_completion=include_documents,
     )
     pdf = SimpleUploadedFile("c.pdf", b"%PDF-1.4 /sig1/")
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=UserFactory(),
         subject="Connect loop",
@@ -91,7 +91,7 @@ def test_the_seeded_connection_gets_status_by_connect_out_of_the_box(seeded_conn
     """`make run`'s seed sets up the simulator's Connect with an HMAC key: a remote signature
     reaches the envelope with no polling and no refresh click."""
     assert seeded_connection.hmac_secrets()
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=seeded_connection,
         sender=UserFactory(),
         subject="Out of the box",

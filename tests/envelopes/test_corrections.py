@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from connections.docusign import esignature
 from connections.models import ApiCall
+from connections.schedules import Schedule
 from connections.services import get_client
-from envelopes import corrections, services
+from envelopes import signing
+from envelopes.changes import corrections
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope, EnvelopeChange
-from envelopes.notifications import Schedule
-from envelopes.services import RecipientInput
 from simulator import control
 from simulator.esign import lifecycle
 from simulator.esign.notifications import EXPIRED_REASON
@@ -44,7 +46,7 @@ def fred(db):
 
 def sent_envelope(connection, sender, recipients=None):
     """Prepared and sent (tasks run inline once committed)."""
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=connection,
         sender=sender,
         subject="Contract",
@@ -128,7 +130,7 @@ def test_an_in_app_signer_corrected_to_another_app_user_signs_embedded_afterward
     assert recipient.user == fred
     # Same clientUserId at DocuSign: the recipient view for the corrected signer opens.
     assert sim(envelope).recipients.get().client_user_id == client_user_id
-    url = services.signing_url(recipient=recipient, user=fred, return_url="https://app.example/")
+    url = signing.signing_url(recipient=recipient, user=fred, return_url="https://app.example/")
     assert "/simulator/signing/" in url
     assert SimSigningSession.objects.get().recipient.email == "fred@example.com"
 
@@ -221,11 +223,11 @@ def test_an_envelope_expires_at_docusign_and_we_learn_it_was_voided_by_expiry(
     simulator_connection.save()
     envelope = sent_envelope(simulator_connection, sender)
     control.advance_clock(days=2)
-    services.refresh_from_docusign(envelope=envelope)
+    signing.refresh_from_docusign(envelope=envelope)
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.SENT  # not yet
     control.advance_clock(days=1, seconds=5)
-    services.refresh_from_docusign(envelope=envelope)
+    signing.refresh_from_docusign(envelope=envelope)
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.VOIDED
     assert sim(envelope).voided_reason == EXPIRED_REASON
@@ -293,7 +295,7 @@ def test_a_change_whose_task_was_lost_is_done_by_the_sweep(
     from kombu.exceptions import OperationalError as BrokerError
 
     from envelopes import tasks
-    from envelopes.sweeps import sweep_stuck_work
+    from envelopes.tracking.sweeps import sweep_stuck_work
 
     envelope = sent_envelope(simulator_connection, sender)
 

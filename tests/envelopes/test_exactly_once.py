@@ -13,11 +13,13 @@ from connections.docusign import esignature
 from connections.installation import installation_id
 from connections.models import ApiCall
 from connections.services import get_client
-from envelopes import sending, services, sync
-from envelopes.definitions import build_definition
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope
-from envelopes.services import RecipientInput
-from envelopes.sweeps import sweep_stuck_work
+from envelopes.sending import create as sending
+from envelopes.sending.definitions import build_definition
+from envelopes.tracking import polling
+from envelopes.tracking.sweeps import sweep_stuck_work
 from simulator import control
 from simulator.models import SimEnvelope
 from tests.factories import UserFactory
@@ -52,7 +54,7 @@ def slow_docusign(settings, simulator_connection):
 
 
 def queue_one(connection, n=1):
-    return services.prepare_envelope(
+    return prepare.prepare_envelope(
         connection=connection,
         sender=UserFactory(username="sam"),
         subject=f"Contract {n}",
@@ -86,7 +88,7 @@ def test_a_slow_create_is_never_repeated_while_the_search_cannot_see_it_yet(
     envelope = queue_one(simulator_connection)
     # DocuSign makes the envelope after 2.5 s: long after we stopped waiting (1 s).
     control.slow_creates(seconds=2.5)
-    envelope = services.send_envelope(envelope_id=str(envelope.pk))
+    envelope = sending.send_envelope(envelope_id=str(envelope.pk))
     assert envelope.status == Envelope.Status.QUEUED
     assert envelope.create_started_at is not None
     assert envelope.next_attempt_at > timezone.now()
@@ -95,7 +97,7 @@ def test_a_slow_create_is_never_repeated_while_the_search_cannot_see_it_yet(
 
     # The retry comes while DocuSign's search does not show the envelope yet: no create.
     due_now(envelope)
-    envelope = services.send_envelope(envelope_id=str(envelope.pk))
+    envelope = sending.send_envelope(envelope_id=str(envelope.pk))
     assert envelope.status == Envelope.Status.QUEUED
     assert creates() == 1
     assert SimEnvelope.objects.count() == 1
@@ -104,7 +106,7 @@ def test_a_slow_create_is_never_repeated_while_the_search_cannot_see_it_yet(
     # Once the search shows it, the retry links it: still one envelope, one create.
     time.sleep(3.1)
     due_now(envelope)
-    envelope = services.send_envelope(envelope_id=str(envelope.pk))
+    envelope = sending.send_envelope(envelope_id=str(envelope.pk))
     assert envelope.status == Envelope.Status.SENT
     assert envelope.docusign_envelope_id == SimEnvelope.objects.get().envelope_id
     assert creates() == 1
@@ -118,11 +120,11 @@ def test_after_the_settle_window_a_create_that_never_happened_is_made(
     envelope = queue_one(simulator_connection)
     # The create never reached DocuSign's database (it failed late): outcome unknown.
     control.inject_fault(status=503, count=1, operation=control.CREATE, delay_ms=1500)
-    envelope = services.send_envelope(envelope_id=str(envelope.pk))
+    envelope = sending.send_envelope(envelope_id=str(envelope.pk))
     assert envelope.status == Envelope.Status.QUEUED
     time.sleep(1.6)  # past read timeout + search lag
     due_now(envelope)
-    envelope = services.send_envelope(envelope_id=str(envelope.pk))
+    envelope = sending.send_envelope(envelope_id=str(envelope.pk))
     assert envelope.status == Envelope.Status.SENT
     assert SimEnvelope.objects.count() == 1
     assert creates() == 2
@@ -133,7 +135,7 @@ def test_a_look_up_that_returns_someone_elses_envelope_is_not_taken_for_ours(
 ):
     short_timeouts(settings, simulator_connection, read=5.0, lag=0.5)
     other = queue_one(simulator_connection, n=2)
-    services.send_envelope(envelope_id=str(other.pk))  # a real envelope, not ours
+    sending.send_envelope(envelope_id=str(other.pk))  # a real envelope, not ours
     ours = queue_one(simulator_connection, n=1)
     Envelope.objects.filter(pk=ours.pk).update(
         create_started_at=timezone.now() - timedelta(seconds=10)
@@ -147,7 +149,7 @@ def test_a_look_up_that_returns_someone_elses_envelope_is_not_taken_for_ours(
         return body["envelopes"]
 
     monkeypatch.setattr(esignature, "find_envelopes", unfiltered)
-    ours = services.send_envelope(envelope_id=str(ours.pk))
+    ours = sending.send_envelope(envelope_id=str(ours.pk))
     other.refresh_from_db()
     assert ours.status == Envelope.Status.SENT
     assert ours.docusign_envelope_id != other.docusign_envelope_id
@@ -178,7 +180,7 @@ def test_a_worker_killed_mid_create_is_recovered_by_the_sweep_without_a_duplicat
     assert counts["claims"] == 1
     # The sweep put it back and queued the task; run it as the worker would.
     assert no_worker == [str(envelope.pk)] * 2  # queued at first, then by the sweep
-    services.send_envelope(envelope_id=no_worker[-1])
+    sending.send_envelope(envelope_id=no_worker[-1])
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.SENT
     assert SimEnvelope.objects.count() == 1
@@ -189,7 +191,7 @@ def test_a_worker_killed_mid_create_is_recovered_by_the_sweep_without_a_duplicat
 def reconcile(connection):
     """One status poll (its listing is what reconciliation reads), once the settle window
     has passed for everything made so far."""
-    return sync.poll_connection(connection, get_client(connection), now=past_the_settle_window())
+    return polling.poll_connection(connection, get_client(connection), now=past_the_settle_window())
 
 
 def test_reconciliation_links_a_lost_envelope_voids_duplicates_and_leaves_orphans(
@@ -206,7 +208,7 @@ def test_reconciliation_links_a_lost_envelope_voids_duplicates_and_leaves_orphan
     )
     # A row that is sent, and a stray copy of it.
     sent = queue_one(simulator_connection, n=2)
-    services.send_envelope(envelope_id=str(sent.pk))
+    sending.send_envelope(envelope_id=str(sent.pk))
     sent.refresh_from_db()
     stray = esignature.create_envelope(client, build_definition(sent))["envelopeId"]
     # An envelope whose row does not exist (deleted, or a database restored from before).

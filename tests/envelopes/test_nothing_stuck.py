@@ -16,10 +16,13 @@ from django.utils import timezone
 from connections.docusign import client as client_module
 from connections.docusign import esignature
 from connections.models import ApiCall, Connection
-from envelopes import services, tasks, tracking
+from envelopes import tasks
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import ConnectEvent, Envelope
-from envelopes.services import RecipientInput
-from envelopes.sweeps import sweep_stuck_work
+from envelopes.sending import create, voids
+from envelopes.tracking import drain as tracking
+from envelopes.tracking.sweeps import sweep_stuck_work
 from simulator.models import SimEnvelope
 from tests.factories import UserFactory
 
@@ -35,7 +38,7 @@ def sender():
 
 
 def queue_one(connection, sender, n=1):
-    return services.prepare_envelope(
+    return prepare.prepare_envelope(
         connection=connection,
         sender=sender,
         subject=f"Contract {n}",
@@ -68,7 +71,6 @@ def test_a_send_whose_task_was_never_queued_is_sent_by_the_sweep(
 def test_our_database_failing_mid_send_puts_the_envelope_back_for_the_retry(
     simulator_connection, sender, monkeypatch
 ):
-    from envelopes import sending
 
     monkeypatch.setattr(tasks.send_envelope, "delay", lambda *a: None)
     envelope = queue_one(simulator_connection, sender)
@@ -76,9 +78,9 @@ def test_our_database_failing_mid_send_puts_the_envelope_back_for_the_retry(
     def lost_database(envelope, **options):
         raise OperationalError("terminating connection due to administrator command")
 
-    monkeypatch.setattr(sending, "build_definition", lost_database)
+    monkeypatch.setattr(create, "build_definition", lost_database)
     with pytest.raises(OperationalError):
-        services.send_envelope(envelope_id=str(envelope.pk))
+        create.send_envelope(envelope_id=str(envelope.pk))
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.QUEUED  # not left "sending"
     assert OperationalError in tasks.send_envelope.autoretry_for
@@ -91,7 +93,7 @@ def test_voiding_a_completed_envelope_fails_visibly_without_retries(
     envelope.refresh_from_db()
     SimEnvelope.objects.update(status="completed")  # signed at DocuSign meanwhile
     mail.outbox.clear()
-    services.request_void(envelope=envelope, reason="Wrong amount")  # the task runs inline
+    voids.request_void(envelope=envelope, reason="Wrong amount")  # the task runs inline
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.COMPLETED  # what DocuSign says it is
     assert envelope.void_requested_at is None
@@ -114,7 +116,7 @@ def test_a_void_whose_task_was_lost_is_done_by_the_sweep(simulator_connection, s
     envelope = queue_one(simulator_connection, sender)
     envelope.refresh_from_db()
     monkeypatch.setattr(tasks.void_envelope, "delay", broker_down)
-    services.request_void(envelope=envelope, reason="Wrong amount")
+    voids.request_void(envelope=envelope, reason="Wrong amount")
     envelope.refresh_from_db()
     assert envelope.void_requested_at is not None
     monkeypatch.undo()
@@ -128,7 +130,7 @@ def test_a_failed_send_is_shown_with_the_fix_and_the_sender_is_emailed(
     simulator_connection, sender, client
 ):
     mail.outbox.clear()
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=sender,
         subject="From template",
@@ -169,7 +171,7 @@ def test_an_hourly_limit_reschedules_the_send_and_no_thread_sleeps(
     monkeypatch.setattr(tasks.send_envelope, "delay", lambda *a: None)
     envelope = queue_one(simulator_connection, sender)
     settings.SIMULATOR_HOURLY_LIMIT = 0  # DocuSign: the account's hour is used up
-    envelope = services.send_envelope(envelope_id=str(envelope.pk))
+    envelope = create.send_envelope(envelope_id=str(envelope.pk))
     now = time.time()
     top_of_the_hour = now - now % 3600 + 3600
     assert envelope.status == Envelope.Status.QUEUED
@@ -291,7 +293,7 @@ def test_a_crashed_drains_messages_are_picked_up_by_the_sweep(
 ):
     from django.core.cache import cache
 
-    from envelopes.tracking import DRAIN_KEY
+    from envelopes.tracking.drain import DRAIN_KEY
 
     envelope = queue_one(simulator_connection, sender)
     envelope.refresh_from_db()
@@ -317,7 +319,7 @@ def test_a_crashed_drains_messages_are_picked_up_by_the_sweep(
 def test_a_live_drain_is_not_doubled_by_the_sweep(simulator_connection, sender, settings):
     from django.core.cache import cache
 
-    from envelopes.tracking import DRAIN_KEY
+    from envelopes.tracking.drain import DRAIN_KEY
 
     ConnectEvent.objects.create(
         connection=simulator_connection,

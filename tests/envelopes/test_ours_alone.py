@@ -17,10 +17,14 @@ from connections.docusign import esignature
 from connections.installation import installation_id
 from connections.models import ApiCall, Connection
 from connections.services import get_client
-from envelopes import bulk, bulk_csv, services, sync
-from envelopes.definitions import CUSTOM_FIELD, INSTALLATION_FIELD, build_definition
+from envelopes.bulk import batches
+from envelopes.bulk import rows as bulk_csv
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import DocumentTemplate, Envelope, SyncCursor
-from envelopes.services import RecipientInput
+from envelopes.sending import create
+from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD, build_definition
+from envelopes.tracking import polling as sync
 from simulator.models import SimBulkBatch, SimEnvelope
 from tests.factories import UserFactory
 
@@ -58,14 +62,14 @@ def team_b(simulator_connection):
 
 
 def sent_envelope(connection, n):
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=connection,
         sender=UserFactory(username=f"sender{n}"),
         subject=f"Contract {n}",
         recipients=[RecipientInput(f"Signer {n}", f"signer{n}@example.com")],
         uploads=[SimpleUploadedFile(f"doc{n}.pdf", PDF)],
     )
-    sent = services.send_envelope(envelope_id=str(envelope.pk))
+    sent = create.send_envelope(envelope_id=str(envelope.pk))
     assert sent is not None
     assert sent.status == Envelope.Status.SENT
     return sent
@@ -84,7 +88,7 @@ def made_elsewhere(connection, like, *, countersign_id, installation):
 
 def later():
     """Past the settle window of everything made so far."""
-    from envelopes.sending import settle_window
+    from envelopes.sending.create import settle_window
 
     return timezone.now() + settle_window() + timedelta(seconds=1)
 
@@ -166,7 +170,7 @@ def test_another_installations_envelopes_are_left_alone_counted_and_shown(
 def test_a_row_that_lost_its_envelope_links_an_older_codes_envelope_but_never_voids_one(
     simulator_connection, no_worker
 ):
-    row = services.prepare_envelope(
+    row = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=UserFactory(username="sam"),
         subject="Contract",
@@ -208,14 +212,14 @@ def bulk_batch(connection, rows):
     template = DocumentTemplate.objects.create(
         name="Offer", body=BODY, fields=[{"name": "name", "label": "Name", "required": True}]
     )
-    layout = bulk.layout_for_document(template)
+    layout = batches.layout_for_document(template)
     text = "Signer::Name,Signer::Email,name\n" + "".join(
         f"Person {i},person{i}@example.com,Person {i}\n" for i in range(1, rows + 1)
     )
     parsed = bulk_csv.parse(text, layout)
     assert parsed.ok, parsed.errors
-    return bulk.prepare_bulk_send(
-        bulk.BulkRequest(
+    return batches.prepare_bulk_send(
+        batches.BulkRequest(
             connection=connection,
             sender=UserFactory(username="bulk"),
             name="offers.csv",
@@ -255,7 +259,7 @@ def test_bulk_copies_are_never_voided_on_a_shared_account(
     assert {statuses()[s.envelope_id] for s in copies} == {"sent"}
 
     for _ in range(10):  # tracking links each copy to its row
-        batch = bulk.advance_bulk_batch(batch_id=str(batch.pk))
+        batch = batches.advance_bulk_batch(batch_id=str(batch.pk))
         if batch.is_final:
             break
     assert batch.envelopes.filter(status=Envelope.Status.SENT).count() == 4
@@ -337,7 +341,7 @@ def test_a_real_beat_lists_the_shared_account_once_and_voids_only_the_proven_dup
     batch.refresh_from_db()
     wait_for_copies(batch)
     for _ in range(10):
-        batch = bulk.advance_bulk_batch(batch_id=str(batch.pk))
+        batch = batches.advance_bulk_batch(batch_id=str(batch.pk))
         if batch.is_final:
             break
     copies = list(batch.envelopes.values_list("docusign_envelope_id", flat=True))

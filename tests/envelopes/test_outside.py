@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from connections.models import ApiCall
 from connections.services import get_client
+from envelopes.composing import prepare
 from envelopes.models import Envelope
-from envelopes.sync import poll_connection
+from envelopes.tracking.polling import poll_connection
 from simulator import control
 from simulator.models import SimEnvelope
 from tests.factories import UserFactory
@@ -67,12 +68,11 @@ def test_listed_from_the_usual_poll_marked_and_never_twice(simulator_connection)
 def test_our_own_envelopes_are_never_listed_as_outside(simulator_connection):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from envelopes import services
-    from envelopes.services import RecipientInput
+    from envelopes.composing.prepare import RecipientInput
 
     simulator_connection.list_outside_envelopes = True
     simulator_connection.save()
-    ours = services.prepare_envelope(
+    ours = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=UserFactory(username="sam"),
         subject="Ours",

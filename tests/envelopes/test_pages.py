@@ -81,11 +81,11 @@ def test_recipients_show_voided_once_the_envelope_is_voided(client, sender_user)
 
 
 def test_filled_in_values_have_human_labels(client, sender_user, monkeypatch):
-    from envelopes import services
+    from envelopes import signing
 
     envelope = envelope_with(sender_user, status="completed", recipient_status="completed")
     monkeypatch.setattr(
-        services, "tab_values", lambda **kw: {"signature_1": "signed", "company_name": "Acme"}
+        signing, "tab_values", lambda **kw: {"signature_1": "signed", "company_name": "Acme"}
     )
     recipient = envelope.recipients.get()
     page = client.get(

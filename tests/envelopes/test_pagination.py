@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from envelopes.models import Envelope
-from envelopes.pagination import COUNT_CAP, BadCursor, decode_cursor, keyset_page
+from envelopes.views.pagination import COUNT_CAP, BadCursor, decode_cursor, keyset_page
 from tests.factories import ConnectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_the_last_page_is_the_oldest_rows(envelopes):
 
 def test_the_count_is_capped(envelopes, monkeypatch):
     queryset, _ = envelopes
-    monkeypatch.setattr("envelopes.pagination.COUNT_CAP", 50)
+    monkeypatch.setattr("envelopes.views.pagination.COUNT_CAP", 50)
     page = keyset_page(queryset, size=10)
     assert page.count == 51
     assert page.count_label == "more than 50"

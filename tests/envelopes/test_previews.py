@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from accounts.models import Team
 from connections.models import ApiCall
-from envelopes import services, template_tabs
+from envelopes.composing import prepare, template_tabs
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope
-from envelopes.services import RecipientInput
 from simulator.esign.api import inject_fault
 from simulator.models import SimTemplate
 from tests.envelopes.test_template_tabs import filled_in, keys
@@ -48,7 +48,7 @@ def assert_inert(response):
 
 
 def sent_html(connection, sender, team=None):
-    return services.prepare_envelope(
+    return prepare.prepare_envelope(
         connection=connection,
         sender=sender,
         subject="Lease",

@@ -13,9 +13,10 @@ from django.db import connection as db
 from django.utils import timezone
 
 from connections.models import ApiCall
-from envelopes import services, tasks
+from envelopes import tasks
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope
-from envelopes.services import RecipientInput
 from simulator import control
 from simulator.models import SimEnvelope
 from tests.factories import UserFactory
@@ -94,7 +95,7 @@ def test_a_killed_worker_an_emptied_redis_and_dropped_connections_lose_and_dupli
         # DocuSign takes 8 s for this create; the worker is killed in the middle of it.
         slow = control.slow_creates(seconds=8)
         monkeypatch.setattr(tasks.send_envelope, "delay", lambda *a: None)  # the sweep sends
-        envelope = services.prepare_envelope(
+        envelope = prepare.prepare_envelope(
             connection=simulator_connection,
             sender=UserFactory(username="sam"),
             subject="Contract",

@@ -12,11 +12,11 @@ from django.utils import timezone
 from connections.installation import installation_id
 from connections.services import get_client
 from envelopes import tasks
-from envelopes.bulk import BATCH_FIELD
+from envelopes.bulk.batches import BATCH_FIELD
 from envelopes.bulk_models import BulkBatch
-from envelopes.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
 from envelopes.models import Envelope, SyncCursor
-from envelopes.sync import OVERLAP, poll_connection
+from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
+from envelopes.tracking.polling import OVERLAP, poll_connection
 from tests.conftest import DEMO_AUTH
 from tests.factories import ConnectionFactory, UserFactory
 
@@ -151,7 +151,7 @@ def test_a_possible_duplicate_makes_the_listing_reach_back_to_its_row(docusign_h
     )
     suspect = row(connection, status="sent", docusign_envelope_id=ids(2), send_attempts=2)
     Envelope.objects.filter(pk=suspect.pk).update(created_at=now - timedelta(hours=1))
-    from envelopes.sync import is_due
+    from envelopes.tracking.polling import is_due
 
     # With Connect a poll waits 6 hours; a possible duplicate is looked for at 20 minutes.
     assert not is_due(connection, now + timedelta(minutes=19))

@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from connections.models import ApiCall
-from envelopes import services
+from envelopes.changes.resubmit import resubmit_envelope
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope
-from envelopes.resubmit import resubmit_envelope
-from envelopes.services import RecipientInput
+from envelopes.sending import create
 from simulator import control
 from simulator.models import SimEnvelope
 from tests.factories import UserFactory
@@ -28,7 +29,7 @@ def no_worker(monkeypatch):
 
 
 def failed_envelope(connection):
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=connection,
         sender=UserFactory(username="sam"),
         subject="Contract",
@@ -37,7 +38,7 @@ def failed_envelope(connection):
     )
     # DocuSign refuses the create outright (a 400 verdict, not retryable).
     control.inject_fault(status=400, count=1, operation=control.CREATE)
-    failed = services.send_envelope(envelope_id=str(envelope.pk))
+    failed = create.send_envelope(envelope_id=str(envelope.pk))
     assert failed is not None
     assert failed.status == Envelope.Status.FAILED
     return failed
@@ -63,7 +64,7 @@ def test_a_failed_envelope_is_edited_and_sent_again_at_once_on_the_same_row(
     )
     assert no_worker[-1] == str(envelope.pk)
     searches_before = ApiCall.objects.filter(method="GET", path="/envelopes").count()
-    envelope = services.send_envelope(envelope_id=str(envelope.pk))
+    envelope = create.send_envelope(envelope_id=str(envelope.pk))
     # Sent at once: no look-up, no wait out the settle window.
     assert envelope.status == Envelope.Status.SENT
     assert ApiCall.objects.filter(method="GET", path="/envelopes").count() == searches_before

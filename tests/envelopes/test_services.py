@@ -11,9 +11,12 @@ from connections.docusign.errors import DocuSignUnreachable
 from connections.installation import installation_id
 from connections.models import ApiCall
 from connections.services import get_client
-from envelopes import services
+from envelopes import signing
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
+from envelopes.documents import kept
 from envelopes.models import DocumentTemplate, Envelope
-from envelopes.services import RecipientInput
+from envelopes.sending import create, voids
 from simulator.esign.api import inject_fault
 from simulator.models import SimEnvelope, SimSigningSession
 from tests.factories import UserFactory
@@ -63,7 +66,7 @@ def generated(connection, sender, template, **overrides):
         "template_data": {"company": "Acme"},
     }
     args.update(overrides)
-    return services.prepare_envelope(**args)
+    return prepare.prepare_envelope(**args)
 
 
 def test_a_generated_document_is_sent_once_committed(simulator_connection, sender, doc_template):
@@ -93,7 +96,7 @@ def test_uploaded_pdfs_are_sent(simulator_connection, sender):
     pdf = SimpleUploadedFile(
         "contract.pdf", b"%PDF-1.4\n/sig1/\n%%EOF", content_type="application/pdf"
     )
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=sender,
         subject="Contract",
@@ -126,7 +129,7 @@ def test_a_timed_out_create_is_found_on_retry_not_sent_twice(
     settings.DOCUSIGN_SEARCH_LAG_SECONDS = 0
     # DocuSign creates the envelope, but only after we have given up waiting.
     inject_fault(status=200, count=1, path_contains="/envelopes", delay_ms=1500)
-    envelope = services.send_envelope(envelope_id=str(envelope.pk))
+    envelope = create.send_envelope(envelope_id=str(envelope.pk))
     assert envelope.status == Envelope.Status.QUEUED  # back in the queue for the retry
     assert DocuSignUnreachable.title in envelope.events.last().detail
     deadline = time.monotonic() + 10
@@ -135,7 +138,7 @@ def test_a_timed_out_create_is_found_on_retry_not_sent_twice(
     assert SimEnvelope.objects.count() == 1
 
     Envelope.objects.filter(pk=envelope.pk).update(next_attempt_at=timezone.now())
-    services.send_envelope(envelope_id=str(envelope.pk))  # the retry
+    create.send_envelope(envelope_id=str(envelope.pk))  # the retry
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.SENT
     assert envelope.docusign_envelope_id == SimEnvelope.objects.get().envelope_id
@@ -154,12 +157,12 @@ def test_a_second_worker_cannot_claim_an_envelope_being_sent(
     Envelope.objects.filter(pk=envelope.pk).update(
         status=Envelope.Status.SENDING, claimed_at=timezone.now()
     )
-    assert services.send_envelope(envelope_id=str(envelope.pk)) is None
+    assert create.send_envelope(envelope_id=str(envelope.pk)) is None
     assert not SimEnvelope.objects.exists()
 
 
 def test_docusigns_rejection_fails_the_envelope_with_advice(simulator_connection, sender):
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=sender,
         subject="From template",
@@ -173,14 +176,14 @@ def test_docusigns_rejection_fails_the_envelope_with_advice(simulator_connection
 
 
 def test_send_from_a_docusign_template_with_prefilled_tabs(simulator_connection, sender):
-    templates = services.list_templates(connection=simulator_connection)
+    templates = prepare.list_templates(connection=simulator_connection)
     nda = next(t for t in templates if t["name"] == "Mutual NDA")
-    roles = services.template_roles(connection=simulator_connection, template_id=nda["templateId"])
+    roles = prepare.template_roles(connection=simulator_connection, template_id=nda["templateId"])
     assert [(r["roleName"], r["textTabs"]) for r in roles] == [
         ("Company", ["company_name", "effective_date"]),
         ("Signer", []),
     ]
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=sender,
         subject="NDA",
@@ -197,16 +200,16 @@ def test_send_from_a_docusign_template_with_prefilled_tabs(simulator_connection,
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.SENT
     company = envelope.recipients.get(role_name="Company")
-    values = services.tab_values(envelope=envelope, recipient=company)
+    values = signing.tab_values(envelope=envelope, recipient=company)
     assert values["company_name"] == "Acme Ltd"
 
 
 def test_templates_are_cached(simulator_connection):
-    services.list_templates(connection=simulator_connection)
+    prepare.list_templates(connection=simulator_connection)
     before = ApiCall.objects.count()
-    services.list_templates(connection=simulator_connection)
+    prepare.list_templates(connection=simulator_connection)
     assert ApiCall.objects.count() == before
-    services.list_templates(connection=simulator_connection, refresh=True)
+    prepare.list_templates(connection=simulator_connection, refresh=True)
     assert ApiCall.objects.count() == before + 1
 
 
@@ -218,20 +221,20 @@ def test_embedded_signing_void_and_downloads(
     first = envelope.recipients.first()
     assert first.user == erin  # matched by email
     with pytest.raises(PermissionDenied, match="Only Erin Embedded"):
-        services.signing_url(recipient=first, user=sender, return_url="https://app.example/")
-    url = services.signing_url(recipient=first, user=erin, return_url="https://app.example/back")
+        signing.signing_url(recipient=first, user=sender, return_url="https://app.example/")
+    url = signing.signing_url(recipient=first, user=erin, return_url="https://app.example/back")
     assert "/simulator/signing/" in url
     opened = envelope.events.get(kind="signing session opened")
     assert opened.actor == erin
     assert SimSigningSession.objects.get().recipient.name == "Erin Embedded"
     with pytest.raises(ValidationError, match="signs from DocuSign's email"):
-        services.signing_url(
+        signing.signing_url(
             recipient=envelope.recipients.last(), user=erin, return_url="https://x/"
         )
-    content_type, chunks = services.download(envelope=envelope, document_id="combined")
+    content_type, chunks = kept.download(envelope=envelope, document_id="combined")
     assert content_type == "application/pdf"
     assert b"".join(chunks).startswith(b"%PDF")
-    services.request_void(envelope=envelope, reason="Wrong company")  # the task runs inline
+    voids.request_void(envelope=envelope, reason="Wrong company")  # the task runs inline
     assert SimEnvelope.objects.get().status == "voided"
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.VOIDED
@@ -273,14 +276,14 @@ def test_bad_input_is_refused_with_the_reason_and_nothing_is_saved(
     }
     args.update(kwargs)
     with pytest.raises(ValidationError, match=message):
-        services.prepare_envelope(**args)
+        prepare.prepare_envelope(**args)
     assert not Envelope.objects.exists()
 
 
 def test_two_sources_at_once_are_refused(simulator_connection, sender, doc_template):
     pdf = SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")
     with pytest.raises(ValidationError, match="Choose one source"):
-        services.prepare_envelope(
+        prepare.prepare_envelope(
             connection=simulator_connection,
             sender=sender,
             subject="S",
@@ -297,12 +300,12 @@ def test_a_draft_opens_the_sending_view_and_can_be_sent(
     envelope = generated(simulator_connection, sender, doc_template, subject="Draft", as_draft=True)
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.CREATED
-    assert "/simulator/sending/" in services.sending_url(envelope=envelope, return_url="https://x/")
-    services.send_draft(envelope=envelope)
+    assert "/simulator/sending/" in signing.sending_url(envelope=envelope, return_url="https://x/")
+    signing.send_draft(envelope=envelope)
     assert SimEnvelope.objects.get().status == "sent"
     assert envelope.recipients.first().status == "sent"
     with pytest.raises(ValidationError, match="not a draft"):
-        services.send_draft(envelope=envelope)
+        signing.send_draft(envelope=envelope)
 
 
 def test_refresh_applies_docusigns_status_without_going_backwards(
@@ -311,10 +314,10 @@ def test_refresh_applies_docusigns_status_without_going_backwards(
     envelope = generated(simulator_connection, sender, doc_template, subject="S")
     envelope.refresh_from_db()
     SimEnvelope.objects.update(status="voided")
-    assert services.refresh_from_docusign(envelope=envelope)
+    assert signing.refresh_from_docusign(envelope=envelope)
     assert envelope.status == Envelope.Status.VOIDED
     SimEnvelope.objects.update(status="sent")  # an older view must not undo a final status
-    assert not services.refresh_from_docusign(envelope=envelope)
+    assert not signing.refresh_from_docusign(envelope=envelope)
     assert envelope.status == Envelope.Status.VOIDED
 
 
@@ -328,7 +331,7 @@ def test_revoked_consent_shows_on_the_connection_when_a_send_waits(
     envelope = generated(simulator_connection, sender, doc_template, subject="S")
     envelope.refresh_from_db()
     simulator_connection.refresh_from_db()
-    assert envelope.status == Envelope.Status.QUEUED  # waits for consent (envelopes.waiting)
+    assert envelope.status == Envelope.Status.QUEUED  # waits for consent
     assert "consent_required" in envelope.waiting_reason
     assert simulator_connection.status == Connection.Status.AWAITING_CONSENT
     assert "consent link" in simulator_connection.last_error_detail

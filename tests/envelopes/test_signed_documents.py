@@ -13,8 +13,9 @@ from django.test import Client
 from responses import matchers
 
 from connections.models import ApiCall
-from envelopes import documents, services, webhooks
+from envelopes.documents import kept as documents
 from envelopes.models import Envelope, Recipient, SignedDocument
+from envelopes.tracking import webhooks
 from tests.conftest import DEMO_AUTH
 from tests.envelopes.test_webhooks import message, post
 from tests.factories import ConnectionFactory, UserFactory
@@ -172,8 +173,8 @@ def test_without_connect_documents_one_call_fetches_them_with_the_certificate(en
     )
     Envelope.objects.filter(pk=envelope.pk).update(status="completed")
     envelope.refresh_from_db()
-    assert services.keep_signed_documents(envelope=envelope) == 1
-    assert services.keep_signed_documents(envelope=envelope) == 0  # kept: no second call
+    assert documents.keep_signed_documents(envelope=envelope) == 1
+    assert documents.keep_signed_documents(envelope=envelope) == 0  # kept: no second call
     for _ in range(3):
         assert _content(browser.get(f"/envelopes/{envelope.pk}/documents/combined/")) == (
             PDF_A + CERT
@@ -205,7 +206,7 @@ def test_downloads_of_an_envelope_not_completed_still_go_to_docusign(envelope, b
 
 @responses.activate
 def test_completion_by_polling_keeps_the_documents(envelope, django_capture_on_commit_callbacks):
-    from envelopes.tracking import apply_envelope_summary
+    from envelopes.tracking.drain import apply_envelope_summary
 
     envelope.connection.connect_hmac_secrets = ""
     envelope.connection.save()

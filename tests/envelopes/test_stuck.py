@@ -1,4 +1,4 @@
-"""One definition of "stuck" (envelopes.stuck): what the status page and metrics count is
+"""One definition of "stuck" (envelopes.tracking.stuck): what the status page and metrics count is
 exactly what the sweep restarts."""
 
 from datetime import timedelta
@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from envelopes import selectors, sweeps
+from envelopes import selectors
 from envelopes.models import Envelope
+from envelopes.tracking import sweeps
 from tests.factories import ConnectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

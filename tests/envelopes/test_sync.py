@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from connections.services import get_client
 from envelopes.models import Envelope, SyncCursor
-from envelopes.sync import OVERLAP, poll_connection, poll_interval
+from envelopes.tracking.polling import OVERLAP, poll_connection, poll_interval
 from tests.conftest import DEMO_AUTH
 from tests.factories import ConnectionFactory, UserFactory
 

@@ -4,9 +4,11 @@ compose: against the simulator over real HTTP."""
 
 import pytest
 
-from envelopes import bulk, bulk_csv, services, template_tabs
+from envelopes.bulk import batches
+from envelopes.bulk import rows as bulk_csv
+from envelopes.composing import prepare, template_tabs
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope, Recipient
-from envelopes.services import RecipientInput
 from simulator.models import SimEnvelope, SimTemplate
 from tests.envelopes.test_bulk import run_until_done
 from tests.factories import UserFactory
@@ -70,15 +72,15 @@ def sender():
 
 
 def test_a_template_is_read_with_roles_of_every_type(simulator_connection, lease):
-    roles = services.template_roles(connection=simulator_connection, template_id=lease.template_id)
+    roles = prepare.template_roles(connection=simulator_connection, template_id=lease.template_id)
     assert {r["roleName"]: r["kind"] for r in roles} == KINDS
     fields = template_tabs.describe(connection=simulator_connection, template_id=lease.template_id)
     assert {r.name: r.kind for r in fields.roles} == KINDS
 
 
 def test_bulk_send_fills_every_role_type(simulator_connection, sender, lease):
-    roles = services.template_roles(connection=simulator_connection, template_id=lease.template_id)
-    layout = bulk.layout_for_template(roles)
+    roles = prepare.template_roles(connection=simulator_connection, template_id=lease.template_id)
+    layout = batches.layout_for_template(roles)
     people = {
         "Tenant": ("Tia Tenant", "tia@example.com"),
         "Landlord copy": ("Lou Landlord", "lou@example.com"),
@@ -97,8 +99,8 @@ def test_bulk_send_fills_every_role_type(simulator_connection, sender, lease):
         row[-1] = values.get(column, row[-1])
     parsed = bulk_csv.parse(",".join(layout.columns()) + "\n" + ",".join(row) + "\n", layout)
     assert parsed.ok, parsed.errors
-    batch = bulk.prepare_bulk_send(
-        bulk.BulkRequest(
+    batch = batches.prepare_bulk_send(
+        batches.BulkRequest(
             connection=simulator_connection,
             sender=sender,
             name="leases.csv",
@@ -134,7 +136,7 @@ def test_bulk_send_fills_every_role_type(simulator_connection, sender, lease):
 def test_compose_from_a_template_fills_every_role_type(simulator_connection, lease):
     sender = UserFactory(username="sam", email="sam@example.com")
     fields = template_tabs.describe(connection=simulator_connection, template_id=lease.template_id)
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=sender,
         subject="Your lease",

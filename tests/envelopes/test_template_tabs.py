@@ -8,8 +8,10 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from connections.models import ApiCall
-from envelopes import template_tabs
+from envelopes import signing
+from envelopes.composing import prepare, template_tabs
 from envelopes.models import Envelope
+from envelopes.sending import create
 from simulator import control
 from simulator.models import SimEnvelope, SimTemplate
 from tests.factories import UserFactory
@@ -140,9 +142,8 @@ def test_every_prefillable_tab_arrives_at_docusign(client, sam, simulator_connec
     assert prefill["checkboxTabs"][0]["selected"] == "true"
     # And DocuSign's own answer (the recipient's tabs GET) says the same.
     recipient = envelope.recipients.get(role_name="Customer")
-    from envelopes import services
 
-    values = services.tab_values(envelope=envelope, recipient=recipient)
+    values = signing.tab_values(envelope=envelope, recipient=recipient)
     assert values["customer"] == "Cleo Ltd"
     # Checkboxes, radio groups and lists as DocuSign returns them (selected, radios, items).
     assert (values["premium"], values["billing"], values["plan"]) == (
@@ -265,10 +266,9 @@ def test_the_sender_fields_are_set_again_when_an_answer_was_lost(
         },
     )
     inject_fault(status=503, count=4, operation="Tabs_PutDocumentTabs")
-    from envelopes import services
-    from envelopes.template_compose import _recipients
+    from envelopes.composing.templates import _recipients
 
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=sam,
         subject="Order",
@@ -281,7 +281,7 @@ def test_the_sender_fields_are_set_again_when_an_answer_was_lost(
     assert envelope.status == Envelope.Status.QUEUED  # waiting to try again
     assert SimEnvelope.objects.get().status == "created"
     Envelope.objects.filter(pk=envelope.pk).update(next_attempt_at=None)
-    services.send_envelope(envelope_id=str(envelope.pk))
+    create.send_envelope(envelope_id=str(envelope.pk))
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.SENT
     sim = SimEnvelope.objects.get()  # still one

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from envelopes.template_tabs import TabField, clean_value, parse_template
+from envelopes.composing.template_tabs import TabField, clean_value, parse_template
 
 
 def tab(kind, collection, label="field", **extra):
@@ -89,7 +89,7 @@ def test_locked_tabs_and_unlabelled_ones_are_not_offered():
 
 
 def test_filled_values_read_checkboxes_radios_and_lists_as_docusign_returns_them():
-    from envelopes.template_tabs import filled_values
+    from envelopes.composing.template_tabs import filled_values
 
     answer = {  # GET …/recipients/{id}/tabs, in DocuSign's shapes
         "checkboxTabs": [

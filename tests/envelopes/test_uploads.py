@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from envelopes.uploads import check_uploads
+from envelopes.documents.uploads import check_uploads
 
 
 def docx_bytes():

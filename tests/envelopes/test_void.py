@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from envelopes import services
 from envelopes.models import Envelope, EnvelopeEvent, Recipient
+from envelopes.sending import voids
 from tests.factories import ConnectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,12 +34,12 @@ def make_envelope(status, sender=None):
 @responses.activate
 def test_the_void_service_refuses_envelopes_that_are_not_out_for_signature(status):
     envelope = make_envelope(status)
-    assert not services.may_void(envelope)
+    assert not voids.may_void(envelope)
     # A worker holding a void request for it asks DocuSign nothing.
     Envelope.objects.filter(pk=envelope.pk).update(void_requested_at=timezone.now())
-    services.void_envelope(envelope_id=str(envelope.pk))
+    voids.void_envelope(envelope_id=str(envelope.pk))
     with pytest.raises(ValidationError, match="out for signature"):
-        services.request_void(envelope=envelope, reason="Wrong file")
+        voids.request_void(envelope=envelope, reason="Wrong file")
     envelope.refresh_from_db()
     assert envelope.status == status
     assert not EnvelopeEvent.objects.filter(envelope=envelope).exists()
@@ -49,9 +49,9 @@ def test_the_void_service_refuses_envelopes_that_are_not_out_for_signature(statu
 @pytest.mark.parametrize("status", sorted(VOIDABLE))
 def test_envelopes_out_for_signature_may_be_voided_with_a_reason(status):
     envelope = make_envelope(status)
-    assert services.may_void(envelope)
+    assert voids.may_void(envelope)
     with pytest.raises(ValidationError, match="Say why"):
-        services.request_void(envelope=envelope, reason="  ")
+        voids.request_void(envelope=envelope, reason="  ")
 
 
 @pytest.mark.parametrize(

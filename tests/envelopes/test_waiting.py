@@ -19,10 +19,13 @@ from django.utils import timezone
 from connections import consent, tokens
 from connections.fields import DecryptionFailed, decrypt
 from connections.models import Connection
-from envelopes import corrections, sending, services, tasks
+from envelopes import tasks
+from envelopes.changes import corrections
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope, EnvelopeChange
-from envelopes.services import RecipientInput
-from envelopes.sweeps import sweep_stuck_work
+from envelopes.sending import create, voids
+from envelopes.tracking.sweeps import sweep_stuck_work
 from simulator.models import SimConsent, SimEnvelope
 from simulator.oauth import services as sim_oauth
 from tests.factories import UserFactory
@@ -45,7 +48,7 @@ def staff():
 
 
 def queue(connection, sender, n):
-    return services.prepare_envelope(
+    return prepare.prepare_envelope(
         connection=connection,
         sender=sender,
         subject=f"Contract {n}",
@@ -70,7 +73,7 @@ def start_everything(to_void, to_resend, queued, sender):
     for envelope in queued:
         tasks.send_envelope.delay(str(envelope.pk))
     to_void.refresh_from_db()
-    services.request_void(envelope=to_void, reason="Wrong amount")
+    voids.request_void(envelope=to_void, reason="Wrong amount")
     to_resend.refresh_from_db()
     return corrections.request_resend(envelope=to_resend, actor=sender)
 
@@ -234,12 +237,12 @@ def test_redis_failing_mid_send_does_not_count_as_a_docusign_attempt(
     monkeypatch.setattr(tokens, "_redis", lambda: gone)  # a real client, nothing listening
     for _ in range(3):
         with pytest.raises(redis.exceptions.ConnectionError):
-            services.send_envelope(envelope_id=str(envelope.pk))
+            create.send_envelope(envelope_id=str(envelope.pk))
         envelope.refresh_from_db()
         assert envelope.status == Envelope.Status.QUEUED
         assert envelope.send_attempts == 0
     monkeypatch.undo()
-    services.send_envelope(envelope_id=str(envelope.pk))
+    create.send_envelope(envelope_id=str(envelope.pk))
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.SENT, list(envelope.events.values_list("detail"))
     assert envelope.send_attempts == 1  # the one that reached DocuSign
@@ -254,9 +257,9 @@ def test_the_database_failing_mid_send_does_not_count_as_a_docusign_attempt(
     def lost_database(envelope, **options):
         raise OperationalError("terminating connection due to administrator command")
 
-    monkeypatch.setattr(sending, "build_definition", lost_database)
+    monkeypatch.setattr(create, "build_definition", lost_database)
     for _ in range(3):
         with pytest.raises(OperationalError):
-            services.send_envelope(envelope_id=str(envelope.pk))
+            create.send_envelope(envelope_id=str(envelope.pk))
     envelope.refresh_from_db()
     assert (envelope.status, envelope.send_attempts) == (Envelope.Status.QUEUED, 0)

@@ -12,9 +12,10 @@ import responses
 from django.db import connection as db
 from django.test import Client
 
-from envelopes import tracking, unsigned
 from envelopes.models import ConnectEvent, Envelope, Recipient
-from envelopes.tracking import DrainThrottle, drain_connect_events
+from envelopes.tracking import drain as tracking
+from envelopes.tracking import hints as unsigned
+from envelopes.tracking.drain import DrainThrottle, drain_connect_events
 from tests.conftest import DEMO_AUTH
 from tests.envelopes.test_webhooks import message, post
 from tests.factories import ConnectionFactory, UserFactory
@@ -86,7 +87,7 @@ def test_a_missing_content_length_is_refused_clearly(setup):
     connection, envelope = setup
     from django.test import RequestFactory
 
-    from envelopes.webhooks import ConnectWebhookView
+    from envelopes.tracking.webhooks import ConnectWebhookView
 
     request = RequestFactory().post(
         "/", data=json.dumps(message(envelope)), content_type="application/json"
@@ -127,7 +128,7 @@ def test_the_webhook_token_is_stored_encrypted_and_found_by_its_hash(csrf_client
 
 @pytest.mark.django_db(transaction=True)
 def test_a_dead_pooled_connection_is_retried_outside_a_transaction(docusign_hosts, monkeypatch):
-    from envelopes.webhooks import Message, Receiver, upsert
+    from envelopes.tracking.webhooks import Message, Receiver, upsert
 
     connection = ConnectionFactory(connect_hmac_secrets=KEY)
     receiver = Receiver(connection.pk, connection.name, (KEY,))
@@ -268,7 +269,10 @@ def test_a_drain_request_is_a_no_op_while_a_drain_holds_the_key(monkeypatch):
     from django.core.cache import cache
 
     started: list[int] = []
-    monkeypatch.setattr("envelopes.tasks.drain_connect_events.delay", started.append)
+    monkeypatch.setattr(
+        "envelopes.tracking.drain.enqueue",
+        lambda name, connection_id, **_: started.append(connection_id),
+    )
     tracking.request_drain(5)
     tracking.request_drain(5)
     assert started == [5]
@@ -281,7 +285,7 @@ def test_a_drain_request_is_a_no_op_while_a_drain_holds_the_key(monkeypatch):
 def test_the_raw_upsert_writes_every_connect_event_column():
     """The webhook's INSERT is hand-written SQL: a column added to ConnectEvent later must
     be added there too, or it silently gets NULL (or breaks every message)."""
-    from envelopes.webhooks import _UPSERT
+    from envelopes.tracking.webhooks import _UPSERT
 
     listed = re.search(r"\(([^)]*)\)\s*VALUES", _UPSERT)
     assert listed is not None

@@ -10,6 +10,7 @@ import responses
 from django.test import Client
 
 from envelopes.models import ConnectEvent, Envelope, Recipient
+from envelopes.sending import create
 from envelopes.signals import envelope_status_changed, recipient_completed
 from tests.conftest import DEMO_AUTH
 from tests.factories import ConnectionFactory, UserFactory
@@ -220,7 +221,7 @@ def test_without_hmac_keys_a_message_is_a_hint_checked_with_docusign(
 def test_messages_that_arrived_before_the_envelope_id_was_saved_are_applied_after(
     csrf_client, setup, django_capture_on_commit_callbacks
 ):
-    from envelopes.sending import _replay_early_connect_messages
+    from envelopes.sending.create import _replay_early_connect_messages
 
     connection, envelope = setup
     early_id = envelope.docusign_envelope_id
@@ -238,7 +239,7 @@ def test_messages_that_arrived_before_the_envelope_id_was_saved_are_applied_afte
 
 
 def test_new_hmac_keys_apply_once_the_short_receiver_cache_expires(csrf_client, setup, monkeypatch):
-    from envelopes import webhooks
+    from envelopes.tracking import webhooks
 
     connection, envelope = setup
     body = json.dumps(message(envelope)).encode()
@@ -258,7 +259,6 @@ def test_sending_applies_connect_messages_that_arrived_before_it_saved_the_id(
 ):
     """DocuSign may report an envelope before `send_envelope` has stored its ID: the send
     itself must pick those messages up (not only a later message or poll)."""
-    from envelopes import services
 
     connection, envelope = setup
     early_id = envelope.docusign_envelope_id
@@ -279,7 +279,7 @@ def test_sending_applies_connect_messages_that_arrived_before_it_saved_the_id(
         status=201,
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.send_envelope(envelope_id=str(envelope.pk))
+        create.send_envelope(envelope_id=str(envelope.pk))
     envelope.refresh_from_db()
     assert envelope.docusign_envelope_id == early_id
     assert envelope.status == "completed"  # the early message, applied by the send

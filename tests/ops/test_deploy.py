@@ -191,7 +191,9 @@ def test_production_from_the_procfile_is_ready_and_notices_outages(tmp_path, set
                 body = wait_for(ready, timeout=90, what="/readyz green", every=0.5)
             except AssertionError:
                 raise AssertionError(f"never ready: {readyz(port)}\n{logs()}") from None
-            assert set(body["checks"]) == {"database", "redis", "broker", "worker", "beat"}
+            assert set(body["checks"]) == {"database", "redis", "broker", "worker"}
+            # Beat is reported, not a reason for a web node to leave the load balancer.
+            assert set(body["reported"]) == {"beat"}
 
             # A second beat waits on the lock: it schedules nothing while the first runs.
             prod.start("beat", key="beat2")

@@ -18,7 +18,7 @@ needs_redis = pytest.mark.skipif(
 
 @pytest.fixture
 def beats(settings):
-    """Fresh heartbeats from a worker and beat (as ops.tasks.heartbeat and the scheduler)."""
+    """Fresh heartbeats from a worker and beat (as their own timers write them)."""
     heartbeat.client().delete(heartbeat.WORKER_KEY, heartbeat.BEAT_KEY)
     yield
     heartbeat.client().delete(heartbeat.WORKER_KEY, heartbeat.BEAT_KEY)

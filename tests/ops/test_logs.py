@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from connections.tokens import get_access_token
+from envelopes.composing.prepare import RecipientInput, prepare_envelope
 from envelopes.models import DocumentTemplate, Envelope
-from envelopes.services import RecipientInput, prepare_envelope
 from ops.logs import JSON_FIELDS, JsonFormatter, PlainFormatter, RequestContextFilter
 from ops.request_id import request_id_var
 from ops.scrub import scrub_text

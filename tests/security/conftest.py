@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from envelopes import services
+from envelopes.composing import prepare
 from envelopes.models import DocumentTemplate
 from tests.factories import UserFactory
 
@@ -27,7 +27,7 @@ def send_offer():
     """prepare_envelope for the offer above, to Erin's name; returns the envelope, fresh."""
 
     def send(connection, sender, template, recipients):
-        envelope = services.prepare_envelope(
+        envelope = prepare.prepare_envelope(
             connection=connection,
             sender=sender,
             subject="Offer",

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection as db
 from django.urls import reverse
 
+from envelopes.documents.uploads import check_uploads
 from envelopes.models import Document, DocumentTemplate, Envelope
-from envelopes.uploads import check_uploads
 from tests.factories import ConnectionFactory, UserFactory
 from tests.test_settings import SECRET, run_manage
 

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from connections.docusign.hosts import BaseUriError, normalize_base_uri
-from envelopes.generation import render_document, validate_body
+from envelopes.composing.generation import render_document, validate_body
 from envelopes.models import DocumentTemplate, Envelope, Recipient
 from tests.factories import ConnectionFactory, UserFactory
 from tests.keys import rsa_key

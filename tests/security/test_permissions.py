@@ -10,6 +10,7 @@ from accounts.models import Team
 from accounts.roles import ROLES
 from connections.models import Connection
 from connections.selectors import usable_connections
+from envelopes.composing import prepare
 from envelopes.models import Document, DocumentTemplate, Envelope, Recipient
 from tests.factories import ConnectionFactory, UserFactory
 
@@ -276,13 +277,12 @@ def test_teams_own_envelopes_templates_and_connections(client):
 def test_sending_for_a_team_one_is_not_in_is_refused(client):
     from django.core.exceptions import PermissionDenied
 
-    from envelopes import services
-    from envelopes.services import RecipientInput
+    from envelopes.composing.prepare import RecipientInput
 
     legal = Team.objects.create(name="Legal")
     connection = ConnectionFactory()
     with pytest.raises(PermissionDenied, match="not a member of the team Legal"):
-        services.prepare_envelope(
+        prepare.prepare_envelope(
             connection=connection,
             sender=UserFactory(username="sam"),
             subject="x",
@@ -293,7 +293,7 @@ def test_sending_for_a_team_one_is_not_in_is_refused(client):
     restricted = ConnectionFactory(name="Restricted")
     restricted.allowed_groups.add(Group.objects.create(name="Few"))
     with pytest.raises(PermissionDenied, match="may not send with the connection Restricted"):
-        services.prepare_envelope(
+        prepare.prepare_envelope(
             connection=restricted,
             sender=UserFactory(username="sam"),
             subject="x",

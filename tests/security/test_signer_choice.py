@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Team
-from envelopes import services
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
+from envelopes.composing.signers import choosable_signers
 from envelopes.models import Envelope
-from envelopes.services import RecipientInput
-from envelopes.signer_choice import choosable_signers
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -123,7 +123,7 @@ def test_a_user_from_another_team_cannot_be_posted_or_passed(
     assert "Select a valid choice" in response.content.decode()
     assert "Barker" not in response.content.decode()  # nothing about Bob is shown
     with pytest.raises(ValidationError, match="cannot be chosen"):
-        services.prepare_envelope(
+        prepare.prepare_envelope(
             connection=simulator_connection,
             sender=sam,
             subject="Offer",
@@ -136,7 +136,7 @@ def test_a_user_from_another_team_cannot_be_posted_or_passed(
 
 def test_matching_by_email_still_works_without_the_picker(people, simulator_connection, template):
     sam, alice, _bob, _carol = people
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=sam,
         subject="Offer",

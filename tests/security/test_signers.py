@@ -6,10 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from envelopes import services
-from envelopes.definitions import build_definition
+from envelopes import signing
+from envelopes.composing import prepare
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Recipient
-from envelopes.services import RecipientInput
+from envelopes.sending.definitions import build_definition
 from simulator.models import SimRecipient
 from tests.factories import UserFactory
 
@@ -88,7 +89,7 @@ def test_in_person_signing_is_hosted_by_the_connections_docusign_user(
 
     other = UserFactory(username="other", email="other@example.com")
     with pytest.raises(PermissionDenied):
-        services.signing_url(recipient=recipient, user=other, return_url="https://x/")
+        signing.signing_url(recipient=recipient, user=other, return_url="https://x/")
     client.force_login(sam)
     response = client.post(reverse("envelopes:sign", args=[envelope.pk, recipient.pk]))
     assert "/simulator/signing/" in response["Location"]
@@ -153,7 +154,7 @@ def test_the_simulator_refuses_a_view_for_another_host(
     simulator_connection.user_name = "Samuel"
     simulator_connection.save()
     with pytest.raises(Exception, match="not a valid recipient"):
-        services.signing_url(recipient=recipient, user=sam, return_url="https://x/")
+        signing.signing_url(recipient=recipient, user=sam, return_url="https://x/")
 
 
 def test_an_access_code_is_asked_for_before_the_documents(
@@ -170,7 +171,7 @@ def test_an_access_code_is_asked_for_before_the_documents(
     assert SimRecipient.objects.get().access_code == "Blue-42"
     back = "https://app.example/back"
 
-    page = services.signing_url(recipient=recipient, user=erin, return_url=back)
+    page = signing.signing_url(recipient=recipient, user=erin, return_url=back)
     path = page.split("//", 1)[1].split("/", 1)[1]
     shown = client.get(f"/{path}")
     assert b"Enter the access code" in shown.content
@@ -178,7 +179,7 @@ def test_an_access_code_is_asked_for_before_the_documents(
     wrong = client.post(f"/{path}", {"access_code": "red-42"})
     assert wrong["Location"] == f"{back}?event=access_code_failed"
 
-    page = services.signing_url(recipient=recipient, user=erin, return_url=back)
+    page = signing.signing_url(recipient=recipient, user=erin, return_url=back)
     path = page.split("//", 1)[1].split("/", 1)[1]
     assert client.post(f"/{path}", {"access_code": "blue-42"}).status_code == 302
     assert b"Offer for" in client.get(f"/{path}").content  # not case-sensitive
@@ -188,7 +189,7 @@ def test_an_access_code_is_asked_for_before_the_documents(
 def test_the_simulator_refuses_an_access_code_docusign_would(
     simulator_connection, sam, template, code
 ):
-    envelope = services.prepare_envelope(
+    envelope = prepare.prepare_envelope(
         connection=simulator_connection,
         sender=sam,
         subject="Offer",

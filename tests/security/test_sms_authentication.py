@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from connections.models import ApiCall
-from envelopes import services
+from envelopes import signing
+from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope, Recipient
-from envelopes.recipient_auth import masked, parse_phone
-from envelopes.services import RecipientInput
+from envelopes.phones import masked
+from envelopes.sending.recipient_auth import parse_phone
 from simulator import control
 from simulator.esign import identity
 from simulator.models import SimRecipient
@@ -99,7 +100,7 @@ def test_an_sms_signer_is_sent_with_docusigns_phone_workflow_and_asked_for_the_c
 
     # The signing page asks for the texted code before it shows anything.
     back = "https://app.example/back"
-    page = services.signing_url(recipient=recipient, user=erin, return_url=back)
+    page = signing.signing_url(recipient=recipient, user=erin, return_url=back)
     path = "/" + page.split("//", 1)[1].split("/", 1)[1]
     shown = client.get(path)
     assert b"Verify your identity" in shown.content
@@ -114,7 +115,7 @@ def test_an_sms_signer_is_sent_with_docusigns_phone_workflow_and_asked_for_the_c
     assert client.get(path)["Location"] == f"{back}?event=ttl_expired"  # the session is spent
 
     # A new session, a new code: the right one opens the documents.
-    page = services.signing_url(recipient=recipient, user=erin, return_url=back)
+    page = signing.signing_url(recipient=recipient, user=erin, return_url=back)
     path = "/" + page.split("//", 1)[1].split("/", 1)[1]
     assert client.post(path, {"action": "verify", "code": "123456"}).status_code == 200  # none yet
     client.post(path, {"action": "send_code"})
@@ -157,7 +158,7 @@ def test_an_account_without_phone_authentication_fails_visibly(
 def test_the_simulator_refuses_a_workflow_the_account_does_not_have(
     simulator_connection, sam, template, monkeypatch, send_offer
 ):
-    from envelopes import recipient_auth
+    from envelopes.sending import recipient_auth
 
     monkeypatch.setattr(
         recipient_auth, "phone_workflow_id", lambda client, account_id: "not-a-workflow"

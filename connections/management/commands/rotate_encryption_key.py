@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
@@ -12,7 +12,7 @@ from connections.fields import (
     EncryptedJSONField,
     EncryptedTextField,
     get_fernet,
-    get_primary_fernet,
+    is_under_primary,
 )
 from connections.tokens import rotate_cached_tokens
 
@@ -56,7 +56,7 @@ class Command(BaseCommand):
         # Raw SQL: the ORM would decrypt on read, and we need the ciphertext to rotate it.
         qn = connection.ops.quote_name
         table, column, pk = qn(model._meta.db_table), qn(field.column), qn(model._meta.pk.column)
-        primary, fernet = get_primary_fernet(), get_fernet()
+        fernet = get_fernet()
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         select = (
             f"SELECT {pk}, {column} FROM {table} "  # noqa: S608 (quoted names, no user input)
@@ -72,7 +72,7 @@ class Command(BaseCommand):
                     cursor.execute(select, [last_pk, batch_size])
                 rows = cursor.fetchall()
                 for row_pk, token in rows:
-                    if _is_under(primary, token):
+                    if is_under_primary(token):
                         continue
                     try:
                         new_token = fernet.rotate(token.encode()).decode()
@@ -87,11 +87,3 @@ class Command(BaseCommand):
             if not rows:
                 return rotated
             last_pk = rows[-1][0]
-
-
-def _is_under(fernet: Fernet, token: str) -> bool:
-    try:
-        fernet.decrypt(token.encode())
-    except InvalidToken:
-        return False
-    return True

@@ -1,0 +1,507 @@
+"""A DocuSign template's roles and fillable tabs: read (cached by the template's
+`lastModified`), offered as typed inputs, validated, and turned into the tabs DocuSign expects.
+
+Signer roles' tabs travel in `templateRoles[].tabs`, one collection per type (a checkbox's
+`selected`, a list's `value` and `listItems`, a radio group's `radios[].selected`). The
+sender's own tabs (`prefillTabs`, on the template's documents) cannot travel in the create
+call: the envelope is created as a draft, its prefill tabs set by `tabId`
+(`PUT …/documents/{documentId}/tabs`), then sent (`fill_sender_tabs`).
+
+Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templates/get/
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from common.infrastructure import INFRASTRUCTURE_ERRORS
+from connections.docusign import esignature
+from connections.docusign.client import DocuSignClient
+from connections.models import Connection
+from connections.services import get_client
+from envelopes.models import Envelope, Recipient
+
+logger = logging.getLogger("countersign.envelopes")
+
+# Tab collections a sender may fill in for a role, and the input each gets.
+ROLE_INPUTS = {
+    "textTabs": "text",
+    "companyTabs": "text",
+    "titleTabs": "text",
+    "numberTabs": "number",
+    "dateTabs": "date",
+    "emailTabs": "email",
+    "checkboxTabs": "checkbox",
+    "listTabs": "list",
+    "radioGroupTabs": "radio",
+}
+# The sender's own tabs (DocuSign's prefillTabs): senderName/senderCompany fill themselves.
+SENDER_INPUTS = {"textTabs": "text", "checkboxTabs": "checkbox", "radioGroupTabs": "radio"}
+RECIPIENT_KINDS = {collection: kind for kind, collection in Recipient.DOCUSIGN_LISTS.items()}
+DOCUSIGN_DATE = "%m/%d/%Y"  # the format DocuSign's date tabs recommend (MM/DD/YYYY)
+VERSION_SECONDS = 600  # how long the last seen lastModified is trusted for offering fields
+DESCRIPTION_SECONDS = 7 * 24 * 3600  # a given lastModified never changes
+# In the description's cache key: bump it when TemplateFields changes shape, so a deploy never
+# reads descriptions pickled by the previous code.
+CACHE_FORMAT = 1
+STALE = "This template changed at DocuSign since you opened it: review the fields."
+
+
+@dataclass(frozen=True)
+class TabField:
+    role: str  # "" for the sender's own (prefill) tabs
+    collection: str
+    label: str
+    kind: str
+    choices: tuple[tuple[str, str], ...] = ()  # (value, text) of a list or radio group
+    max_length: int | None = None
+    document_id: str = ""
+
+    @property
+    def key(self) -> str:
+        """The form field's name: stable across template versions, so values typed for a
+        field that still exists survive a change."""
+        digest = hashlib.sha256(f"{self.role}\0{self.collection}\0{self.label}".encode())
+        return f"tab-{digest.hexdigest()[:16]}"
+
+
+@dataclass(frozen=True)
+class TemplateRole:
+    name: str
+    routing_order: int
+    recipient_type: str  # DocuSign's recipients list: signers, carbonCopies, …
+    fields: tuple[TabField, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"role-{hashlib.sha256(self.name.encode()).hexdigest()[:16]}"
+
+    @property
+    def kind(self) -> str:
+        return RECIPIENT_KINDS.get(self.recipient_type, Recipient.Kind.SIGNER)
+
+    @property
+    def kind_label(self) -> str:
+        return str(Recipient.Kind(self.kind).label)
+
+    @property
+    def signs(self) -> bool:
+        return self.kind in (Recipient.Kind.SIGNER, Recipient.Kind.IN_PERSON)
+
+
+@dataclass(frozen=True)
+class TemplateFields:
+    template_id: str
+    name: str
+    last_modified: str
+    roles: tuple[TemplateRole, ...]
+    sender_fields: tuple[TabField, ...]
+    documents: tuple[tuple[str, str], ...]  # (documentId, name)
+
+    def all_fields(self) -> list[TabField]:
+        return [f for r in self.roles for f in r.fields] + list(self.sender_fields)
+
+
+@dataclass
+class TemplateInput:
+    """What the sender filled in, checked: recipients per role and DocuSign-shaped tabs."""
+
+    roles: list[tuple[TemplateRole, str, str, bool]] = field(default_factory=list)
+    role_tabs: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    sender_tabs: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+
+
+class TemplateInputError(ValidationError):
+    """Per-field problems (`field_errors`: form field name → message), or a stale template."""
+
+    def __init__(self, field_errors: dict[str, str], *, stale: bool = False) -> None:
+        self.field_errors, self.stale = field_errors, stale
+        messages = [STALE] if stale else []
+        super().__init__(messages + list(field_errors.values()))
+
+
+# --- reading the template ----------------------------------------------------------------
+
+
+def _label(collection: str, tab: dict[str, Any]) -> str:
+    label = tab.get("groupName") if collection == "radioGroupTabs" else tab.get("tabLabel")
+    return str(label or "")
+
+
+def _choices(collection: str, tab: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    if collection == "listTabs":
+        return tuple(
+            (str(i.get("value")), str(i.get("text") or i.get("value")))
+            for i in tab.get("listItems") or []
+        )
+    if collection == "radioGroupTabs":
+        return tuple((str(r.get("value")), str(r.get("value"))) for r in tab.get("radios") or [])
+    return ()
+
+
+def _fields(
+    tabs: dict[str, Any], inputs: dict[str, str], *, role: str, document_id: str = ""
+) -> tuple[TabField, ...]:
+    found = []
+    for collection, kind in inputs.items():
+        for tab in tabs.get(collection) or []:
+            if not isinstance(tab, dict) or not _label(collection, tab):
+                continue
+            if str(tab.get("locked", "")).lower() == "true":
+                continue  # a locked tab shows the template's value: nothing to fill
+            max_length = str(tab.get("maxLength") or "")
+            found.append(
+                TabField(
+                    role=role,
+                    collection=collection,
+                    label=_label(collection, tab),
+                    kind=kind,
+                    choices=_choices(collection, tab),
+                    max_length=int(max_length) if max_length.isdigit() else None,
+                    document_id=document_id,
+                )
+            )
+    return tuple(found)
+
+
+def parse_template(
+    body: dict[str, Any], document_tabs: dict[str, dict[str, Any]]
+) -> TemplateFields:
+    """The roles and fields of GET templates/{id}?include=tabs,documents, with each
+    document's tabs (for its prefillTabs)."""
+    roles = []
+    for recipient_type, items in (body.get("recipients") or {}).items():
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or not item.get("roleName"):
+                continue
+            name = str(item["roleName"])
+            roles.append(
+                TemplateRole(
+                    name=name,
+                    routing_order=int(item.get("routingOrder") or 1),
+                    recipient_type=recipient_type,
+                    fields=_fields(item.get("tabs") or {}, ROLE_INPUTS, role=name),
+                )
+            )
+    roles.sort(key=lambda r: (r.routing_order, r.name))
+    sender = tuple(
+        f
+        for doc_id, tabs in document_tabs.items()
+        for f in _fields(tabs.get("prefillTabs") or {}, SENDER_INPUTS, role="", document_id=doc_id)
+    )
+    return TemplateFields(
+        template_id=str(body.get("templateId") or ""),
+        name=str(body.get("name") or ""),
+        last_modified=str(body.get("lastModified") or ""),
+        roles=tuple(roles),
+        sender_fields=sender,
+        documents=tuple(
+            (str(d.get("documentId")), str(d.get("name") or ""))
+            for d in body.get("documents") or []
+        ),
+    )
+
+
+def _version_key(connection: Connection, template_id: str) -> str:
+    return f"envelopes:template-version:{connection.pk}:{connection.account_id}:{template_id}"
+
+
+def _description_key(connection: Connection, template_id: str, version: str) -> str:
+    return (
+        f"envelopes:template:v{CACHE_FORMAT}:{connection.pk}:{connection.account_id}:"
+        f"{template_id}:{version}"
+    )
+
+
+def describe(*, connection: Connection, template_id: str, refresh: bool = False) -> TemplateFields:
+    """The template's roles and fields. Cached by `lastModified`: a change at DocuSign is a
+    new entry, never a stale one (`current_version` finds out before sending)."""
+    if not refresh:
+        version = _cache_get(_version_key(connection, template_id))
+        found = _cache_get(_description_key(connection, template_id, version)) if version else None
+        if isinstance(found, TemplateFields):
+            return found
+    client = get_client(connection, interactive=True)
+    body = esignature.get_template(client, template_id, include="tabs,documents")
+    version = str(body.get("lastModified") or "")
+    found = _cache_get(_description_key(connection, template_id, version))
+    if not isinstance(found, TemplateFields):
+        tabs = {
+            str(d.get("documentId")): esignature.template_document_tabs(
+                client, template_id, str(d.get("documentId"))
+            )
+            for d in body.get("documents") or []
+        }
+        found = parse_template(body, tabs)
+        _cache_set(_description_key(connection, template_id, version), found, DESCRIPTION_SECONDS)
+    _cache_set(_version_key(connection, template_id), version, VERSION_SECONDS)
+    return found
+
+
+def current_version(*, connection: Connection, template_id: str) -> str:
+    """The template's `lastModified` at DocuSign now (one call, without tabs)."""
+    body = esignature.get_template(get_client(connection, interactive=True), template_id)
+    version = str(body.get("lastModified") or "")
+    _cache_set(_version_key(connection, template_id), version, VERSION_SECONDS)
+    return version
+
+
+def _cache_get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except INFRASTRUCTURE_ERRORS as exc:  # Redis down: ask DocuSign instead
+        logger.warning("Cache unavailable (%s); reading the template from DocuSign", exc)
+        return None
+
+
+def _cache_set(key: str, value: Any, seconds: int) -> None:
+    try:
+        cache.set(key, value, seconds)
+    except INFRASTRUCTURE_ERRORS as exc:
+        logger.warning("Cache unavailable (%s); template not cached", exc)
+
+
+# --- checking what the sender typed ------------------------------------------------------
+
+
+def _what(f: TabField) -> str:
+    return f"{f.role or 'Your own field'}: {f.label}"
+
+
+def clean_value(f: TabField, raw: str) -> dict[str, Any] | None:
+    """The tab to send for a value typed for `f` (None: leave the template's value).
+    Raises ValidationError saying what is wrong and how to write it."""
+    raw = raw.strip()
+    base: dict[str, Any] = {"tabLabel": f.label}
+    if f.kind == "checkbox":
+        if raw not in ("", "on", "true"):
+            raise ValidationError(f"{_what(f)}: tick the box or leave it empty.")
+        return {**base, "selected": "true"} if raw else None
+    if not raw:
+        return None
+    if f.kind == "number":
+        try:
+            number = Decimal(raw.replace(",", ""))
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            raise ValidationError(f"{_what(f)}: '{raw}' is not a number (e.g. 12 or 1250.50).")
+        return {**base, "value": raw.replace(",", "")}
+    if f.kind == "date":
+        return {**base, "value": _date(raw, f).strftime(DOCUSIGN_DATE)}
+    if f.kind == "email":
+        try:
+            validate_email(raw)
+        except ValidationError:
+            raise ValidationError(f"{_what(f)}: '{raw}' is not an email address.") from None
+    if f.kind in ("list", "radio"):
+        values = [value for value, _text in f.choices]
+        if raw not in values:
+            texts = ", ".join(text for _value, text in f.choices)
+            raise ValidationError(f"{_what(f)}: '{raw}' is not one of its choices ({texts}).")
+        if f.kind == "radio":
+            return {"groupName": f.label, "radios": [{"value": raw, "selected": "true"}]}
+        items = [
+            {"text": text, "value": value, "selected": "true" if value == raw else "false"}
+            for value, text in f.choices
+        ]
+        return {**base, "value": raw, "listItems": items}
+    if f.max_length is not None and len(raw) > f.max_length:
+        raise ValidationError(
+            f"{_what(f)}: at most {f.max_length} characters (this has {len(raw)})."
+        )
+    return {**base, "value": raw}
+
+
+def _date(raw: str, f: TabField) -> date:
+    for pattern in ("%Y-%m-%d", DOCUSIGN_DATE):
+        try:
+            return datetime.strptime(raw, pattern).date()  # noqa: DTZ007 (a date, no time)
+        except ValueError:
+            continue
+    raise ValidationError(
+        f"{_what(f)}: '{raw}' is not a date; use the date picker or write it as 2026-01-31."
+    )
+
+
+def read_input(fields: TemplateFields, data: Any, *, people: bool = True) -> TemplateInput:
+    """The recipients and tabs the sender filled in (`data`: the posted form). Every problem
+    is reported at once, each under its field's name (`people=False`: the values alone, for
+    a preview before the recipients are known)."""
+    errors: dict[str, str] = {}
+    result = TemplateInput()
+    for role in fields.roles if people else ():
+        name = str(data.get(f"{role.key}-name", "")).strip()
+        email = str(data.get(f"{role.key}-email", "")).strip()
+        embedded = bool(data.get(f"{role.key}-embedded")) and role.signs
+        if not name:
+            errors[f"{role.key}-name"] = f"{role.name}: enter the name of who fills this role."
+        if not email:
+            errors[f"{role.key}-email"] = f"{role.name}: enter their email address."
+        else:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors[f"{role.key}-email"] = f"{role.name}: '{email}' is not an email address."
+        result.roles.append((role, name, email, embedded))
+    for f in fields.all_fields():
+        try:
+            tab = clean_value(f, str(data.get(f.key, "")))
+        except ValidationError as exc:
+            errors[f.key] = exc.messages[0]
+            continue
+        if tab is None:
+            continue
+        if f.role:
+            result.role_tabs.setdefault(f.role, {}).setdefault(f.collection, []).append(tab)
+        else:
+            per_document = result.sender_tabs.setdefault(f.document_id, {})
+            per_document.setdefault(f.collection, []).append(tab)
+    if errors:
+        raise TemplateInputError(errors)
+    return result
+
+
+def shown_value(tab: dict[str, Any]) -> str:
+    """A tab about to be sent, as the recipient will see it filled in."""
+    if "selected" in tab:
+        return "ticked" if tab["selected"] == "true" else "not ticked"
+    if "radios" in tab:
+        return str(tab["radios"][0]["value"])
+    if "listItems" in tab:
+        chosen = [i["text"] for i in tab["listItems"] if i["selected"] == "true"]
+        return chosen[0] if chosen else ""
+    return str(tab.get("value", ""))
+
+
+def filled_value(collection: str, tab: dict[str, Any]) -> str:
+    """A tab as DocuSign returns it after signing, read as the recipient left it: a checkbox
+    by `selected`, a radio group by its selected radio, a list by its selected item."""
+    if collection == "checkboxTabs":
+        return "ticked" if str(tab.get("selected", "")).lower() == "true" else "not ticked"
+    if collection == "radioGroupTabs":
+        chosen = [
+            str(r.get("value", ""))
+            for r in tab.get("radios") or []
+            if isinstance(r, dict) and str(r.get("selected", "")).lower() == "true"
+        ]
+        return chosen[0] if chosen else ""
+    if collection == "listTabs" and tab.get("listItems"):
+        chosen = [
+            str(i.get("text") or i.get("value") or "")
+            for i in tab.get("listItems") or []
+            if isinstance(i, dict) and str(i.get("selected", "")).lower() == "true"
+        ]
+        return chosen[0] if chosen else str(tab.get("value", ""))
+    return str(tab.get("value", ""))
+
+
+def filled_values(tabs: dict[str, Any]) -> dict[str, str]:
+    """A recipient's tabs (GET …/recipients/{id}/tabs) as label → what was filled in; a radio
+    group is labelled by its `groupName`."""
+    return {
+        _label(collection, tab): filled_value(collection, tab)
+        for collection, items in tabs.items()
+        if isinstance(items, list)
+        for tab in items
+        if isinstance(tab, dict) and _label(collection, tab)
+    }
+
+
+def values_to_fill(given: TemplateInput) -> list[tuple[str, str, str]]:
+    """(who, field, value) for every value about to be filled in."""
+    rows = [
+        (role, _label(collection, tab), shown_value(tab))
+        for role, collections in given.role_tabs.items()
+        for collection, tabs in collections.items()
+        for tab in tabs
+    ]
+    rows += [
+        ("You (the sender)", _label(collection, tab), shown_value(tab))
+        for collections in given.sender_tabs.values()
+        for collection, tabs in collections.items()
+        for tab in tabs
+    ]
+    return rows
+
+
+def check_roles(fields: TemplateFields, role_names: list[str]) -> None:
+    """Every role named exists in the template, and every role of it is filled."""
+    known = [r.name for r in fields.roles]
+    unknown = [n for n in role_names if n not in known]
+    if unknown:
+        raise ValidationError(
+            f"The template {fields.name!r} has no role {', '.join(map(repr, unknown))}; its "
+            f"roles are {', '.join(map(repr, known))}.",
+            code="role",
+        )
+    missing = [n for n in known if n not in role_names]
+    if missing:
+        raise ValidationError(
+            f"Every role of the template needs someone: {', '.join(map(repr, missing))} "
+            "has no one.",
+            code="role",
+        )
+
+
+# --- sending ------------------------------------------------------------------------------
+
+
+def role_tabs(envelope: Envelope, role_name: str) -> dict[str, Any]:
+    """The `tabs` of a template role in the create call (older envelopes kept text values
+    under `prefill`)."""
+    given = (envelope.template_data.get("tabs") or {}).get(role_name) or {}
+    tabs: dict[str, list[dict[str, Any]]] = {c: list(items) for c, items in given.items()}
+    legacy = (envelope.template_data.get("prefill") or {}).get(role_name) or {}
+    if legacy:
+        tabs.setdefault("textTabs", []).extend(
+            {"tabLabel": label, "value": value} for label, value in legacy.items()
+        )
+    return tabs
+
+
+def has_sender_tabs(envelope: Envelope) -> bool:
+    return bool(envelope.template_data.get("sender_tabs"))
+
+
+def fill_sender_tabs(
+    client: DocuSignClient, envelope: Envelope, summary: dict[str, Any]
+) -> dict[str, Any]:
+    """Set the sender's prefill tabs on the draft just created (or found again after a lost
+    answer), then send it unless a draft was asked for. Safe to repeat: the values are set
+    by tabId and only a draft is sent."""
+    docusign_id = str(summary["envelopeId"])
+    if str(summary.get("status") or "") != Envelope.Status.CREATED:
+        return summary  # an earlier attempt finished the job
+    for document_id, wanted in (envelope.template_data.get("sender_tabs") or {}).items():
+        held = esignature.document_tabs(client, docusign_id, document_id).get("prefillTabs") or {}
+        body = _with_tab_ids(held, wanted)
+        if body:
+            esignature.update_document_tabs(client, docusign_id, document_id, {"prefillTabs": body})
+    if envelope.as_draft:
+        return summary
+    esignature.send_draft(client, docusign_id)
+    return {**summary, "status": Envelope.Status.SENT}
+
+
+def _with_tab_ids(
+    held: dict[str, Any], wanted: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Our values, each with the tabId DocuSign gave the tab of that label in this envelope."""
+    body: dict[str, list[dict[str, Any]]] = {}
+    for collection, tabs in wanted.items():
+        ids = {_label(collection, t): t.get("tabId") for t in held.get(collection) or []}
+        for tab in tabs:
+            tab_id = ids.get(_label(collection, tab))
+            if tab_id is None:  # removed from the template after compose checked it
+                logger.warning("No sender tab %r in the envelope; skipped", _label(collection, tab))
+                continue
+            body.setdefault(collection, []).append({**tab, "tabId": tab_id})
+    return body
