@@ -212,7 +212,8 @@ def test_with_advice_is_what_pages_and_stored_details_show():
 )
 def test_the_recorded_code_is_the_exceptions_code(status, body, code):
     response = _response(status, body)
-    assert error_bodies.error_code_of(response) == error_bodies.error_from_response(response).error_code
+    from_response = error_bodies.error_from_response(response)
+    assert error_bodies.error_code_of(response) == from_response.error_code
     assert error_bodies.error_code_of(response) == code
 
 

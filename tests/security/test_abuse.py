@@ -146,11 +146,11 @@ def test_a_bad_encryption_key_stops_start_up_with_a_clear_message(bad):
     ],
 )
 def test_the_cache_and_the_broker_use_separate_redis_databases(redis_url, cache, broker):
-    from config.settings import _redis_database
+    from config.environment import redis_database
 
     host = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
-    assert _redis_database(redis_url, 0) == f"{host}{cache}"
-    assert _redis_database(redis_url, 1) == f"{host}{broker}"
+    assert redis_database(redis_url, 0) == f"{host}{cache}"
+    assert redis_database(redis_url, 1) == f"{host}{broker}"
     if settings.REDIS_URL:  # as configured for this run
         assert settings.CACHES["default"]["LOCATION"] != settings.CELERY_BROKER_URL
 
