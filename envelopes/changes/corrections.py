@@ -27,7 +27,7 @@ from envelopes.failures import describe
 from envelopes.history import record_event
 from envelopes.models import Envelope, EnvelopeChange, EnvelopeEvent, Recipient
 from envelopes.sending import waiting
-from envelopes.tracking.drain import apply_envelope_summary
+from envelopes.tracking.apply import apply_envelope_summary
 
 logger = logging.getLogger("countersign.envelopes")
 
