@@ -10,6 +10,7 @@ from accounts.models import Team
 from connections.fields import EncryptedJSONField, EncryptedTextField
 from connections.models import Connection
 from envelopes.documents.storage import encrypted_storage
+from envelopes.phones import masked
 
 
 class DocumentTemplate(models.Model):
@@ -269,8 +270,6 @@ class Recipient(models.Model):
     def authentication(self) -> str:
         """How DocuSign checks who this is before showing the documents, in words."""
         if self.sms_phone:
-            from envelopes.phones import masked
-
             return f"SMS code to {masked(self.sms_phone)}"
         return "Access code" if self.access_code else ""
 

@@ -43,9 +43,9 @@ from envelopes.history import record_event
 from envelopes.models import BulkBatch, DocumentTemplate, Envelope, EnvelopeEvent, Recipient
 from envelopes.sending import waiting
 from envelopes.sending.create import (
-    _replay_early_connect_messages,
     backoff,
     mark_first_routing_order_sent,
+    replay_early_connect_messages,
     retry_time,
     settle_window,
 )
@@ -468,7 +468,7 @@ def _link(batch: BulkBatch, summary: dict[str, Any]) -> None:
     if row.status == Envelope.Status.SENT and not summary.get("recipients"):
         mark_first_routing_order_sent(row)
     record_event(row, "bulk-created", f"DocuSign envelope {envelope_id} (bulk send)")
-    _replay_early_connect_messages(row)
+    replay_early_connect_messages(row)
 
 
 def _is_uuid(value: str) -> bool:
@@ -582,7 +582,7 @@ def _fail(batch: BulkBatch, error: DocuSignError) -> BulkBatch:
 
 
 def advance_due_batches(now: datetime | None = None) -> int:
-    """Development without a broker (envelopes.tracking.dev_poller): run each batch whose next step
+    """Development without a broker (envelopes.dev_poller): run each batch whose next step
     is due, inline, since no task can be scheduled for later. Returns how many ran."""
     now = now or timezone.now()
     due = BulkBatch.objects.filter(

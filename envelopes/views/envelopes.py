@@ -59,7 +59,7 @@ def _envelope_for(request: HttpRequest, pk: Any) -> Envelope:
     return get_object_or_404(selectors.visible_envelopes(request.user), pk=pk)
 
 
-def _envelope_to_act_on(request: HttpRequest, pk: Any) -> Envelope:
+def envelope_to_act_on(request: HttpRequest, pk: Any) -> Envelope:
     """An envelope the user may act on: seeing it is not enough (403)."""
     envelope = _envelope_for(request, pk)
     if not selectors.can_act(request.user, envelope):
@@ -331,7 +331,7 @@ def signed(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def prepare_draft(request: HttpRequest, pk: Any) -> HttpResponse:
     """Open DocuSign's sending view for a draft (place fields), coming back here."""
-    envelope = _envelope_to_act_on(request, pk)
+    envelope = envelope_to_act_on(request, pk)
     return_url = request.build_absolute_uri(reverse("envelopes:draft-return", args=[envelope.pk]))
     try:
         return HttpResponseRedirect(signing.sending_url(envelope=envelope, return_url=return_url))
@@ -375,7 +375,7 @@ def refresh(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 @require_POST
 def void(request: HttpRequest, pk: Any) -> HttpResponse:
-    envelope = _envelope_to_act_on(request, pk)
+    envelope = envelope_to_act_on(request, pk)
     form = VoidForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -389,7 +389,7 @@ def void(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 def download(request: HttpRequest, pk: Any, document_id: str) -> HttpResponseBase:
-    envelope = _envelope_to_act_on(request, pk)
+    envelope = envelope_to_act_on(request, pk)
     if not envelope.docusign_envelope_id:
         raise Http404("This envelope is not at DocuSign yet.")
     if document_id not in ("combined", "certificate") and not document_id.isdigit():
@@ -422,7 +422,7 @@ def local_document(request: HttpRequest, pk: Any, document_pk: int) -> HttpRespo
 
     Only a PDF (recognised by its content when uploaded) opens in the browser; anything else
     (HTML, text, Word) is a download, so it can never run as a page of this site."""
-    envelope = _envelope_to_act_on(request, pk)
+    envelope = envelope_to_act_on(request, pk)
     document = get_object_or_404(envelope.documents, pk=document_pk)
     is_pdf = document.content_type == "application/pdf"
     response = FileResponse(
