@@ -219,7 +219,7 @@ def _copies(batch: BulkBatch) -> list[dict[str, Any]]:
 
 
 def advance_due_batches(now: datetime | None = None) -> int:
-    """Development without a broker (envelopes.tracking.dev_poller): run each batch whose next step
+    """Development without a broker (envelopes.dev_poller): run each batch whose next step
     is due, inline, since no task can be scheduled for later. Returns how many ran."""
     now = now or timezone.now()
     due = BulkBatch.objects.filter(

@@ -16,8 +16,8 @@ from envelopes.bulk.lifecycle import hold, reschedule
 from envelopes.history import record_event
 from envelopes.models import BulkBatch, Envelope, EnvelopeEvent
 from envelopes.sending.create import (
-    _replay_early_connect_messages,
     mark_first_routing_order_sent,
+    replay_early_connect_messages,
     retry_time,
 )
 from envelopes.sending.definitions import CUSTOM_FIELD
@@ -88,7 +88,7 @@ def _link(batch: BulkBatch, summary: dict[str, Any]) -> None:
     if row.status == Envelope.Status.SENT and not summary.get("recipients"):
         mark_first_routing_order_sent(row)
     record_event(row, "bulk-created", f"DocuSign envelope {envelope_id} (bulk send)")
-    _replay_early_connect_messages(row)
+    replay_early_connect_messages(row)
 
 
 def _is_uuid(value: str) -> bool:

@@ -294,7 +294,7 @@ def _link_sent(envelope: Envelope, summary: dict[str, Any]) -> Envelope:
     if envelope.status == Envelope.Status.SENT:
         mark_first_routing_order_sent(envelope)
     record_event(envelope, envelope.status, f"DocuSign envelope {envelope.docusign_envelope_id}")
-    _replay_early_connect_messages(envelope)
+    replay_early_connect_messages(envelope)
     return envelope
 
 
@@ -306,7 +306,7 @@ def mark_first_routing_order_sent(envelope: Envelope) -> None:
     )
 
 
-def _replay_early_connect_messages(envelope: Envelope) -> None:
+def replay_early_connect_messages(envelope: Envelope) -> None:
     """Connect can report an envelope before we have saved its ID; apply those messages now."""
 
     early = ConnectEvent.objects.filter(

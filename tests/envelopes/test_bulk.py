@@ -259,7 +259,7 @@ def test_connect_alone_completes_a_batchs_envelopes(
 def test_without_a_broker_the_dev_poller_carries_a_batch_to_its_end(
     simulator_connection, sender, offer
 ):
-    from envelopes.tracking import dev_poller
+    from envelopes import dev_poller
 
     batch = prepare_batch(simulator_connection, sender, offer, csv_rows(3))  # sent inline
     wait_for_docusign(BulkBatch.objects.get(pk=batch.pk).docusign_batch_id)
