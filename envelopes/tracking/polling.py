@@ -30,7 +30,7 @@ from envelopes.models import Envelope, EnvelopeEvent, SyncCursor
 from envelopes.sending.create import settle_window
 from envelopes.sending.definitions import CUSTOM_FIELD
 from envelopes.sending.reconciliation import Outcome, reconcile
-from envelopes.tracking.drain import apply_envelope_summary
+from envelopes.tracking.apply import apply_envelope_summary
 from envelopes.tracking.outside import list_outside_envelope, since_for_listing
 
 OVERLAP = timedelta(minutes=5)
