@@ -1,6 +1,7 @@
 """The shared factories make valid rows in the states their traits name."""
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from envelopes.documents.kept import read_decrypted
 from envelopes.models import BulkBatch, ConnectEvent, Envelope, EnvelopeChange, Recipient
@@ -49,19 +50,23 @@ def test_every_factory_makes_a_row_the_models_validation_accepts(factory):
 def test_an_envelope_at_docusign_has_its_id_and_status(trait, status):
     envelope = factories.EnvelopeFactory(**{trait: True})
     assert envelope.status == status
-    assert envelope.docusign_envelope_id and envelope.sent_at is not None
+    assert envelope.docusign_envelope_id
+    assert envelope.sent_at is not None
     assert (envelope.completed_at is not None) == (trait == "completed")
 
 
 def test_a_failed_envelope_never_reached_docusign_and_says_why():
     envelope = factories.EnvelopeFactory(failed=True)
-    assert envelope.status == Envelope.Status.FAILED and envelope.is_final
-    assert envelope.docusign_envelope_id == "" and envelope.error_code
+    assert envelope.status == Envelope.Status.FAILED
+    assert envelope.is_final
+    assert envelope.docusign_envelope_id == ""
+    assert envelope.error_code
 
 
 def test_an_outside_envelope_has_no_sender():
     envelope = factories.EnvelopeFactory(outside=True)
-    assert envelope.is_outside and envelope.sender is None
+    assert envelope.is_outside
+    assert envelope.sender is None
 
 
 def test_recipients_are_numbered_within_their_envelope():
@@ -79,7 +84,8 @@ def test_a_signed_recipient_went_through_every_step():
 
 def test_an_in_app_signer_is_the_app_user_with_their_email():
     recipient = factories.RecipientFactory(in_app=True, name="erin", email="erin@example.com")
-    assert recipient.embedded and recipient.user.email == "erin@example.com"
+    assert recipient.embedded
+    assert recipient.user.email == "erin@example.com"
     assert recipient.client_user_id
 
 
@@ -90,15 +96,19 @@ def test_documents_are_stored_encrypted_and_read_back():
     with document.file.open("rb") as handle:
         assert handle.read() == b"%PDF-1.4 hello"
     kept = factories.SignedDocumentFactory()
-    assert b"".join(read_decrypted(kept)) == PDF and kept.size == len(PDF)
+    assert b"".join(read_decrypted(kept)) == PDF
+    assert kept.size == len(PDF)
 
 
 def test_users_get_the_permissions_roles_and_teams_asked_for():
     team = factories.TeamFactory()
-    user = factories.UserFactory(permissions=["envelopes.add_envelope"], roles=["Auditors"], teams=[team])
-    assert user.has_perm("envelopes.add_envelope") and user.has_perm("envelopes.view_all_envelopes")
+    user = factories.UserFactory(
+        permissions=["envelopes.add_envelope"], roles=["Auditors"], teams=[team]
+    )
+    assert user.has_perm("envelopes.add_envelope")
+    assert user.has_perm("envelopes.view_all_envelopes")
     assert list(team.members.all()) == [user]
-    with pytest.raises(Exception, match="does not exist"):
+    with pytest.raises(Permission.DoesNotExist):
         factories.UserFactory(permissions=["no_such_permission"])
 
 

@@ -9,12 +9,12 @@ from playwright.sync_api import expect
 from connections.services import get_client
 from envelopes.bulk import batches
 from envelopes.bulk_models import BulkBatch
-from envelopes.models import DocumentTemplate, Envelope
+from envelopes.models import Envelope
 from envelopes.tracking.polling import poll_connection
 from simulator.esign import lifecycle
 from simulator.models import SimBulkBatch, SimEnvelope
 from tests.browser.test_envelope_flow import log_in
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +37,7 @@ def test_bulk_send_names_bad_rows_then_sends_tracks_and_completes_the_good_ones(
 ):
     settings.SIMULATOR_BULK_START_SECONDS = 0
     settings.ENVELOPES_BULK_TRACK_SECONDS = 0
-    DocumentTemplate.objects.create(
+    DocumentTemplateFactory(
         name="Offer letter",
         body="<h1>Offer for {{ name }}</h1><p>Starting {{ start }}</p><p>/sig1/ /date1/</p>",
         fields=[

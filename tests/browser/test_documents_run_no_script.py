@@ -6,8 +6,8 @@ import pytest
 from django.core.files.base import ContentFile
 
 from envelopes.composing import prepare
-from envelopes.models import Document, DocumentTemplate, Envelope
-from tests.factories import ConnectionFactory, UserFactory
+from envelopes.models import Document
+from tests.factories import ConnectionFactory, DocumentTemplateFactory, EnvelopeFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,9 +33,7 @@ def _log_in(page, base, username):
 
 
 def _envelope_with(sender, files):
-    envelope = Envelope.objects.create(
-        connection=ConnectionFactory(), sender=sender, subject="Contract", source="uploads"
-    )
+    envelope = EnvelopeFactory(sender=sender, subject="Contract")
     for order, (name, content_type, content) in enumerate(files, start=1):
         document = Document(
             envelope=envelope,
@@ -109,7 +107,7 @@ def test_uploaded_html_and_svg_run_nothing_when_staff_open_them(live_server, pag
 def test_the_preview_runs_no_script_from_the_template(live_server, page):
     from django.contrib.auth.models import Permission
 
-    DocumentTemplate.objects.create(
+    DocumentTemplateFactory(
         name='Offer</title><script>parent.document.title="pwned"</script>',
         body="<p>Offer for {{ name }}</p><script>document.body.dataset.ran = 'yes';</script>"
         '<img src="x" onerror="document.body.dataset.ran = \'yes\'">',

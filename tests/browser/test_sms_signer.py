@@ -5,16 +5,16 @@ under the site's Content-Security-Policy."""
 import pytest
 from django.contrib.auth.models import Permission
 
-from envelopes.models import DocumentTemplate, Envelope
+from envelopes.models import Envelope
 from simulator import control
 from tests.browser.test_envelope_flow import log_in
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_pick_a_user_protect_with_an_sms_code_and_sign(live_server, page, simulator_connection):
-    DocumentTemplate.objects.create(
+    DocumentTemplateFactory(
         name="Offer", body="<p>Offer for {{ name }}: /sig1/ /date1/</p>", fields=[{"name": "name"}]
     )
     sam = UserFactory(username="sam")

@@ -12,11 +12,11 @@ from envelopes.bulk import batches
 from envelopes.bulk import rows as bulk_csv
 from envelopes.bulk_models import BulkBatch
 from envelopes.composing import prepare
-from envelopes.models import DocumentTemplate, Envelope
+from envelopes.models import Envelope
 from envelopes.tracking.polling import poll_connection
 from simulator import control
 from simulator.models import SimBulkBatch, SimEnvelope
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,13 +24,8 @@ BODY = "<h1>Offer for {{ name }}</h1><p>Start: {{ start }}</p><p>/sig1/ /date1/<
 
 
 @pytest.fixture
-def sender():
-    return UserFactory(username="sam")
-
-
-@pytest.fixture
 def offer():
-    return DocumentTemplate.objects.create(
+    return DocumentTemplateFactory(
         name="Offer",
         body=BODY,
         fields=[

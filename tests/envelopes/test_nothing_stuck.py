@@ -24,17 +24,11 @@ from envelopes.sending import create, voids
 from envelopes.tracking import drain as tracking
 from envelopes.tracking.sweeps import sweep_stuck_work
 from simulator.models import SimEnvelope
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PDF = b"%PDF-1.4\n/sig1/\n%%EOF"
 LATER = timedelta(minutes=10)
-
-
-@pytest.fixture
-def sender():
-    return UserFactory(username="sam", email="sam@example.com")
 
 
 def queue_one(connection, sender, n=1):

@@ -7,9 +7,14 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from envelopes.models import DocumentTemplate, Envelope, EnvelopeEvent, Recipient
+from envelopes.models import EnvelopeEvent
 from envelopes.templatetags.labels import event_label, human, status_label
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import (
+    DocumentTemplateFactory,
+    EnvelopeFactory,
+    RecipientFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +28,8 @@ def sender_user(client):
 
 
 def envelope_with(sender, status="sent", recipient_status="sent", subject="Envelope"):
-    envelope = Envelope.objects.create(
-        connection=ConnectionFactory(),
-        sender=sender,
-        subject=subject,
-        source="uploads",
-        status=status,
-    )
-    Recipient.objects.create(
+    envelope = EnvelopeFactory(sender=sender, subject=subject, status=status)
+    RecipientFactory(
         envelope=envelope,
         name="Rita",
         email="r@example.com",
@@ -117,7 +116,7 @@ def test_a_malformed_date_is_explained(client, sender_user):
 
 
 def test_every_input_on_compose_and_the_list_has_a_label(client, sender_user):
-    DocumentTemplate.objects.create(name="T", body="x", fields=[])
+    DocumentTemplateFactory(name="T", body="x")
     for url in (reverse("envelopes:compose"), reverse("envelopes:list")):
         page = client.get(url).content.decode()
         labelled = set(re.findall(r'<label[^>]* for="([^"]+)"', page))

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from connections import keys
 from connections.consent import lifetime
-from connections.models import ApiCall, ConsentRequest, Connection, Installation
+from connections.models import ApiCall, Connection, ConsentRequest, Installation
 from tests.factories.accounts import UserFactory
 from tests.keys import rsa_key
 
@@ -47,12 +47,12 @@ class ApiCallFactory(factory.django.DjangoModelFactory):
 
     class Params:
         failed = factory.Trait(status_code=400, error_code="INVALID_REQUEST_BODY")
-        throttled = factory.Trait(
-            status_code=429, error_code="HOURLY_APIINVOCATION_LIMIT_EXCEEDED"
-        )
+        throttled = factory.Trait(status_code=429, error_code="HOURLY_APIINVOCATION_LIMIT_EXCEEDED")
 
     connection = factory.SubFactory(ConnectionFactory)
-    integration_key = factory.LazyAttribute(lambda c: c.connection.integration_key if c.connection else "")
+    integration_key = factory.LazyAttribute(
+        lambda c: c.connection.integration_key if c.connection else ""
+    )
     account_id = factory.LazyAttribute(lambda c: c.connection.account_id if c.connection else "")
     method = "GET"
     path = "/restapi/v2.1/accounts/{accountId}/envelopes/{envelopeId}"

@@ -31,15 +31,14 @@ def docusign_id() -> str:
 
 
 class DocumentTemplateFactory(factory.django.DjangoModelFactory):
-    """A generated document with one field (`name`) and a signature anchor."""
+    """A generated document without fields, with a signature anchor."""
 
     class Meta:
         model = DocumentTemplate
-        django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"Template {n}")
-    body = "<p>Offer for {{ name }} /sig1/</p>"
-    fields = factory.LazyFunction(lambda: [{"name": "name", "label": "Name", "required": True}])
+    body = "<p>Please sign here: /sig1/</p>"
+    fields = factory.LazyFunction(list)
 
 
 class EnvelopeFactory(factory.django.DjangoModelFactory):
@@ -72,7 +71,10 @@ class EnvelopeFactory(factory.django.DjangoModelFactory):
             error_detail="The email address for the recipient is invalid.",
         )
         outside = factory.Trait(
-            at_docusign=True, status=Envelope.Status.SENT, source=Envelope.Source.OUTSIDE, sender=None
+            at_docusign=True,
+            status=Envelope.Status.SENT,
+            source=Envelope.Source.OUTSIDE,
+            sender=None,
         )
 
     connection = factory.SubFactory(ConnectionFactory)

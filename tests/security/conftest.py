@@ -4,13 +4,12 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from envelopes.composing import prepare
-from envelopes.models import DocumentTemplate
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory, UserFactory
 
 
 @pytest.fixture
 def template():
-    return DocumentTemplate.objects.create(
+    return DocumentTemplateFactory(
         name="Offer", body="<p>Offer for {{ name }} /sig1/</p>", fields=[{"name": "name"}]
     )
 
