@@ -193,9 +193,6 @@ def test_a_download_when_the_hour_is_spent_says_when_to_try_again_at_once(
 
 
 def test_compose_survives_redis_being_down(simulator_connection, sender, client, monkeypatch):
-    from django.contrib.auth.models import Permission
-
-    sender.user_permissions.add(Permission.objects.get(codename="add_envelope"))
     client.force_login(sender)
     monkeypatch.setattr(tasks.send_envelope, "delay", broker_down)
     down = {

@@ -4,7 +4,6 @@ results and errors, a label for every input."""
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from envelopes.models import EnvelopeEvent
@@ -21,8 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sender_user(client):
-    user = UserFactory(username="sam")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    user = UserFactory(username="sam", permissions=["add_envelope"])
     client.force_login(user)
     return user
 

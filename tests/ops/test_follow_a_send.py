@@ -8,7 +8,6 @@ import os
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -57,8 +56,7 @@ def test_one_request_id_follows_a_send_end_to_end(
     client, simulator_connection, real_worker, json_log, settings
 ):
     settings.METRICS_TOKEN = "t" * 24
-    sender = UserFactory(username="sam")
-    sender.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    sender = UserFactory(username="sam", permissions=["add_envelope"])
     client.force_login(sender)
     template = DocumentTemplateFactory(
         name="NDA", body="<p>{{ company }} /sig1/</p>", fields=[{"name": "company"}]

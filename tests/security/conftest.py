@@ -1,7 +1,6 @@
 """What the signer tests share: a generated offer, a sender allowed to send, and a send."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from envelopes.composing import prepare
 from tests.factories import DocumentTemplateFactory, UserFactory
@@ -16,8 +15,9 @@ def template():
 
 @pytest.fixture
 def sam():
-    user = UserFactory(username="sam", first_name="Sam", last_name="Sender")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    user = UserFactory(
+        username="sam", first_name="Sam", last_name="Sender", permissions=["add_envelope"]
+    )
     return user
 
 

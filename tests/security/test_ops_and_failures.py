@@ -67,8 +67,7 @@ def test_an_auditor_sees_a_failed_void_but_cannot_void_again(client):
 
 
 def test_the_sender_sees_the_failure_and_may_void_again(client):
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    sam = UserFactory(username="sam", permissions=["add_envelope"])
     envelope = failed_void(sam)
     client.force_login(sam)
     page = client.get(reverse("envelopes:detail", args=[envelope.pk])).content.decode()

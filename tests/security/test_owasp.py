@@ -10,7 +10,6 @@ import logging
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -127,8 +126,7 @@ def test_a03_cross_site_scripting(client):
 def test_a01_cross_site_request_forgery():
     """Tries: a state-changing POST (void, sign, compose, logout) without a CSRF token.
     Asserts: 403 for each; nothing recorded."""
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    sam = UserFactory(username="sam", permissions=["add_envelope"])
     envelope, recipient = envelope_of(sam)
     client = Client(enforce_csrf_checks=True)
     client.force_login(sam)
@@ -170,8 +168,7 @@ def test_a05_security_misconfiguration(client):
     """Tries: reading the headers and markup of a page with scripts. Asserts: a CSP without
     inline or eval'd script (our scripts carry the request's nonce) and no inline style, no
     framing, no sniffing, a referrer policy; no inline script or handler in the page."""
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    sam = UserFactory(username="sam", permissions=["add_envelope"])
     client.force_login(sam)
     response = client.get(reverse("envelopes:compose"))  # a page with scripts
     policy = response["Content-Security-Policy"]

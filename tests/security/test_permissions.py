@@ -141,8 +141,7 @@ def test_compose_offers_only_the_connections_the_users_groups_allow(client):
     team = Team.objects.create(name="Legal")
     ConnectionFactory(name="Legal demo", team=team)
 
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(*perms("add_envelope"))
+    sam = UserFactory(username="sam", permissions=["add_envelope"])
     client.force_login(sam)
     page = client.get(reverse("envelopes:compose")).content.decode()
     assert "Open demo (demo, for testing)" in page
@@ -163,8 +162,7 @@ def test_a_connection_outside_the_users_groups_is_refused_on_post_and_in_templat
     sales = Group.objects.create(name="Sales senders")
     restricted = ConnectionFactory(name="Sales production", environment="production")
     restricted.allowed_groups.add(sales)
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(*perms("add_envelope"))
+    sam = UserFactory(username="sam", permissions=["add_envelope"])
     client.force_login(sam)
     response = client.post(
         reverse("envelopes:compose"),
