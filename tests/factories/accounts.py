@@ -1,6 +1,6 @@
 """People and teams."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import factory
@@ -23,6 +23,11 @@ def permissions(*names: str) -> list[Permission]:
     return found
 
 
+def post_generation(hook: Callable[..., None]) -> Any:
+    """factory_boy's decorator, typed for mypy (the library's is not)."""
+    return factory.post_generation(hook)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     """An app user. `permissions=[...]` grants codenames, `roles=[...]` adds role groups
     (accounts.roles), `teams=[...]` makes them a member."""
@@ -40,17 +45,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password("correct horse battery staple")
 
-    @factory.post_generation
+    @post_generation
     def permissions(self, create: bool, extracted: Iterable[str] | None, **_: Any) -> None:
         if create and extracted:
             self.user_permissions.add(*permissions(*extracted))
 
-    @factory.post_generation
+    @post_generation
     def roles(self, create: bool, extracted: Iterable[str] | None, **_: Any) -> None:
         if create and extracted:
             self.groups.add(*(Group.objects.get(name=name) for name in extracted))
 
-    @factory.post_generation
+    @post_generation
     def teams(self, create: bool, extracted: Iterable[Team] | None, **_: Any) -> None:
         if create and extracted:
             self.teams.add(*extracted)
@@ -66,7 +71,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Team {n}")
 
-    @factory.post_generation
+    @post_generation
     def members(self, create: bool, extracted: Iterable[Any] | None, **_: Any) -> None:
         if create and extracted:
             self.members.add(*extracted)
