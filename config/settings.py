@@ -75,7 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "ops.middleware.ProbeMiddleware",  # /healthz, /readyz: before host and HTTPS checks
-    "ops.request_id.RequestIdMiddleware",
+    "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -388,6 +388,10 @@ ENVELOPES_UNSIGNED_BUDGET_SHARE = env.float("ENVELOPES_UNSIGNED_BUDGET_SHARE", d
 # DocuSign's rules allow one status check per 15 minutes at most and advise 20.
 ENVELOPES_POLL_INTERVAL_MINUTES = max(15, env.int("ENVELOPES_POLL_INTERVAL_MINUTES", default=20))
 ENVELOPES_POLL_PAGE_SIZE = env.int("ENVELOPES_POLL_PAGE_SIZE", default=1000)  # DocuSign's max
+# Benchmarks against the simulator only: list each account every N seconds (0: off), so a
+# short run sees polling and reconciliation. Ignored unless DOCUSIGN_SIMULATOR is on:
+# DocuSign's 15-minute rule always binds against DocuSign (envelopes.tracking.polling).
+ENVELOPES_SIMULATOR_POLL_SECONDS = env.float("ENVELOPES_SIMULATOR_POLL_SECONDS", default=0.0)
 # Development without Redis: runserver's own thread starts due polls this often (0: off;
 # `make run` sets 60 when there is no REDIS_URL).
 DEV_POLLER_SECONDS = env.int("DEV_POLLER_SECONDS", default=0)

@@ -7,8 +7,7 @@ from playwright.sync_api import expect
 
 from connections.services import get_client
 from envelopes.bulk import batches
-from envelopes.bulk_models import BulkBatch
-from envelopes.models import Envelope
+from envelopes.models import BulkBatch, Envelope
 from envelopes.tracking.polling import poll_connection
 from simulator.esign import lifecycle
 from simulator.models import SimBulkBatch, SimEnvelope

@@ -5,8 +5,8 @@ import time
 import pytest
 import responses
 
+from envelopes import dev_poller
 from envelopes.models import SyncCursor
-from envelopes.tracking import dev_poller
 from tests.conftest import DEMO_AUTH
 from tests.factories import ConnectionFactory, EnvelopeFactory
 

@@ -17,7 +17,7 @@ from connections.docusign import esignature
 from connections.installation import installation_id
 from connections.models import ApiCall, Connection
 from connections.services import get_client
-from envelopes.bulk import batches
+from envelopes.bulk import batches, compose
 from envelopes.bulk import rows as bulk_csv
 from envelopes.composing import prepare
 from envelopes.composing.prepare import RecipientInput
@@ -212,14 +212,14 @@ def bulk_batch(connection, rows):
     template = DocumentTemplateFactory(
         name="Offer", body=BODY, fields=[{"name": "name", "label": "Name", "required": True}]
     )
-    layout = batches.layout_for_document(template)
+    layout = compose.layout_for_document(template)
     text = "Signer::Name,Signer::Email,name\n" + "".join(
         f"Person {i},person{i}@example.com,Person {i}\n" for i in range(1, rows + 1)
     )
     parsed = bulk_csv.parse(text, layout)
     assert parsed.ok, parsed.errors
-    return batches.prepare_bulk_send(
-        batches.BulkRequest(
+    return compose.prepare_bulk_send(
+        compose.BulkRequest(
             connection=connection,
             sender=UserFactory(username="bulk"),
             name="offers.csv",

@@ -13,8 +13,7 @@ from connections.installation import installation_id
 from connections.services import get_client
 from envelopes import tasks
 from envelopes.bulk.batches import BATCH_FIELD
-from envelopes.bulk_models import BulkBatch
-from envelopes.models import Envelope, SyncCursor
+from envelopes.models import BulkBatch, Envelope, SyncCursor
 from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
 from envelopes.tracking.polling import OVERLAP, poll_connection
 from tests.conftest import DEMO_AUTH

@@ -196,7 +196,7 @@ def test_downloads_of_an_envelope_not_completed_still_go_to_docusign(envelope, s
 
 @responses.activate
 def test_completion_by_polling_keeps_the_documents(envelope, django_capture_on_commit_callbacks):
-    from envelopes.tracking.drain import apply_envelope_summary
+    from envelopes.tracking.apply import apply_envelope_summary
 
     envelope.connection.connect_hmac_secrets = ""
     envelope.connection.save()

@@ -100,6 +100,21 @@ def test_polling_is_never_more_often_than_docusign_allows(settings):
     assert poll_interval(ConnectionFactory.build(connect_hmac_secrets="k")) == timedelta(hours=6)
 
 
+def test_the_simulator_poll_setting_is_ignored_against_docusign(settings):
+    """ENVELOPES_SIMULATOR_POLL_SECONDS shortens the interval for benchmarks against the
+    simulator; against DocuSign (no DOCUSIGN_SIMULATOR) the 15-minute floor still binds."""
+    settings.ENVELOPES_POLL_INTERVAL_MINUTES = 20
+    settings.ENVELOPES_SIMULATOR_POLL_SECONDS = 30
+    settings.DOCUSIGN_SIMULATOR = False
+    assert poll_interval(ConnectionFactory.build()) == timedelta(minutes=20)
+    settings.ENVELOPES_POLL_INTERVAL_MINUTES = 1  # even a too-short one set by hand
+    assert poll_interval(ConnectionFactory.build()) == timedelta(minutes=15)
+    settings.DOCUSIGN_SIMULATOR = True
+    assert poll_interval(ConnectionFactory.build()) == timedelta(seconds=30)
+    # Connect's rare sweep is not shortened: only the polling (and duplicate) interval.
+    assert poll_interval(ConnectionFactory.build(connect_hmac_secrets="k")) == timedelta(hours=6)
+
+
 def test_the_minute_tick_polls_exactly_the_connections_that_are_due(settings, monkeypatch):
     """poll_due_connections asks is_due: never polled → due; polled just now → not due;
     polled longer ago than the interval → due again."""

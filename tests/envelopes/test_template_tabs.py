@@ -281,13 +281,3 @@ def test_the_sender_fields_are_set_again_when_an_answer_was_lost(
     sim = SimEnvelope.objects.get()  # still one
     assert sim.status == "sent"
     assert sim.documents.get().tabs["prefillTabs"]["textTabs"][0]["value"] == "PO-9"
-
-
-def test_check_roles_names_an_unknown_role(simulator_connection, every_field):
-    from django.core.exceptions import ValidationError
-
-    fields = describe(simulator_connection, every_field)
-    with pytest.raises(ValidationError, match="has no role 'Custmer'; its roles are 'Customer'"):
-        template_tabs.check_roles(fields, ["Custmer", "Account manager"])
-    with pytest.raises(ValidationError, match="'Account manager' has no one"):
-        template_tabs.check_roles(fields, ["Customer"])

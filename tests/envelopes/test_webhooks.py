@@ -219,7 +219,7 @@ def test_without_hmac_keys_a_message_is_a_hint_checked_with_docusign(
 def test_messages_that_arrived_before_the_envelope_id_was_saved_are_applied_after(
     csrf_client, setup, django_capture_on_commit_callbacks
 ):
-    from envelopes.sending.create import _replay_early_connect_messages
+    from envelopes.sending.create import replay_early_connect_messages
 
     connection, envelope = setup
     early_id = envelope.docusign_envelope_id
@@ -230,7 +230,7 @@ def test_messages_that_arrived_before_the_envelope_id_was_saved_are_applied_afte
     Envelope.objects.filter(pk=envelope.pk).update(docusign_envelope_id=early_id)
     envelope.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        _replay_early_connect_messages(envelope)
+        replay_early_connect_messages(envelope)
     envelope.refresh_from_db()
     assert envelope.status == "completed"
     assert not ConnectEvent.objects.get().unknown_envelope

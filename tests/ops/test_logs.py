@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from common.request_id import request_id_var
 from connections.tokens import get_access_token
 from envelopes.composing.prepare import RecipientInput, prepare_envelope
 from envelopes.models import Envelope
 from ops.logs import JSON_FIELDS, JsonFormatter, PlainFormatter, RequestContextFilter
-from ops.request_id import request_id_var
 from ops.scrub import scrub_text
 from tests.factories import DocumentTemplateFactory, UserFactory
 

@@ -1,4 +1,4 @@
-"""Envelopes, their recipients and documents, document templates, and each envelope's history."""
+"""Envelopes, their recipients and uploaded documents, and our document templates."""
 
 import uuid
 
@@ -10,6 +10,7 @@ from accounts.models import Team
 from connections.fields import EncryptedJSONField, EncryptedTextField
 from connections.models import Connection
 from envelopes.documents.storage import encrypted_storage
+from envelopes.phones import masked
 
 
 class DocumentTemplate(models.Model):
@@ -269,8 +270,6 @@ class Recipient(models.Model):
     def authentication(self) -> str:
         """How DocuSign checks who this is before showing the documents, in words."""
         if self.sms_phone:
-            from envelopes.phones import masked
-
             return f"SMS code to {masked(self.sms_phone)}"
         return "Access code" if self.access_code else ""
 
@@ -302,191 +301,3 @@ class Document(models.Model):
     @property
     def file_extension(self) -> str:
         return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else "pdf"
-
-
-class EnvelopeEvent(models.Model):
-    class Source(models.TextChoices):
-        APP = "app", "Countersign"
-        DOCUSIGN = "docusign", "DocuSign"
-
-    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    kind = models.CharField(max_length=50)
-    status = models.CharField(max_length=20, blank=True)
-    detail = models.TextField(blank=True)
-    source = models.CharField(max_length=20, choices=Source.choices, default=Source.APP)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="The app user who did it (e.g. who opened a signing session).",
-    )
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
-
-
-class EnvelopeChange(models.Model):
-    """A change to an envelope in flight asked for by a person, done at DocuSign by a worker:
-    resend, a recipient's correction, new reminder/expiry settings. Ours changes only once
-    DocuSign accepted it; a refusal stays here (and on the page) with DocuSign's reason."""
-
-    class Kind(models.TextChoices):
-        RESEND = "resend", "Resend to recipients who have not acted"
-        CORRECT = "correct", "Correct a recipient"
-        NOTIFICATION = "notification", "Change reminders and expiration"
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for DocuSign"
-        DONE = "done", "Done"
-        FAILED = "failed", "Refused"
-
-    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="changes")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    recipient = models.ForeignKey(
-        Recipient, null=True, blank=True, on_delete=models.CASCADE, related_name="corrections"
-    )
-    # What to change: {"name", "email", "user_id"} or the four notification numbers.
-    payload = EncryptedJSONField(default=dict, blank=True)  # names and emails: encrypted
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    error = models.TextField(blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # DocuSign's retryable answers so far (our own database or broker failing never counts).
-    attempts = models.PositiveSmallIntegerField(default=0)
-    # Waiting for the connection to work again (envelopes.sending.waiting): why, and the fix.
-    waiting_since = models.DateTimeField(null=True, blank=True)
-    waiting_reason = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-requested_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.get_status_display()})"
-
-
-class ConnectEvent(models.Model):
-    """One DocuSign Connect message, stored once (redeliveries are recognised)."""
-
-    connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="connect_events"
-    )
-    identity = models.CharField(max_length=64)  # sha256 of DocuSign's event identity
-    event = models.CharField(max_length=50)
-    docusign_envelope_id = models.CharField(max_length=36, db_index=True)
-    generated_at = models.CharField(max_length=40, blank=True)
-    verified = models.BooleanField(help_text="Signed with one of the connection's HMAC keys.")
-    body = models.JSONField(help_text="The message, without document content.")
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    unknown_envelope = models.BooleanField(default=False)
-    deliveries = models.PositiveIntegerField(default=1)
-    note = models.CharField(max_length=100, blank=True)
-    # Per-message outcomes of the drain: a transient failure waits until next_attempt_at; a
-    # permanent one parks the message (kept, shown to staff, who retry or discard it).
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    failure_reason = models.CharField(max_length=300, blank=True)
-    parked_at = models.DateTimeField(null=True, blank=True)
-    discarded_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-received_at"]
-        constraints = [
-            # Per connection: a message posted to another connection's URL first must not
-            # turn the real delivery into a "redelivery".
-            models.UniqueConstraint(
-                fields=["connection", "identity"], name="one_connect_event_per_connection"
-            )
-        ]
-        indexes = [
-            # What the drain reads: a connection's messages still to apply, oldest first.
-            models.Index(
-                fields=["connection", "received_at"],
-                condition=models.Q(processed_at__isnull=True, parked_at__isnull=True),
-                name="connect_event_to_apply",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.event} for {self.docusign_envelope_id}"
-
-
-class SignedDocument(models.Model):
-    """A completed envelope's signed document or certificate, kept encrypted in our storage.
-
-    Keyed by DocuSign's envelope ID (not our Envelope row) so documents that arrive in a
-    Connect message before the envelope's ID is saved are kept too. Written once: a later
-    copy with different bytes never replaces it.
-    """
-
-    class Source(models.TextChoices):
-        CONNECT = "connect", "Connect message"
-        DOWNLOAD = "download", "Downloaded once from DocuSign"
-
-    connection = models.ForeignKey(
-        Connection, on_delete=models.CASCADE, related_name="signed_documents"
-    )
-    docusign_envelope_id = models.CharField(max_length=36)
-    # DocuSign's documentId: "1", "2", …, "certificate", or "combined".
-    document_id = models.CharField(max_length=20)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, help_text="DocuSign's type: content, summary, …")
-    file = models.FileField(upload_to="signed/%Y/%m/", max_length=200)
-    size = models.PositiveBigIntegerField(help_text="Bytes of the PDF before encryption.")
-    sha256 = models.CharField(max_length=64)
-    source = models.CharField(max_length=20, choices=Source.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["docusign_envelope_id", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["connection", "docusign_envelope_id", "document_id"],
-                name="one_signed_document_per_id",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.docusign_envelope_id})"
-
-
-class SyncCursor(models.Model):
-    """Where polling listStatusChanges got to, per connection."""
-
-    connection = models.OneToOneField(
-        Connection, on_delete=models.CASCADE, related_name="sync_cursor"
-    )
-    synced_until = models.DateTimeField()
-    last_polled_at = models.DateTimeField(null=True, blank=True)
-    # Envelopes the last listing of the account found carrying `countersign_id` that the
-    # reconciliation left alone (envelopes.sending.reconciliation): another installation's or older
-    # code's, and ours naming no row here. Shown on the connection page.
-    left_not_ours = models.PositiveIntegerField(default=0)
-    left_no_row = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.connection} synced until {self.synced_until:%Y-%m-%d %H:%M}"
-
-
-from envelopes.bulk_models import BulkBatch  # noqa: E402  (Django finds models here)
-
-__all__ = [
-    "BulkBatch",
-    "ConnectEvent",
-    "Document",
-    "DocumentTemplate",
-    "Envelope",
-    "EnvelopeEvent",
-    "Recipient",
-    "SignedDocument",
-    "SyncCursor",
-]
