@@ -35,6 +35,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DOCUSIGN_SIMULATOR=true $(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports  # import contracts: [tool.importlinter] in pyproject.toml
 
 format: install
 	$(VENV)/bin/ruff check --fix .

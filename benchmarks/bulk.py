@@ -18,6 +18,8 @@ from harness import (
     setup_django,
 )
 
+from envelopes.bulk import compose
+
 setup_django()
 
 from django.conf import settings
@@ -29,7 +31,6 @@ SEND_PATHS = ("/envelopes", "/bulk_send_lists", "/bulk_send_lists/{bulkSendListI
 
 def run(label: str, *, drop_send_answer: bool) -> dict[str, object]:
     from connections.models import ApiCall, Connection
-    from envelopes.bulk import batches as bulk
     from envelopes.bulk import rows as bulk_csv
     from envelopes.models import BulkBatch, DocumentTemplate, Envelope
     from simulator import control
@@ -50,7 +51,7 @@ def run(label: str, *, drop_send_answer: bool) -> dict[str, object]:
             "fields": [{"name": "name", "label": "Name"}],
         },
     )
-    layout = bulk.layout_for_document(template)
+    layout = compose.layout_for_document(template)
     text = "Signer::Name,Signer::Email,name\n" + "".join(
         f"Person {n},person{n}@example.com,Person {n}\n" for n in range(COUNT)
     )
@@ -59,8 +60,8 @@ def run(label: str, *, drop_send_answer: bool) -> dict[str, object]:
     if drop_send_answer:
         control.drop_connections(operation="BulkSendV2Send_PostBulkSendRequest")
     started = time.monotonic()
-    batch = bulk.prepare_bulk_send(
-        bulk.BulkRequest(
+    batch = compose.prepare_bulk_send(
+        compose.BulkRequest(
             connection=connection,
             sender=UserFactory(username=f"bench-{label[:20]}"),
             name="bench.csv",

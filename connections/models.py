@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from common.request_id import current_request_id
 from connections import keys
 from connections.docusign.hosts import BaseUriError, normalize_base_uri
 from connections.fields import EncryptedTextField
 from connections.schedules import Schedule, check_schedule
-from ops.request_id import current_request_id
 
 
 def normalize_guid(value: str) -> str:

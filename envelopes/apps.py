@@ -7,9 +7,9 @@ class EnvelopesConfig(AppConfig):
     def ready(self) -> None:
         from connections.fields import FILE_ROTATORS
         from connections.signals import connection_healthy
+        from envelopes import dev_poller
         from envelopes.documents.kept import rotate_all, rotate_files
         from envelopes.sending.waiting import on_connection_healthy
-        from envelopes.tracking import dev_poller
 
         connection_healthy.connect(on_connection_healthy, dispatch_uid="envelopes.sending.waiting")
         FILE_ROTATORS["envelopes.SignedDocument files"] = rotate_all

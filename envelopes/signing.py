@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from connections.docusign import esignature
 from connections.services import get_client
-from envelopes.composing import template_tabs
+from envelopes.composing import tab_display
 from envelopes.history import record_event
 from envelopes.models import (
     Envelope,
@@ -18,7 +18,7 @@ from envelopes.sending.create import (
     mark_first_routing_order_sent,
 )
 from envelopes.sending.definitions import docusign_host
-from envelopes.tracking.drain import apply_envelope_summary
+from envelopes.tracking.apply import apply_envelope_summary
 
 
 def signing_url(*, recipient: Recipient, user: User, return_url: str) -> str:
@@ -109,7 +109,7 @@ def tab_values(*, envelope: Envelope, recipient: Recipient) -> dict[str, str]:
     tabs = esignature.recipient_tabs(
         get_client(envelope.connection), envelope.docusign_envelope_id, recipient.recipient_id
     )
-    return template_tabs.filled_values(tabs)
+    return tab_display.filled_values(tabs)
 
 
 def refresh_from_docusign(*, envelope: Envelope) -> bool:

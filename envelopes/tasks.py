@@ -19,7 +19,7 @@ from connections.docusign.errors import DocuSignError, RateLimited
 from connections.models import Connection
 from connections.services import get_client
 from envelopes import signing
-from envelopes.bulk import batches
+from envelopes.bulk import batches, lifecycle
 from envelopes.changes import corrections
 from envelopes.documents import kept
 from envelopes.models import Envelope
@@ -214,5 +214,5 @@ def advance_bulk_batch(self: Any, batch_id: str) -> str:
         return "skipped"
     # Eager (inline) tasks cannot wait: the sweep runs the batch again when it is due.
     if batch.next_attempt_at is not None and not batch.is_final and not self.request.is_eager:
-        batches.start_bulk_send(batch_id, eta=batch.next_attempt_at)
+        lifecycle.start_bulk_send(batch_id, eta=batch.next_attempt_at)
     return str(batch.status)

@@ -2,7 +2,7 @@ from django.urls import path
 
 from envelopes.tracking.webhooks import ConnectWebhookView
 from envelopes.views import bulk as bulk_views
-from envelopes.views import changes, previews
+from envelopes.views import changes, compose, previews
 from envelopes.views import connections as connection_views
 from envelopes.views import envelopes as views
 
@@ -17,13 +17,13 @@ urlpatterns = [
         connection_views.parked_message,
         name="parked-message",
     ),
-    path("new/", views.compose, name="compose"),
+    path("new/", compose.compose, name="compose"),
     path("bulk/", bulk_views.bulk_new, name="bulk-new"),
     path("bulk/example.csv", bulk_views.bulk_example, name="bulk-example"),
     path("bulk/<uuid:pk>/", bulk_views.bulk_detail, name="bulk-detail"),
     path("bulk/<uuid:pk>/progress/", bulk_views.bulk_progress, name="bulk-progress"),
-    path("new/template-fields/", views.template_fields, name="template-fields"),
-    path("new/document-fields/", views.document_fields, name="document-fields"),
+    path("new/template-fields/", compose.template_fields, name="template-fields"),
+    path("new/document-fields/", compose.document_fields, name="document-fields"),
     path("new/template-preview/", previews.template_preview, name="template-preview"),
     path("<uuid:pk>/", views.detail, name="detail"),
     path("<uuid:pk>/sign/<int:recipient_pk>/", views.sign, name="sign"),

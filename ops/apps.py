@@ -8,6 +8,6 @@ class OpsConfig(AppConfig):
     label = "ops"
 
     def ready(self) -> None:
-        from ops import request_id
+        from common import request_id
 
         request_id.connect_signals()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
@@ -68,9 +69,7 @@ def check_broker() -> tuple[bool, str]:
     reach its queue?"""
     if skipped := _no_redis():
         return skipped
-    from config.celery_app import app
-
-    queue = app.conf.task_default_queue
+    queue = current_app.conf.task_default_queue
     try:
         depth = heartbeat.broker_client().llen(queue)
     except redis.RedisError as exc:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
-from ops.request_id import current_request_id, task_name_var
+from common.request_id import current_request_id, task_name_var
 from ops.scrub import scrub_text
 
 PLAIN_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, Value, When
@@ -217,9 +218,7 @@ def _connect() -> Iterator[Metric]:
 
 
 def _redis() -> Iterator[Metric]:
-    from config.celery_app import app
-
-    queue = app.conf.task_default_queue
+    queue = current_app.conf.task_default_queue
     client = heartbeat.client()
     depth = GaugeMetricFamily(
         "countersign_queue_depth", "Tasks waiting in the broker, by queue.", labels=["queue"]

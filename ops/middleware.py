@@ -5,9 +5,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from common.request_id import HEADER, current_request_id
 from ops import views
 from ops.metrics import count_connect_rejection
-from ops.request_id import HEADER, current_request_id
 
 PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
     "/healthz": views.healthz,

@@ -7,7 +7,7 @@ drops cookies and form data and scrubs every string by name and by shape (ops.sc
 
 from typing import Any
 
-from ops.request_id import current_request_id
+from common.request_id import current_request_id
 from ops.scrub import REDACTED, scrub, scrub_text
 
 

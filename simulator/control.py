@@ -18,10 +18,13 @@ State lives in the database, so it reaches every process serving the simulator (
 workers, live_server threads). Operation names are DocuSign's operationIds.
 """
 
+import base64
 from typing import Any
 
 from django.utils import timezone
 
+from simulator.esign import limits
+from simulator.esign.envelopes import create_envelope
 from simulator.models import (
     SimAccessToken,
     SimAccount,
@@ -115,8 +118,6 @@ def exhaust_limit(account_id: str, *, burst: bool = False) -> int:
     30-second burst window): every call answers DocuSign's 429 with its headers until the
     window ends. Returns the Unix time it ends (`configure(hourly_window_seconds=60)` makes
     the hour short enough to wait for)."""
-    from simulator.esign import limits
-
     account = SimAccount.objects.get(account_id=account_id.lower())
     return limits.exhaust(account.account_id, behaviour(), burst=burst)
 
@@ -151,10 +152,6 @@ def create_outside_envelope(
 ) -> str:
     """An envelope sent from DocuSign itself (not through Countersign): no countersign_id.
     Returns its envelopeId."""
-    import base64
-
-    from simulator.esign.envelopes import create_envelope
-
     account = SimAccount.objects.get(account_id=account_id)
     envelope = create_envelope(
         account=account,

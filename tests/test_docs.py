@@ -2,9 +2,11 @@
 link (and its #anchor) resolves, every page is linked from the README, and the figures and
 commands other tests rely on are where the docs say they are."""
 
+import ast
 import re
 from pathlib import Path
 
+import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,14 +136,128 @@ def test_the_setup_click_counts_in_the_docs_are_the_ones_the_browser_test_assert
 def test_every_variable_the_settings_read_is_in_the_configuration_page():
     documented = (DOCS / "configuration.md").read_text()
     read = set()
-    for module in ("config/settings.py", "config/gunicorn.py"):
+    for module in (
+        "config/settings.py",
+        "config/environment.py",
+        "config/database.py",
+        "config/gunicorn.py",
+    ):
         source = (ROOT / module).read_text()
         read |= set(
             re.findall(
-                r"\b(?:env(?:\.\w+)?|os\.environ\.get|_required_in_production)\(\s*[\"']([A-Z][A-Z0-9_]+)[\"']",
+                r"\b(?:env(?:\.\w+)?|os\.environ\.get|required_in_production)\(\s*[\"']([A-Z][A-Z0-9_]+)[\"']",
                 source,
             )
         )
     assert len(read) > 30, "the settings are no longer read the way this test looks for them"
     missing = sorted(name for name in read if f"`{name}`" not in documented)
     assert not missing, f"read by the settings but not in docs/configuration.md: {missing}"
+
+
+# --- docs/architecture.md against the code --------------------------------------------------
+
+ARCHITECTURE = DOCS / "architecture.md"
+APPS = ("accounts", "common", "config", "connections", "envelopes", "ops", "simulator")
+TOP_LEVEL = {*APPS, "benchmarks", "scripts", "templates", "static", "deploy", "docs", "tests"}
+
+
+def architecture_items() -> list[str]:
+    """The page's paragraphs and list items, each on one line (a bare `name.py` in an item is
+    a module of the package the item names first)."""
+    text = re.sub(r"^```.*?^```", "", ARCHITECTURE.read_text(), flags=re.M | re.S)
+    items: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(("- ", "**", "#")) or not line.strip() or not items:
+            items.append(line)
+        else:
+            items[-1] += " " + line.strip()
+    return items
+
+
+def defined_names(module: Path) -> set[str]:
+    names = set()
+    for node in ast.parse(module.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+def dotted_exists(name: str) -> bool:
+    """`a.b.c` is a module or package, or a name defined at the top of one."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        base = ROOT.joinpath(*parts[:cut])
+        module = base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+        if module.exists():
+            rest = parts[cut:]
+            return not rest or (len(rest) == 1 and rest[0] in defined_names(module))
+    return False
+
+
+def missing_paths(items: list[str]) -> list[str]:
+    missing = []
+    for item in items:
+        package = None
+        for code in re.findall(r"`([^`\s]+)`", item):
+            if re.fullmatch(r"\w+\.py", code):  # a module of the item's package, or at the root
+                if not (ROOT / (package or "") / code).exists():
+                    missing.append(f"{code} (in {package or 'the root'})")
+            elif re.fullmatch(r"[a-z_]+(\.[A-Za-z_]+)+", code) and code.split(".")[0] in APPS:
+                if not dotted_exists(code):
+                    missing.append(code)
+            elif "/" in code and code.split("/")[0] in TOP_LEVEL:
+                if not (ROOT / code).exists():
+                    missing.append(code)
+                if code.endswith("/"):
+                    package = package or code
+    return missing
+
+
+def test_every_module_path_on_the_architecture_page_exists():
+    assert missing_paths(architecture_items()) == []
+
+
+def test_the_architecture_path_check_finds_what_is_gone():
+    items = [
+        "- `envelopes/tracking/` — `drain.py`, `gone.py`",
+        "- `envelopes/services.py`, `envelopes.composing.prepare.prepare_envelope`",
+        "- `envelopes.composing.prepare.no_such_function`, `make lint`, `manage.py`, `nope.py`",
+    ]
+    assert missing_paths(items) == [
+        "gone.py (in envelopes/tracking/)",
+        "envelopes/services.py",
+        "envelopes.composing.prepare.no_such_function",
+        "nope.py (in the root)",
+    ]
+
+
+def test_every_package_is_on_the_architecture_page():
+    named = set(re.findall(r"`([^`\s]+/)`", ARCHITECTURE.read_text()))
+    packages = {
+        f"{init.parent.relative_to(ROOT)}/"
+        for app in APPS
+        for init in (ROOT / app).rglob("__init__.py")
+        if "migrations" not in init.parts and init.parent.name != "commands"
+    }
+    assert sorted(packages - named) == []
+
+
+def test_the_architecture_diagram_draws_the_imports_between_apps():
+    diagram = re.search(r"```mermaid\n(.*?)```", ARCHITECTURE.read_text(), re.S)
+    assert diagram, "docs/architecture.md has lost its mermaid diagram"
+    drawn = {
+        (a, b)
+        for a, b in re.findall(r"^\s*(\w+) --> (\w+)\s*$", diagram.group(1), re.M)
+        if a in APPS and b in APPS
+    }
+    graph = grimp.build_graph(*APPS, cache_dir=None)
+    imported = {
+        (importer.split(".")[0], imported.split(".")[0])
+        for importer in graph.modules
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if importer.split(".")[0] != imported.split(".")[0]
+    }
+    assert drawn == imported

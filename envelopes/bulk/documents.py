@@ -9,9 +9,8 @@ from typing import Any
 
 from django.utils.html import format_html
 
-from envelopes.bulk_models import BulkBatch
 from envelopes.composing.generation import render_with
-from envelopes.models import Recipient
+from envelopes.models import BulkBatch, Recipient
 from envelopes.sending.definitions import (
     anchor_tabs,
     docusign_host,

@@ -9,9 +9,8 @@ from accounts.models import Team
 from connections.models import Connection
 from connections.selectors import usable_connections
 from envelopes.bulk.rows import MAX_BYTES
-from envelopes.bulk_models import BulkBatch
 from envelopes.composing.forms import ConnectionChoiceField
-from envelopes.models import DocumentTemplate
+from envelopes.models import BulkBatch, DocumentTemplate
 from envelopes.selectors import usable_document_templates
 
 

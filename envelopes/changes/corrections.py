@@ -4,7 +4,7 @@ and expiration, and DocuSign's own correct page for the rest.
 A person asks (`request_*`: checked here, recorded as an EnvelopeChange and in the history,
 then handed to a worker); the worker applies it (`apply_change`): DocuSign first, ours only
 once DocuSign accepted. A refusal leaves ours as it was and is shown with DocuSign's reason
-and the fix. The act permission is checked by the views (`_envelope_to_act_on`).
+and the fix. The act permission is checked by the views (`envelope_to_act_on`).
 """
 
 import logging
@@ -27,7 +27,7 @@ from envelopes.failures import describe
 from envelopes.history import record_event
 from envelopes.models import Envelope, EnvelopeChange, EnvelopeEvent, Recipient
 from envelopes.sending import waiting
-from envelopes.tracking.drain import apply_envelope_summary
+from envelopes.tracking.apply import apply_envelope_summary
 
 logger = logging.getLogger("countersign.envelopes")
 

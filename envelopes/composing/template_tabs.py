@@ -23,10 +23,9 @@ from django.core.validators import validate_email
 
 from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign import esignature
-from connections.docusign.client import DocuSignClient
 from connections.models import Connection
 from connections.services import get_client
-from envelopes.models import Envelope, Recipient
+from envelopes.models import Recipient
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -130,7 +129,7 @@ class TemplateInputError(ValidationError):
 # --- reading the template ----------------------------------------------------------------
 
 
-def _label(collection: str, tab: dict[str, Any]) -> str:
+def tab_label(collection: str, tab: dict[str, Any]) -> str:
     label = tab.get("groupName") if collection == "radioGroupTabs" else tab.get("tabLabel")
     return str(label or "")
 
@@ -152,7 +151,7 @@ def _fields(
     found = []
     for collection, kind in inputs.items():
         for tab in tabs.get(collection) or []:
-            if not isinstance(tab, dict) or not _label(collection, tab):
+            if not isinstance(tab, dict) or not tab_label(collection, tab):
                 continue
             if str(tab.get("locked", "")).lower() == "true":
                 continue  # a locked tab shows the template's value: nothing to fill
@@ -161,7 +160,7 @@ def _fields(
                 TabField(
                     role=role,
                     collection=collection,
-                    label=_label(collection, tab),
+                    label=tab_label(collection, tab),
                     kind=kind,
                     choices=_choices(collection, tab),
                     max_length=int(max_length) if max_length.isdigit() else None,
@@ -369,139 +368,4 @@ def read_input(fields: TemplateFields, data: Any, *, people: bool = True) -> Tem
     return result
 
 
-def shown_value(tab: dict[str, Any]) -> str:
-    """A tab about to be sent, as the recipient will see it filled in."""
-    if "selected" in tab:
-        return "ticked" if tab["selected"] == "true" else "not ticked"
-    if "radios" in tab:
-        return str(tab["radios"][0]["value"])
-    if "listItems" in tab:
-        chosen = [i["text"] for i in tab["listItems"] if i["selected"] == "true"]
-        return chosen[0] if chosen else ""
-    return str(tab.get("value", ""))
-
-
-def filled_value(collection: str, tab: dict[str, Any]) -> str:
-    """A tab as DocuSign returns it after signing, read as the recipient left it: a checkbox
-    by `selected`, a radio group by its selected radio, a list by its selected item."""
-    if collection == "checkboxTabs":
-        return "ticked" if str(tab.get("selected", "")).lower() == "true" else "not ticked"
-    if collection == "radioGroupTabs":
-        chosen = [
-            str(r.get("value", ""))
-            for r in tab.get("radios") or []
-            if isinstance(r, dict) and str(r.get("selected", "")).lower() == "true"
-        ]
-        return chosen[0] if chosen else ""
-    if collection == "listTabs" and tab.get("listItems"):
-        chosen = [
-            str(i.get("text") or i.get("value") or "")
-            for i in tab.get("listItems") or []
-            if isinstance(i, dict) and str(i.get("selected", "")).lower() == "true"
-        ]
-        return chosen[0] if chosen else str(tab.get("value", ""))
-    return str(tab.get("value", ""))
-
-
-def filled_values(tabs: dict[str, Any]) -> dict[str, str]:
-    """A recipient's tabs (GET …/recipients/{id}/tabs) as label → what was filled in; a radio
-    group is labelled by its `groupName`."""
-    return {
-        _label(collection, tab): filled_value(collection, tab)
-        for collection, items in tabs.items()
-        if isinstance(items, list)
-        for tab in items
-        if isinstance(tab, dict) and _label(collection, tab)
-    }
-
-
-def values_to_fill(given: TemplateInput) -> list[tuple[str, str, str]]:
-    """(who, field, value) for every value about to be filled in."""
-    rows = [
-        (role, _label(collection, tab), shown_value(tab))
-        for role, collections in given.role_tabs.items()
-        for collection, tabs in collections.items()
-        for tab in tabs
-    ]
-    rows += [
-        ("You (the sender)", _label(collection, tab), shown_value(tab))
-        for collections in given.sender_tabs.values()
-        for collection, tabs in collections.items()
-        for tab in tabs
-    ]
-    return rows
-
-
-def check_roles(fields: TemplateFields, role_names: list[str]) -> None:
-    """Every role named exists in the template, and every role of it is filled."""
-    known = [r.name for r in fields.roles]
-    unknown = [n for n in role_names if n not in known]
-    if unknown:
-        raise ValidationError(
-            f"The template {fields.name!r} has no role {', '.join(map(repr, unknown))}; its "
-            f"roles are {', '.join(map(repr, known))}.",
-            code="role",
-        )
-    missing = [n for n in known if n not in role_names]
-    if missing:
-        raise ValidationError(
-            f"Every role of the template needs someone: {', '.join(map(repr, missing))} "
-            "has no one.",
-            code="role",
-        )
-
-
 # --- sending ------------------------------------------------------------------------------
-
-
-def role_tabs(envelope: Envelope, role_name: str) -> dict[str, Any]:
-    """The `tabs` of a template role in the create call (older envelopes kept text values
-    under `prefill`)."""
-    given = (envelope.template_data.get("tabs") or {}).get(role_name) or {}
-    tabs: dict[str, list[dict[str, Any]]] = {c: list(items) for c, items in given.items()}
-    legacy = (envelope.template_data.get("prefill") or {}).get(role_name) or {}
-    if legacy:
-        tabs.setdefault("textTabs", []).extend(
-            {"tabLabel": label, "value": value} for label, value in legacy.items()
-        )
-    return tabs
-
-
-def has_sender_tabs(envelope: Envelope) -> bool:
-    return bool(envelope.template_data.get("sender_tabs"))
-
-
-def fill_sender_tabs(
-    client: DocuSignClient, envelope: Envelope, summary: dict[str, Any]
-) -> dict[str, Any]:
-    """Set the sender's prefill tabs on the draft just created (or found again after a lost
-    answer), then send it unless a draft was asked for. Safe to repeat: the values are set
-    by tabId and only a draft is sent."""
-    docusign_id = str(summary["envelopeId"])
-    if str(summary.get("status") or "") != Envelope.Status.CREATED:
-        return summary  # an earlier attempt finished the job
-    for document_id, wanted in (envelope.template_data.get("sender_tabs") or {}).items():
-        held = esignature.document_tabs(client, docusign_id, document_id).get("prefillTabs") or {}
-        body = _with_tab_ids(held, wanted)
-        if body:
-            esignature.update_document_tabs(client, docusign_id, document_id, {"prefillTabs": body})
-    if envelope.as_draft:
-        return summary
-    esignature.send_draft(client, docusign_id)
-    return {**summary, "status": Envelope.Status.SENT}
-
-
-def _with_tab_ids(
-    held: dict[str, Any], wanted: dict[str, list[dict[str, Any]]]
-) -> dict[str, list[dict[str, Any]]]:
-    """Our values, each with the tabId DocuSign gave the tab of that label in this envelope."""
-    body: dict[str, list[dict[str, Any]]] = {}
-    for collection, tabs in wanted.items():
-        ids = {_label(collection, t): t.get("tabId") for t in held.get(collection) or []}
-        for tab in tabs:
-            tab_id = ids.get(_label(collection, tab))
-            if tab_id is None:  # removed from the template after compose checked it
-                logger.warning("No sender tab %r in the envelope; skipped", _label(collection, tab))
-                continue
-            body.setdefault(collection, []).append({**tab, "tabId": tab_id})
-    return body

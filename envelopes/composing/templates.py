@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
-from envelopes.composing import prepare, template_tabs
+from envelopes.composing import prepare, tab_display, template_tabs
 from envelopes.composing.forms import ComposeForm
 from envelopes.composing.prepare import RecipientInput
 from envelopes.composing.template_tabs import STALE, TabField, TemplateInputError
@@ -151,7 +151,7 @@ def preview(request: HttpRequest, form: ComposeForm) -> tuple[dict[str, Any], di
         )
         for doc, name in fields.documents
     ]
-    return shown, {"frames": frames, "values": template_tabs.values_to_fill(given)}
+    return shown, {"frames": frames, "values": tab_display.values_to_fill(given)}
 
 
 def _recipients(roles: list[tuple[Any, str, str, bool]]) -> list[RecipientInput]:

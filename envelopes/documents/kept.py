@@ -26,7 +26,6 @@ from connections.fields import (
     is_under_primary,
 )
 from connections.services import get_client
-from envelopes.documents import kept as documents
 from envelopes.models import (
     Document,
     Envelope,
@@ -205,7 +204,7 @@ def _fetch_and_keep(
         params=params,
     )
     names = {COMBINED: "Signed documents with certificate.pdf", "certificate": "Certificate.pdf"}
-    return documents.keep(
+    return keep(
         connection_id=envelope.connection_id,
         docusign_envelope_id=envelope.docusign_envelope_id,
         document_id=document_id,
@@ -230,4 +229,4 @@ def download(*, envelope: Envelope, document_id: str) -> tuple[str, Iterator[byt
     if kept is None:
         _fetch_and_keep(envelope, document_id, interactive=True)
         kept = next(d for d in stored_documents(envelope) if d.document_id == document_id)
-    return "application/pdf", documents.read_decrypted(kept)
+    return "application/pdf", read_decrypted(kept)

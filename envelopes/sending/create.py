@@ -25,11 +25,10 @@ from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.services import get_client, is_connection_problem, note_failure
-from envelopes.composing import template_tabs
 from envelopes.failures import describe, show_failure
 from envelopes.history import record_event
 from envelopes.models import ConnectEvent, Envelope, Recipient
-from envelopes.sending import recipient_auth, waiting
+from envelopes.sending import recipient_auth, sender_tabs, waiting
 from envelopes.sending.definitions import CUSTOM_FIELD, build_definition
 from envelopes.tracking.drain import request_drain
 
@@ -119,8 +118,8 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
             record_event(
                 envelope, "recovered", "Found the envelope an earlier attempt created at DocuSign."
             )
-        if template_tabs.has_sender_tabs(envelope):
-            summary = template_tabs.fill_sender_tabs(client, envelope, summary)
+        if sender_tabs.has_sender_tabs(envelope):
+            summary = sender_tabs.fill_sender_tabs(client, envelope, summary)
     except RateLimited as exc:
         if creating:  # DocuSign refused the call: nothing was created
             Envelope.objects.filter(pk=envelope.pk).update(create_started_at=started_before)
@@ -295,7 +294,7 @@ def _link_sent(envelope: Envelope, summary: dict[str, Any]) -> Envelope:
     if envelope.status == Envelope.Status.SENT:
         mark_first_routing_order_sent(envelope)
     record_event(envelope, envelope.status, f"DocuSign envelope {envelope.docusign_envelope_id}")
-    _replay_early_connect_messages(envelope)
+    replay_early_connect_messages(envelope)
     return envelope
 
 
@@ -307,7 +306,7 @@ def mark_first_routing_order_sent(envelope: Envelope) -> None:
     )
 
 
-def _replay_early_connect_messages(envelope: Envelope) -> None:
+def replay_early_connect_messages(envelope: Envelope) -> None:
     """Connect can report an envelope before we have saved its ID; apply those messages now."""
 
     early = ConnectEvent.objects.filter(

@@ -9,9 +9,9 @@ from typing import Any
 from connections.installation import installation_id
 from connections.models import Connection
 from connections.schedules import Schedule
-from envelopes.composing import template_tabs
 from envelopes.composing.generation import render_document
 from envelopes.models import Envelope, Recipient
+from envelopes.sending import sender_tabs
 from envelopes.sending.recipient_auth import identity_verification
 
 # The local UUID travels with the envelope, so a retried send can find what it created.
@@ -155,7 +155,7 @@ def build_definition(envelope: Envelope, *, phone_workflow_id: str = "") -> dict
         "emailSubject": envelope.subject,
         # The sender's own tabs are set on a draft, which is then sent (template_tabs).
         "status": Envelope.Status.CREATED
-        if envelope.as_draft or template_tabs.has_sender_tabs(envelope)
+        if envelope.as_draft or sender_tabs.has_sender_tabs(envelope)
         else Envelope.Status.SENT,
         "customFields": {"textCustomFields": ownership_fields(str(envelope.pk))},
     }
@@ -198,5 +198,5 @@ def build_definition(envelope: Envelope, *, phone_workflow_id: str = "") -> dict
 
 
 def _prefill(envelope: Envelope, recipient: Recipient) -> dict[str, Any]:
-    tabs = template_tabs.role_tabs(envelope, recipient.role_name)
+    tabs = sender_tabs.role_tabs(envelope, recipient.role_name)
     return {"tabs": tabs} if tabs else {}

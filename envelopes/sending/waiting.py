@@ -24,8 +24,7 @@ from common.dispatch import enqueue
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
 from connections.services import note_failure
-from envelopes.bulk_models import BulkBatch
-from envelopes.models import Envelope, EnvelopeChange
+from envelopes.models import BulkBatch, Envelope, EnvelopeChange
 
 logger = logging.getLogger("countersign.envelopes")
 

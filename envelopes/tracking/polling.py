@@ -5,7 +5,8 @@ so they share one listing (`listing_group`): it tracks the statuses of all their
 is what reconciliation reads (envelopes.sending.reconciliation), so the account is listed once per
 interval, never once for polling and again for reconciling. The interval is
 ENVELOPES_POLL_INTERVAL_MINUTES (20 by default, as DocuSign advises; never below its
-15-minute limit, which the Go-Live review checks), 6 hours with Connect.
+15-minute limit, which the Go-Live review checks), 6 hours with Connect. Against the
+simulator only, ENVELOPES_SIMULATOR_POLL_SECONDS may shorten it for benchmarks.
 
 One listStatusChanges call per page of changed envelopes, never one call per envelope;
 `from_date` overlaps the previous listing so clock skew loses nothing (applying twice is
@@ -29,7 +30,7 @@ from envelopes.models import Envelope, EnvelopeEvent, SyncCursor
 from envelopes.sending.create import settle_window
 from envelopes.sending.definitions import CUSTOM_FIELD
 from envelopes.sending.reconciliation import Outcome, reconcile
-from envelopes.tracking.drain import apply_envelope_summary
+from envelopes.tracking.apply import apply_envelope_summary
 from envelopes.tracking.outside import list_outside_envelope, since_for_listing
 
 OVERLAP = timedelta(minutes=5)
@@ -48,6 +49,9 @@ class PollResult:
 
 def polling_interval() -> timedelta:
     """Without Connect (and while a duplicate may exist)."""
+    simulated = float(settings.ENVELOPES_SIMULATOR_POLL_SECONDS)
+    if settings.DOCUSIGN_SIMULATOR and simulated > 0:
+        return timedelta(seconds=simulated)  # benchmarks against the simulator only
     minutes = timedelta(minutes=settings.ENVELOPES_POLL_INTERVAL_MINUTES)
     return max(DOCUSIGN_MIN_INTERVAL, minutes)
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from common.dispatch import enqueue
-from envelopes.bulk.batches import due_batches, start_bulk_send
+from envelopes.bulk.lifecycle import due_batches, start_bulk_send
 from envelopes.history import record_event
 from envelopes.models import Envelope, EnvelopeChange
 from envelopes.sending import waiting

@@ -51,12 +51,6 @@ class BadMessage(ValueError):
     """A message we refuse with 400; the text says what is wrong."""
 
 
-def signature_matches(body: bytes, headers: dict[str, str], secrets: list[str]) -> bool:
-    """Any X-DocuSign-Signature-N equal to the base64 HMAC-SHA256 of the body under any key."""
-    digests = [hmac.new(s.encode(), body, hashlib.sha256).digest() for s in secrets]
-    return _any_signature(digests, headers)
-
-
 def _any_signature(digests: Iterable[bytes], headers: dict[str, str]) -> bool:
     given = [v for k, v in headers.items() if k.lower().startswith("x-docusign-signature-")]
     for digest in digests:

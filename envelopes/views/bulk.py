@@ -12,11 +12,11 @@ from django.views.decorators.http import require_GET
 
 from connections.docusign.errors import DocuSignError
 from connections.selectors import usable_connections
-from envelopes.bulk import batches
+from envelopes.bulk import compose, tracking
 from envelopes.bulk import rows as bulk_csv
 from envelopes.bulk.forms import BulkSendForm
-from envelopes.bulk_models import BulkBatch
 from envelopes.composing import prepare
+from envelopes.models import BulkBatch
 from envelopes.selectors import usable_document_templates
 
 
@@ -30,9 +30,9 @@ def _layout(request: HttpRequest, data: dict[str, Any]) -> tuple[bulk_csv.Layout
             roles = prepare.template_roles(connection=connection, template_id=template_id)
         except DocuSignError as exc:
             return None, exc.with_advice
-        return batches.layout_for_template(roles), ""
+        return compose.layout_for_template(roles), ""
     template = data.get("document_template")
-    return (batches.layout_for_document(template), "") if template else (None, "")
+    return (compose.layout_for_document(template), "") if template else (None, "")
 
 
 @login_required
@@ -54,8 +54,8 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
             skip_bad = request.POST.get("skip_bad") == "yes"
             if wants_send and parsed.rows and (parsed.ok or skip_bad):
                 try:
-                    batch = batches.prepare_bulk_send(
-                        batches.BulkRequest(
+                    batch = compose.prepare_bulk_send(
+                        compose.BulkRequest(
                             connection=data["connection"],
                             sender=request.user,  # type: ignore[arg-type]
                             name=(data["csv_file"].name if data.get("csv_file") else "Pasted rows"),
@@ -79,7 +79,7 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
             .first()
         )
         if template is not None:
-            context["columns"] = batches.layout_for_document(template).columns()
+            context["columns"] = compose.layout_for_document(template).columns()
     connection = form.cleaned_data.get("connection") if form.is_bound and form.is_valid() else None
     context["templates"] = _templates(request, connection)
     return render(request, "envelopes/bulk_new.html", context)
@@ -149,7 +149,7 @@ def bulk_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(
         request,
         "envelopes/bulk_detail.html",
-        {"batch": batch, "progress": batches.progress(batch), "rows": rows},
+        {"batch": batch, "progress": tracking.progress(batch), "rows": rows},
     )
 
 
@@ -157,4 +157,4 @@ def bulk_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 def bulk_progress(request: HttpRequest, pk: Any) -> JsonResponse:
     """The batch page's live numbers, from our database (never a DocuSign call)."""
-    return JsonResponse(batches.progress(_batch_for(request, pk)))
+    return JsonResponse(tracking.progress(_batch_for(request, pk)))

@@ -24,7 +24,7 @@ from envelopes.changes.forms import (
 from envelopes.changes.resubmit import may_resubmit, resubmit_envelope
 from envelopes.composing.forms import RecipientFormSet
 from envelopes.history import record_event
-from envelopes.views.envelopes import _envelope_to_act_on
+from envelopes.views.access import envelope_to_act_on
 
 
 def _first_message(exc: ValidationError) -> str:
@@ -34,7 +34,7 @@ def _first_message(exc: ValidationError) -> str:
 @login_required
 @require_POST
 def resend(request: HttpRequest, pk: Any) -> HttpResponse:
-    envelope = _envelope_to_act_on(request, pk)
+    envelope = envelope_to_act_on(request, pk)
     try:
         corrections.request_resend(envelope=envelope, actor=request.user)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -46,7 +46,7 @@ def resend(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @login_required
 def correct_recipient(request: HttpRequest, pk: Any, recipient_pk: int) -> HttpResponse:
-    envelope = _envelope_to_act_on(request, pk)
+    envelope = envelope_to_act_on(request, pk)
     recipient = get_object_or_404(envelope.recipients, pk=recipient_pk)
     refusal = corrections.why_not_changeable(envelope) or corrections.why_not_correctable(recipient)
     form = CorrectRecipientForm(
@@ -82,7 +82,7 @@ def correct_recipient(request: HttpRequest, pk: Any, recipient_pk: int) -> HttpR
 
 @login_required
 def notification(request: HttpRequest, pk: Any) -> HttpResponse:
-    envelope = _envelope_to_act_on(request, pk)
+    envelope = envelope_to_act_on(request, pk)
     refusal = corrections.why_not_changeable(envelope)
     form = NotificationForm.for_envelope(
         envelope, request.POST if request.method == "POST" else None
@@ -111,7 +111,7 @@ def notification(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 def open_correct_view(request: HttpRequest, pk: Any) -> HttpResponse:
     """DocuSign's correct page, for changes Countersign does not offer itself."""
-    envelope = _envelope_to_act_on(request, pk)
+    envelope = envelope_to_act_on(request, pk)
     return_url = request.build_absolute_uri(
         reverse("envelopes:correct-view-return", args=[envelope.pk])
     )
@@ -142,7 +142,7 @@ CORRECT_OUTCOMES = {
 @login_required
 def correct_view_return(request: HttpRequest, pk: Any) -> HttpResponse:
     """Where DocuSign sends the sender back; `event` is a hint, DocuSign's record the truth."""
-    envelope = _envelope_to_act_on(request, pk)
+    envelope = envelope_to_act_on(request, pk)
     event = request.GET.get("event", "")
     record_event(
         envelope,
@@ -158,7 +158,7 @@ def correct_view_return(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 def edit_failed(request: HttpRequest, pk: Any) -> HttpResponse:
     """Edit a failed envelope (subject, message, recipients) and send it again."""
-    envelope = _envelope_to_act_on(request, pk)
+    envelope = envelope_to_act_on(request, pk)
     posted = request.method == "POST"
     form = ResubmitForm(
         request.POST if posted else None,

@@ -14,7 +14,7 @@ from connections.docusign.errors import DocuSignError
 from connections.selectors import usable_connections
 from envelopes.composing.forms import QueryForm
 from envelopes.documents import previews
-from envelopes.views.envelopes import _envelope_to_act_on
+from envelopes.views.access import envelope_to_act_on
 
 
 class TemplatePreviewQuery(QueryForm):
@@ -42,7 +42,7 @@ def _problem(message: str, status: int) -> HttpResponse:
 def envelope_preview(request: HttpRequest, pk: Any, document_id: str) -> HttpResponseBase:
     """An envelope's documents for the frame on its page: the same permission as a download
     (seeing an envelope is not enough to read its documents)."""
-    envelope = _envelope_to_act_on(request, pk)
+    envelope = envelope_to_act_on(request, pk)
     if document_id != "combined" and not document_id.isdigit():
         raise Http404("Unknown document.")
     if not envelope.docusign_envelope_id:

@@ -8,15 +8,14 @@ from django.utils import timezone
 
 from connections.models import ApiCall
 from connections.services import get_client
-from envelopes.bulk import batches
+from envelopes.bulk import batches, compose
 from envelopes.bulk import rows as bulk_csv
-from envelopes.bulk_models import BulkBatch
 from envelopes.composing import prepare
-from envelopes.models import DocumentTemplate, Envelope
+from envelopes.models import BulkBatch, Envelope
 from envelopes.tracking.polling import poll_connection
 from simulator import control
 from simulator.models import SimBulkBatch, SimEnvelope
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,13 +23,8 @@ BODY = "<h1>Offer for {{ name }}</h1><p>Start: {{ start }}</p><p>/sig1/ /date1/<
 
 
 @pytest.fixture
-def sender():
-    return UserFactory(username="sam")
-
-
-@pytest.fixture
 def offer():
-    return DocumentTemplate.objects.create(
+    return DocumentTemplateFactory(
         name="Offer",
         body=BODY,
         fields=[
@@ -67,11 +61,11 @@ def wait_for_docusign(batch_id):
 
 
 def prepare_batch(connection, sender, template, text):
-    layout = batches.layout_for_document(template)
+    layout = compose.layout_for_document(template)
     parsed = bulk_csv.parse(text, layout)
     assert parsed.ok, parsed.errors
-    return batches.prepare_bulk_send(
-        batches.BulkRequest(
+    return compose.prepare_bulk_send(
+        compose.BulkRequest(
             connection=connection,
             sender=sender,
             name="offers.csv",
@@ -186,7 +180,7 @@ def test_bulk_send_from_a_docusign_template_prefills_its_fields(simulator_connec
     roles = prepare.template_roles(
         connection=simulator_connection, template_id=template.template_id
     )
-    layout = batches.layout_for_template(roles)
+    layout = compose.layout_for_template(roles)
     assert layout.columns()[:4] == [
         "Company::Name",
         "Company::Email",
@@ -203,8 +197,8 @@ def test_bulk_send_from_a_docusign_template_prefills_its_fields(simulator_connec
     )
     parsed = bulk_csv.parse(text, layout)
     assert parsed.ok, parsed.errors
-    batch = batches.prepare_bulk_send(
-        batches.BulkRequest(
+    batch = compose.prepare_bulk_send(
+        compose.BulkRequest(
             connection=simulator_connection,
             sender=sender,
             name="ndas.csv",
@@ -260,7 +254,7 @@ def test_connect_alone_completes_a_batchs_envelopes(
 def test_without_a_broker_the_dev_poller_carries_a_batch_to_its_end(
     simulator_connection, sender, offer
 ):
-    from envelopes.tracking import dev_poller
+    from envelopes import dev_poller
 
     batch = prepare_batch(simulator_connection, sender, offer, csv_rows(3))  # sent inline
     wait_for_docusign(BulkBatch.objects.get(pk=batch.pk).docusign_batch_id)

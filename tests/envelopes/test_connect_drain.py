@@ -15,13 +15,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from connections.docusign.errors import ConsentRequired, DocuSignServerError, RateLimited
 from envelopes import tasks
-from envelopes.models import ConnectEvent, Envelope, Recipient
+from envelopes.models import ConnectEvent, Envelope
+from envelopes.tracking import apply, stuck, sweeps
 from envelopes.tracking import drain as tracking
 from envelopes.tracking import outcomes as connect_outcomes
-from envelopes.tracking import stuck, sweeps
 from tests.conftest import DEMO_AUTH
 from tests.envelopes.test_webhooks import message, post
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory, RecipientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,15 +35,10 @@ def connection(docusign_hosts):
 
 
 def make_envelope(connection, envelope_id, status="sent"):
-    envelope = Envelope.objects.create(
-        connection=connection,
-        sender=UserFactory(),
-        subject="S",
-        source="uploads",
-        status=status,
-        docusign_envelope_id=envelope_id,
+    envelope = EnvelopeFactory(
+        connection=connection, subject="S", status=status, docusign_envelope_id=envelope_id
     )
-    Recipient.objects.create(
+    RecipientFactory(
         envelope=envelope, name="A", email="a@example.com", recipient_id="1", status="sent"
     )
     return envelope
@@ -154,7 +149,7 @@ def test_an_unexpected_error_applying_one_message_parks_only_that_one(connection
     envelopes = good_envelopes(connection, 4)
     for n, envelope in enumerate(envelopes):
         store(connection, message(envelope), n)
-    real = tracking.apply_locked_summary
+    real = apply.apply_locked_summary
     victim = envelopes[2].pk
 
     def fails_for_one(envelope, *args, **kwargs):
@@ -162,7 +157,7 @@ def test_an_unexpected_error_applying_one_message_parks_only_that_one(connection
             raise KeyError("surprise")
         return real(envelope, *args, **kwargs)
 
-    monkeypatch.setattr(tracking, "apply_locked_summary", fails_for_one)
+    monkeypatch.setattr(apply, "apply_locked_summary", fails_for_one)
     assert tracking.drain_connect_events(connection.pk) == 3
     parked = ConnectEvent.objects.get(parked_at__isnull=False)
     assert parked.docusign_envelope_id == envelopes[2].docusign_envelope_id
@@ -396,7 +391,7 @@ def test_a_database_error_applying_parks_nothing_and_counts_no_attempt(connectio
     def database_gone(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(tracking, "apply_locked_summary", database_gone)
+    monkeypatch.setattr(apply, "apply_locked_summary", database_gone)
     with pytest.raises(OperationalError):
         tracking.drain_connect_events(connection.pk)
     for event in ConnectEvent.objects.all():

@@ -17,16 +17,16 @@ from connections.docusign import esignature
 from connections.installation import installation_id
 from connections.models import ApiCall, Connection
 from connections.services import get_client
-from envelopes.bulk import batches
+from envelopes.bulk import batches, compose
 from envelopes.bulk import rows as bulk_csv
 from envelopes.composing import prepare
 from envelopes.composing.prepare import RecipientInput
-from envelopes.models import DocumentTemplate, Envelope, SyncCursor
+from envelopes.models import Envelope, SyncCursor
 from envelopes.sending import create
 from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD, build_definition
 from envelopes.tracking import polling as sync
 from simulator.models import SimBulkBatch, SimEnvelope
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -209,17 +209,17 @@ def prompt_bulk(settings):
 
 
 def bulk_batch(connection, rows):
-    template = DocumentTemplate.objects.create(
+    template = DocumentTemplateFactory(
         name="Offer", body=BODY, fields=[{"name": "name", "label": "Name", "required": True}]
     )
-    layout = batches.layout_for_document(template)
+    layout = compose.layout_for_document(template)
     text = "Signer::Name,Signer::Email,name\n" + "".join(
         f"Person {i},person{i}@example.com,Person {i}\n" for i in range(1, rows + 1)
     )
     parsed = bulk_csv.parse(text, layout)
     assert parsed.ok, parsed.errors
-    return batches.prepare_bulk_send(
-        batches.BulkRequest(
+    return compose.prepare_bulk_send(
+        compose.BulkRequest(
             connection=connection,
             sender=UserFactory(username="bulk"),
             name="offers.csv",

@@ -80,7 +80,6 @@ def worker_env(simulator_connection, live_server, redis, tmp_path):
         "ENVELOPES_SEND_LEASE_SECONDS": str(LEASE),
         "ENVELOPES_QUEUED_GRACE_SECONDS": "2",
         "ENVELOPES_SWEEP_SECONDS": "1",
-        "ENVELOPES_RECONCILE_MINUTES": "60",
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
 

@@ -4,14 +4,13 @@ compose: against the simulator over real HTTP."""
 
 import pytest
 
-from envelopes.bulk import batches
+from envelopes.bulk import compose
 from envelopes.bulk import rows as bulk_csv
 from envelopes.composing import prepare, template_tabs
 from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope, Recipient
 from simulator.models import SimEnvelope, SimTemplate
 from tests.envelopes.test_bulk import run_until_done
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,11 +65,6 @@ def lease(simulator_connection):
     )
 
 
-@pytest.fixture
-def sender():
-    return UserFactory(username="sam", email="sam@example.com")
-
-
 def test_a_template_is_read_with_roles_of_every_type(simulator_connection, lease):
     roles = prepare.template_roles(connection=simulator_connection, template_id=lease.template_id)
     assert {r["roleName"]: r["kind"] for r in roles} == KINDS
@@ -80,7 +74,7 @@ def test_a_template_is_read_with_roles_of_every_type(simulator_connection, lease
 
 def test_bulk_send_fills_every_role_type(simulator_connection, sender, lease):
     roles = prepare.template_roles(connection=simulator_connection, template_id=lease.template_id)
-    layout = batches.layout_for_template(roles)
+    layout = compose.layout_for_template(roles)
     people = {
         "Tenant": ("Tia Tenant", "tia@example.com"),
         "Landlord copy": ("Lou Landlord", "lou@example.com"),
@@ -99,8 +93,8 @@ def test_bulk_send_fills_every_role_type(simulator_connection, sender, lease):
         row[-1] = values.get(column, row[-1])
     parsed = bulk_csv.parse(",".join(layout.columns()) + "\n" + ",".join(row) + "\n", layout)
     assert parsed.ok, parsed.errors
-    batch = batches.prepare_bulk_send(
-        batches.BulkRequest(
+    batch = compose.prepare_bulk_send(
+        compose.BulkRequest(
             connection=simulator_connection,
             sender=sender,
             name="leases.csv",
@@ -133,8 +127,7 @@ def test_bulk_send_fills_every_role_type(simulator_connection, sender, lease):
     assert {r.role_name: r.kind for r in envelope.recipients.all()} == KINDS
 
 
-def test_compose_from_a_template_fills_every_role_type(simulator_connection, lease):
-    sender = UserFactory(username="sam", email="sam@example.com")
+def test_compose_from_a_template_fills_every_role_type(simulator_connection, lease, sender):
     fields = template_tabs.describe(connection=simulator_connection, template_id=lease.template_id)
     envelope = prepare.prepare_envelope(
         connection=simulator_connection,

@@ -89,7 +89,7 @@ def test_locked_tabs_and_unlabelled_ones_are_not_offered():
 
 
 def test_filled_values_read_checkboxes_radios_and_lists_as_docusign_returns_them():
-    from envelopes.composing.template_tabs import filled_values
+    from envelopes.composing.tab_display import filled_values
 
     answer = {  # GET …/recipients/{id}/tabs, in DocuSign's shapes
         "checkboxTabs": [

@@ -13,7 +13,7 @@ from envelopes.models import ConnectEvent, Envelope, Recipient
 from envelopes.sending import create
 from envelopes.signals import envelope_status_changed, recipient_completed
 from tests.conftest import DEMO_AUTH
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory, RecipientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +26,13 @@ def csrf_client():
 @pytest.fixture
 def setup(docusign_hosts):
     connection = ConnectionFactory(connect_hmac_secrets="old-key\nnew-key")
-    envelope = Envelope.objects.create(
+    envelope = EnvelopeFactory(
         connection=connection,
-        sender=UserFactory(),
         subject="S",
-        source="uploads",
         status="sent",
         docusign_envelope_id="e1e1e1e1-0000-0000-0000-000000000001",
     )
-    Recipient.objects.create(
+    RecipientFactory(
         envelope=envelope, name="A", email="a@example.com", recipient_id="1", status="sent"
     )
     return connection, envelope
@@ -221,7 +219,7 @@ def test_without_hmac_keys_a_message_is_a_hint_checked_with_docusign(
 def test_messages_that_arrived_before_the_envelope_id_was_saved_are_applied_after(
     csrf_client, setup, django_capture_on_commit_callbacks
 ):
-    from envelopes.sending.create import _replay_early_connect_messages
+    from envelopes.sending.create import replay_early_connect_messages
 
     connection, envelope = setup
     early_id = envelope.docusign_envelope_id
@@ -232,7 +230,7 @@ def test_messages_that_arrived_before_the_envelope_id_was_saved_are_applied_afte
     Envelope.objects.filter(pk=envelope.pk).update(docusign_envelope_id=early_id)
     envelope.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        _replay_early_connect_messages(envelope)
+        replay_early_connect_messages(envelope)
     envelope.refresh_from_db()
     assert envelope.status == "completed"
     assert not ConnectEvent.objects.get().unknown_envelope

@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ops import request_id
-from ops.request_id import TASK_HEADER, current_request_id, request_id_var
+from common import request_id
+from common.request_id import TASK_HEADER, current_request_id, request_id_var
 
 
 @pytest.mark.django_db
