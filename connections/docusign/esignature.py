@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from connections.docusign.client import DocuSignClient
+from connections.docusign.paging import pages
 
 ENVELOPE = "/envelopes/{envelopeId}"
 
@@ -38,27 +39,19 @@ def find_envelopes(
     return list(body.get("envelopes") or [])
 
 
-def changed_envelopes(
+def changed_envelope_pages(
     client: DocuSignClient, *, since: datetime, include: str, page_size: int
-) -> Iterator[dict[str, Any]]:
-    """Every envelope changed since `since`, one listStatusChanges call per page."""
+) -> Iterator[list[dict[str, Any]]]:
+    """Every envelope changed since `since`, a page at a time (one listStatusChanges call
+    each)."""
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/liststatuschanges/
-    start = 0
-    while True:
-        page = client.get_json(
-            "/envelopes",
-            params={
-                "from_date": since.isoformat(),
-                "include": include,
-                "start_position": str(start),
-                "count": str(page_size),
-            },
-        )
-        found = list(page.get("envelopes") or [])
-        yield from found
-        start += len(found)
-        if not found or start >= int(page.get("totalSetSize") or 0):
-            return
+    return pages(
+        client,
+        "/envelopes",
+        items="envelopes",
+        params={"from_date": since.isoformat(), "include": include},
+        page_size=page_size,
+    )
 
 
 def text_custom_field(summary: dict[str, Any], name: str) -> str:

@@ -17,7 +17,6 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,14 +25,11 @@ from connections.docusign import bulk_send, esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.services import get_client, is_connection_problem, note_failure
+from envelopes import retries
 from envelopes.bulk.documents import draft_definition
-from envelopes.bulk.lifecycle import claim, fail, hold, release, settled, wait_until
+from envelopes.bulk.lifecycle import CLAIMS, fail, hold, settled, wait_until
 from envelopes.bulk.tracking import track_bulk_batch, track_every
 from envelopes.models import BulkBatch, Recipient
-from envelopes.sending.create import (
-    backoff,
-    retry_time,
-)
 from envelopes.sending.definitions import CUSTOM_FIELD, bulk_copy_person, docusign_host
 
 logger = logging.getLogger("countersign.envelopes")
@@ -62,7 +58,7 @@ def advance_bulk_batch(*, batch_id: str) -> BulkBatch | None:
 
 
 def send_bulk_batch(*, batch_id: str) -> BulkBatch | None:
-    batch = claim(batch_id)
+    batch = CLAIMS.take(batch_id)
     if batch is None:
         return None
     step_started: dict[str, Any] = {}
@@ -81,21 +77,21 @@ def send_bulk_batch(*, batch_id: str) -> BulkBatch | None:
         # DocuSign refused the call: whatever it was, it created nothing.
         if step_started:
             BulkBatch.objects.filter(pk=batch.pk).update(**step_started)
-        return wait_until(batch, retry_time(exc.retry_at), str(exc), counts=False)
+        return wait_until(batch, retries.rate_limited_until(exc.retry_at), str(exc), counts=False)
     except DocuSignError as exc:
         if is_connection_problem(exc):
             if step_started:  # no token, or the token refused: nothing was made
                 BulkBatch.objects.filter(pk=batch.pk).update(**step_started)
             return hold(batch, exc)
         note_failure(connection=batch.connection, error=exc)
-        if exc.retryable and batch.attempts < settings.ENVELOPES_MAX_SEND_ATTEMPTS:
-            return wait_until(batch, timezone.now() + backoff(batch.attempts), str(exc))
+        if exc.retryable and batch.attempts < retries.SEND.max_attempts():
+            return wait_until(batch, timezone.now() + retries.SEND.after(batch.attempts), str(exc))
         return fail(batch, exc)
     except INFRASTRUCTURE_ERRORS:
-        release(batch.pk)  # our database, Redis or broker: the attempt is given back
+        CLAIMS.release(batch.pk)  # our database, Redis or broker: the attempt is given back
         raise
     except Exception:
-        release(batch.pk, gives_back=False)
+        CLAIMS.release(batch.pk, gives_back=False)
         raise
     return batch
 

@@ -12,9 +12,8 @@ retries as a whole, nothing parked, no attempt counted).
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.utils import timezone
 
 from connections.docusign.errors import (
@@ -29,6 +28,7 @@ from connections.docusign.errors import (
     KeyNotLoadable,
     RateLimited,
 )
+from envelopes import retries
 from envelopes.models import ConnectEvent
 
 logger = logging.getLogger("countersign.connect")
@@ -45,7 +45,6 @@ CONNECTION_PROBLEMS: tuple[type[DocuSignError], ...] = (
     HostNotAllowed,
     AuthenticationFailed,
 )
-FIRST_BACKOFF_SECONDS = 5
 
 
 class MalformedMessage(ValueError):
@@ -65,7 +64,7 @@ def classify(exc: Exception) -> Failure:
     """How one message's failure is handled. Never called with our infrastructure's errors."""
     reason = f"{type(exc).__name__}: {exc}"[:300]
     if isinstance(exc, RateLimited):
-        retry_at = datetime.fromtimestamp(exc.retry_at, tz=UTC) if exc.retry_at else None
+        retry_at = retries.rate_limited_until(exc.retry_at) if exc.retry_at else None
         return Failure(
             reason, permanent=False, retry_at=retry_at, counts=False, blocks_fetches=True
         )
@@ -76,18 +75,12 @@ def classify(exc: Exception) -> Failure:
     return Failure(reason, permanent=True)
 
 
-def backoff(attempts: int) -> timedelta:
-    """5 s, 10 s, 20 s, … up to ENVELOPES_CONNECT_RETRY_MAX_SECONDS, after `attempts` tries."""
-    cap = settings.ENVELOPES_CONNECT_RETRY_MAX_SECONDS
-    return timedelta(seconds=min(cap, FIRST_BACKOFF_SECONDS * 2 ** max(0, attempts - 1)))
-
-
 def record(event: ConnectEvent, failure: Failure) -> str:
     """Park the message or make it wait; returns "parked" or "waiting" (or "gone" when
     another drain applied it meanwhile)."""
     now = timezone.now()
     attempts = event.attempts + 1
-    limit = settings.ENVELOPES_CONNECT_MAX_ATTEMPTS
+    limit = retries.CONNECT_MESSAGE.max_attempts()
     if failure.permanent or (failure.counts and attempts >= limit):
         reason = failure.reason
         if not failure.permanent:
@@ -109,7 +102,7 @@ def record(event: ConnectEvent, failure: Failure) -> str:
     # every few seconds.
     if isinstance(failure.retry_at, datetime):
         attempts = event.attempts
-    due = failure.retry_at or now + backoff(attempts)
+    due = failure.retry_at or now + retries.CONNECT_MESSAGE.after(attempts)
     changed = _pending(event).update(
         next_attempt_at=max(due, now), attempts=attempts, failure_reason=failure.reason
     )
