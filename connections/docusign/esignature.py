@@ -102,13 +102,23 @@ def download_document(
 ) -> tuple[str, Iterator[bytes]]:
     """(content type, chunks) of a document, `combined` or `certificate`, streamed."""
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopedocuments/get/
-    response = client.request(
-        "GET",
+    return _stream(
+        client,
         f"{ENVELOPE}/documents/{{documentId}}",
         path_params={"envelopeId": envelope_id, "documentId": document_id},
         params=params,
-        stream=True,
     )
+
+
+def _stream(
+    client: DocuSignClient,
+    path: str,
+    *,
+    path_params: dict[str, str],
+    params: dict[str, str] | None = None,
+) -> tuple[str, Iterator[bytes]]:
+    """(content type, 64 KiB chunks) of a file DocuSign streams (a PDF unless it says)."""
+    response = client.request("GET", path, path_params=path_params, params=params, stream=True)
     content_type = response.headers.get("Content-Type", "application/pdf")
     return content_type, response.iter_content(chunk_size=64 * 1024)
 
@@ -184,14 +194,10 @@ def template_document(
 ) -> tuple[str, Iterator[bytes]]:
     """(content type, chunks) of a template's document as DocuSign renders it (a PDF)."""
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templatedocuments/get/
-    response = client.request(
-        "GET",
+    return _stream(
+        client,
         f"{TEMPLATE}/documents/{{documentId}}",
         path_params={"templateId": template_id, "documentId": document_id},
-        stream=True,
-    )
-    return response.headers.get("Content-Type", "application/pdf"), response.iter_content(
-        chunk_size=64 * 1024
     )
 
 

@@ -217,6 +217,21 @@ def _fail(envelope: Envelope, error: DocuSignError) -> Envelope:
     return envelope
 
 
+def linked_fields(docusign_envelope_id: str, *, status: str, now: datetime) -> dict[str, Any]:
+    """What linking a row to its envelope at DocuSign writes: the ID and status, when it was
+    sent, and no error, claim, pending create or next attempt left."""
+    return {
+        "docusign_envelope_id": docusign_envelope_id,
+        "status": status,
+        "sent_at": now if status != Envelope.Status.CREATED else None,
+        "error_code": "",
+        "error_detail": "",
+        "claimed_at": None,
+        "create_started_at": None,
+        "next_attempt_at": None,
+    }
+
+
 def _link_sent(envelope: Envelope, summary: dict[str, Any]) -> Envelope:
     """Save DocuSign's ID, unless our claim was taken over meanwhile (then the other worker
     owns the row, and what we created is a duplicate for the reconciliation to void)."""
@@ -225,14 +240,7 @@ def _link_sent(envelope: Envelope, summary: dict[str, Any]) -> Envelope:
     linked = Envelope.objects.filter(
         pk=envelope.pk, status=Envelope.Status.SENDING, claimed_at=envelope.claimed_at
     ).update(
-        docusign_envelope_id=str(summary["envelopeId"]).lower(),
-        status=status,
-        sent_at=now if status != Envelope.Status.CREATED else None,
-        error_code="",
-        error_detail="",
-        claimed_at=None,
-        create_started_at=None,
-        next_attempt_at=None,
+        **linked_fields(str(summary["envelopeId"]).lower(), status=status, now=now),
         waiting_since=None,
         waiting_reason="",
     )

@@ -35,7 +35,7 @@ from envelopes import retries
 from envelopes.bulk.batches import BATCH_FIELD
 from envelopes.history import record_event
 from envelopes.models import Envelope
-from envelopes.sending.create import CLAIMS, mark_first_routing_order_sent
+from envelopes.sending.create import CLAIMS, linked_fields, mark_first_routing_order_sent
 from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
 
 logger = logging.getLogger("countersign.envelopes")
@@ -189,16 +189,7 @@ def _link_found(row: Envelope, summary: dict[str, Any]) -> bool:
             Q(status__in=[Envelope.Status.QUEUED, Envelope.Status.FAILED])
             | CLAIMS.abandoned_before(now)
         )
-        .update(
-            docusign_envelope_id=envelope_id,
-            status=status,
-            sent_at=now if status != Envelope.Status.CREATED else None,
-            error_code="",
-            error_detail="",
-            claimed_at=None,
-            next_attempt_at=None,
-            create_started_at=None,
-        )
+        .update(**linked_fields(envelope_id, status=status, now=now))
     )
     if not linked:
         return False

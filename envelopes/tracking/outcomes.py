@@ -16,35 +16,12 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from connections.docusign.errors import (
-    AccountNotAccessible,
-    AuthenticationFailed,
-    BaseUriMismatch,
-    ConnectionNotReady,
-    ConsentRequired,
-    DocuSignError,
-    HostNotAllowed,
-    InvalidGrant,
-    KeyNotLoadable,
-    RateLimited,
-)
+from connections.docusign.errors import DocuSignError, RateLimited
+from connections.services import is_connection_problem
 from envelopes import retries
 from envelopes.models import ConnectEvent
 
 logger = logging.getLogger("countersign.connect")
-
-# The connection cannot talk to DocuSign until staff fix it (the connection page says how):
-# every fetch would fail alike, so these make messages wait, never park.
-CONNECTION_PROBLEMS: tuple[type[DocuSignError], ...] = (
-    ConnectionNotReady,
-    ConsentRequired,
-    InvalidGrant,
-    KeyNotLoadable,
-    AccountNotAccessible,
-    BaseUriMismatch,
-    HostNotAllowed,
-    AuthenticationFailed,
-)
 
 
 class MalformedMessage(ValueError):
@@ -68,7 +45,9 @@ def classify(exc: Exception) -> Failure:
         return Failure(
             reason, permanent=False, retry_at=retry_at, counts=False, blocks_fetches=True
         )
-    if isinstance(exc, CONNECTION_PROBLEMS):
+    # The connection cannot talk to DocuSign until staff fix it (the connection page says
+    # how): every fetch would fail alike, so the message waits, never parks.
+    if isinstance(exc, DocuSignError) and is_connection_problem(exc):
         return Failure(reason, permanent=False, counts=False, blocks_fetches=True)
     if isinstance(exc, DocuSignError) and exc.retryable:
         return Failure(reason, permanent=False)
