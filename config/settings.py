@@ -1,51 +1,37 @@
-"""Countersign settings: one module, driven by the environment (see README "Configuration").
+"""Countersign settings, driven by the environment (see README "Configuration"); reading it
+lives in config/environment.py, the database in config/database.py.
 
 `DJANGO_DEBUG` is the switch: with it on, every variable has a development default; with it
 off (production, the default), the secrets must be given or the process refuses to start.
 """
 
-import base64
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import django_stubs_ext
-import environ
-from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
+from config import content_security
+from config.database import database_from_env
+from config.environment import (
+    BASE_DIR,
+    DEBUG,
+    check_fernet_keys,
+    development_field_key,
+    env,
+    redis_database,
+    required_in_production,
+)
 from ops.logs import logging_config
 from ops.sentry import init_sentry
 
 # Model admins, forms, fields and querysets take type arguments at run time (mypy needs them).
 django_stubs_ext.monkeypatch()
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-env = environ.FileAwareEnv()
-ENV_FILE = Path(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env"))
-if ENV_FILE.is_file():
-    env.read_env(ENV_FILE, overwrite=False)  # the real environment wins
-
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
-
-
-def _required_in_production(name: str, how: str) -> str:
-    value: str = env.str(name, default="")
-    if not value and not DEBUG:
-        raise ImproperlyConfigured(
-            f"{name} is not set. Production mode (DJANGO_DEBUG off) needs it: {how} "
-            f"Set {name} (or {name}_FILE pointing at a file holding it), "
-            "or set DJANGO_DEBUG=true for local development."
-        )
-    return value
-
-
 # --- Core -------------------------------------------------------------------------------
 SECRET_KEY = (
-    _required_in_production(
+    required_in_production(
         "DJANGO_SECRET_KEY",
         'make one with: python -c "import secrets; print(secrets.token_urlsafe(50))".',
     )
@@ -112,32 +98,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# Reuse database connections across requests (a new PostgreSQL connection costs milliseconds).
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-# Pages check a reused connection before their first query; the Connect webhook skips that
-# query and retries once on a dead connection instead (it is the hot path).
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Development and tests on SQLite: threads (runserver, the live server, the simulator's
-    # Connect deliveries) each have their own connection, so readers must not block the
-    # writer (WAL), and a transaction takes the write lock when it begins (IMMEDIATE): a
-    # writer then waits for another (timeout) instead of failing at once on a lock upgrade.
-    # Tests use a file, not the shared in-memory database, whose table locks fail at once.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        timeout=20,
-        transaction_mode="IMMEDIATE",
-        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
-    )
-    DATABASES["default"].setdefault("TEST", {}).setdefault(
-        "NAME", str(Path(tempfile.gettempdir()) / f"countersign-test-{os.getpid()}.sqlite3")
-    )
-if "postgresql" in DATABASES["default"]["ENGINE"]:
-    # An unreachable database fails a request (and /readyz) in seconds instead of hanging.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-    )
+DATABASES = {"default": database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -197,30 +158,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Countersign <counter
 # Newest key first; older keys still decrypt until `manage.py rotate_encryption_key` has run.
 FIELD_ENCRYPTION_KEYS: list[str] = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 FIELD_ENCRYPTION_KEYS_DERIVED = not FIELD_ENCRYPTION_KEYS
-for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
-    # Checked here, so a bad key stops every process at start-up, not at the first decryption.
-    try:
-        if len(base64.urlsafe_b64decode(_key.encode())) != 32:
-            raise ValueError
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"FIELD_ENCRYPTION_KEYS: key {_position} of {len(FIELD_ENCRYPTION_KEYS)} is not a "
-            "Fernet key (44 characters of url-safe base64, 32 bytes). Make one with: python -c "
-            '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"; '
-            "separate keys with commas, newest first."
-        ) from None
+check_fernet_keys(FIELD_ENCRYPTION_KEYS)
 if FIELD_ENCRYPTION_KEYS_DERIVED:
-    _required_in_production(
+    required_in_production(
         "FIELD_ENCRYPTION_KEYS",
         "it encrypts private keys and webhook secrets at rest. Make one with: python -c "
         '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())".',
     )
     # Development only (a system check warns): stable across restarts, useless elsewhere.
-    FIELD_ENCRYPTION_KEYS = [
-        base64.urlsafe_b64encode(
-            hashlib.sha256(b"countersign-field-encryption:" + SECRET_KEY.encode()).digest()
-        ).decode()
-    ]
+    FIELD_ENCRYPTION_KEYS = [development_field_key(SECRET_KEY)]
 
 # --- Cache, Celery ----------------------------------------------------------------------
 # The cache and the Celery broker live in separate Redis databases, so clearing the cache can
@@ -228,22 +174,8 @@ if FIELD_ENCRYPTION_KEYS_DERIVED:
 # the broker (the one before, for database 15). REDIS_CACHE_URL / CELERY_BROKER_URL override either.
 REDIS_URL: str = env.str("REDIS_URL", default="")
 
-
-def _redis_database(url: str, offset: int) -> str:
-    parts = urlsplit(url)
-    number = parts.path.strip("/") or "0"
-    if not number.isdigit():
-        raise ImproperlyConfigured(
-            f"REDIS_URL must end in a database number (e.g. redis://host:6379/0), not '/{number}'."
-        )
-    database = int(number) + offset
-    if database > 15:  # Redis has databases 0-15 by default: take the one below instead
-        database = int(number) - offset
-    return parts._replace(path=f"/{database}").geturl()
-
-
 REDIS_CACHE_URL: str = env.str(
-    "REDIS_CACHE_URL", default=_redis_database(REDIS_URL, 0) if REDIS_URL else ""
+    "REDIS_CACHE_URL", default=redis_database(REDIS_URL, 0) if REDIS_URL else ""
 )
 if REDIS_CACHE_URL:
     CACHES = {
@@ -257,7 +189,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL: str = env.str(
-    "CELERY_BROKER_URL", default=_redis_database(REDIS_URL, 1) if REDIS_URL else "memory://"
+    "CELERY_BROKER_URL", default=redis_database(REDIS_URL, 1) if REDIS_URL else "memory://"
 )
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"  # no broker: run tasks inline
@@ -427,24 +359,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
-# --- Content-Security-Policy (every mode) -------------------------------------------------
-# No inline script anywhere: scripts come from our static files, or carry the per-request
-# nonce (`{{ request.csp_nonce }}`). Documents we serve get a stricter `sandbox` policy.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [csp_constants.SELF],
-        "script-src": [csp_constants.SELF, csp_constants.NONCE],
-        "style-src": [csp_constants.SELF],
-        "img-src": [csp_constants.SELF, "data:"],
-        "font-src": [csp_constants.SELF],
-        "connect-src": [csp_constants.SELF],
-        # blob: the compose page shows a chosen PDF (as application/pdf) before uploading.
-        "frame-src": [csp_constants.SELF, "blob:"],
-        "object-src": [csp_constants.NONE],
-        "base-uri": [csp_constants.NONE],
-        "frame-ancestors": [csp_constants.NONE],
-    }
-}
+# --- Content-Security-Policy (every mode): see config/content_security.py ------------------
+CONTENT_SECURITY_POLICY = content_security.POLICY
 
 # --- Operations: logs, metrics, error reporting -----------------------------------------
 LOG_FORMAT: str = env.str("LOG_FORMAT", default="plain")

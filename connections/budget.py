@@ -29,7 +29,8 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
-from connections.docusign.errors import BURST_WINDOW, RateLimited
+from connections.docusign.errors import RateLimited
+from connections.docusign.rate_limits import BURST_WINDOW
 from connections.docusign.transport import header_int
 
 logger = logging.getLogger("countersign.docusign")

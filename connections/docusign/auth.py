@@ -13,12 +13,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from connections.docusign.errors import (
-    DocuSignError,
-    KeyNotLoadable,
-    error_from_response,
-    read_json,
-)
+from connections.docusign.error_bodies import error_from_response, read_json
+from connections.docusign.errors import DocuSignError, KeyNotLoadable
 from connections.docusign.transport import Transport
 
 BASE_SCOPES = ("signature", "impersonation")

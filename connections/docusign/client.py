@@ -11,14 +11,9 @@ from urllib.parse import quote
 
 import requests
 
-from connections.docusign.errors import (
-    BURST_WINDOW,
-    DocuSignUnreachable,
-    RateLimited,
-    error_from_response,
-    read_json,
-    retry_after_seconds,
-)
+from connections.docusign.error_bodies import error_from_response, read_json
+from connections.docusign.errors import DocuSignUnreachable, RateLimited
+from connections.docusign.rate_limits import BURST_WINDOW, retry_after_seconds
 from connections.docusign.transport import CallHook, Transport, check_host
 
 RETRY_METHODS = frozenset({"GET", "PUT", "DELETE"})  # POST creates things: never blindly again

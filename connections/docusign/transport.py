@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 import certifi
 import requests
 
-from connections.docusign.errors import DocuSignUnreachable, HostNotAllowed, error_code_of
+from connections.docusign.error_bodies import error_code_of
+from connections.docusign.errors import DocuSignUnreachable, HostNotAllowed
 from connections.docusign.hosts import is_allowed_host, is_loopback
 
 logger = logging.getLogger("countersign.docusign")

@@ -1,4 +1,4 @@
-"""Envelopes in the simulator: create one from an envelope definition.
+"""Envelopes in the simulator: create one from an envelope definition, find one by ID.
 
 Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/create/
 """
@@ -30,6 +30,18 @@ MAX_RECIPIENTS = 100
 
 def _invalid(message: str, code: str = "INVALID_REQUEST_BODY") -> ApiError:
     return ApiError(code, message)
+
+
+def find_envelope(account: SimAccount, envelope_id: str) -> SimEnvelope:
+    """The account's envelope with that ID, or DocuSign's error for an unknown one."""
+    envelope = SimEnvelope.objects.filter(account=account, envelope_id=envelope_id.lower()).first()
+    if envelope is None:
+        # DocuSign answers 400 (not 404) for an envelope it does not know (FACTS §5.10).
+        raise ApiError(
+            "ENVELOPE_DOES_NOT_EXIST",
+            "The envelope specified either does not exist or you have no rights to it.",
+        )
+    return envelope
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ import pytest
 import requests
 import responses
 
-from connections.docusign import errors
+from connections.docusign import error_bodies, errors
 
 URL = "https://demo.docusign.net/restapi/x"
 
@@ -137,7 +137,7 @@ def _response(status: int, body: object = None, *, text: str = "", headers=None)
 def test_docusign_bodies_map_to_their_type_code_and_advice(
     status, body, cls, code, advice_fragment
 ):
-    error = errors.error_from_response(_response(status, body))
+    error = error_bodies.error_from_response(_response(status, body))
     assert type(error) is cls
     assert error.status == status
     assert error.error_code == code
@@ -147,7 +147,7 @@ def test_docusign_bodies_map_to_their_type_code_and_advice(
 
 def test_consent_required_advice_carries_the_consent_url():
     url = "https://account-d.docusign.com/oauth/auth?response_type=code&client_id=abc"
-    error = errors.error_from_response(
+    error = error_bodies.error_from_response(
         _response(400, {"error": "consent_required"}), consent_url=url
     )
     assert isinstance(error, errors.ConsentRequired)
@@ -156,7 +156,7 @@ def test_consent_required_advice_carries_the_consent_url():
 
 
 def test_rate_limited_keeps_retry_after():
-    error = errors.error_from_response(
+    error = error_bodies.error_from_response(
         _response(429, {"errorCode": "X", "message": "API limit"}, headers={"Retry-After": "7"})
     )
     assert isinstance(error, errors.RateLimited)
@@ -173,7 +173,7 @@ def test_rate_limited_keeps_retry_after():
     ],
 )
 def test_html_or_empty_bodies_still_map_by_status(status, text, cls):
-    error = errors.error_from_response(_response(status, text=text))
+    error = error_bodies.error_from_response(_response(status, text=text))
     assert type(error) is cls
     assert error.status == status
     assert "<html>" not in str(error)
@@ -212,11 +212,12 @@ def test_with_advice_is_what_pages_and_stored_details_show():
 )
 def test_the_recorded_code_is_the_exceptions_code(status, body, code):
     response = _response(status, body)
-    assert errors.error_code_of(response) == errors.error_from_response(response).error_code
-    assert errors.error_code_of(response) == code
+    from_response = error_bodies.error_from_response(response)
+    assert error_bodies.error_code_of(response) == from_response.error_code
+    assert error_bodies.error_code_of(response) == code
 
 
 def test_a_body_that_is_not_json_is_an_error_for_callers_that_need_json():
     with pytest.raises(errors.DocuSignError, match="not JSON"):
-        errors.read_json(_response(200, text="<html>"))
-    assert errors.read_json(_response(204, text="")) is None
+        error_bodies.read_json(_response(200, text="<html>"))
+    assert error_bodies.read_json(_response(204, text="")) is None

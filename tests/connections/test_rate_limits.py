@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from connections.budget import SharedBudget
 from connections.docusign import client as client_module
-from connections.docusign import errors
+from connections.docusign import rate_limits
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import RateLimited
 
@@ -59,7 +59,7 @@ def test_a_burst_limit_waits_for_the_burst_window_not_the_hour(status, code):
     client, sleeps = make_client()
     assert client.get_json("/envelopes") == {"ok": "1"}
     assert len(sleeps) == 1
-    assert 0 <= sleeps[0] <= errors.BURST_WINDOW + 0.5
+    assert 0 <= sleeps[0] <= rate_limits.BURST_WINDOW + 0.5
 
 
 @responses.activate
@@ -135,7 +135,7 @@ def test_transient_errors_never_sleep_longer_than_a_burst_window():
     responses.get(f"{BASE}/envelopes", json={})
     client, sleeps = make_client()
     client.get_json("/envelopes")
-    assert sleeps == [errors.BURST_WINDOW]
+    assert sleeps == [rate_limits.BURST_WINDOW]
 
 
 # --- the shared budget (the test settings use the real Redis cache) ---------------------
@@ -245,15 +245,15 @@ def test_workers_pace_themselves_under_the_burst_limit_instead_of_meeting_429s(s
         mock.get(f"{BASE}/envelopes", json={})
         one, sleeps_one = make_client(SharedBudget(ACCOUNT))
         two, sleeps_two = make_client(SharedBudget(ACCOUNT))
-        window = time.time() // errors.BURST_WINDOW
+        window = time.time() // rate_limits.BURST_WINDOW
         for n in range(4):
             (one if n % 2 else two).get_json("/envelopes")
-        if time.time() // errors.BURST_WINDOW != window:
+        if time.time() // rate_limits.BURST_WINDOW != window:
             pytest.skip("the 30-second window turned during the test")
         assert sleeps_one == sleeps_two == []
         one.get_json("/envelopes")  # the fifth in this window waits for the next one
         assert len(sleeps_one) >= 1
-        assert 0 < sleeps_one[0] <= errors.BURST_WINDOW + 0.1
+        assert 0 < sleeps_one[0] <= rate_limits.BURST_WINDOW + 0.1
 
 
 DOWN_CACHE = {
@@ -298,7 +298,7 @@ def test_no_sliding_burst_window_ever_holds_more_than_the_limit(settings, monkey
 
     window = 2.0
     monkeypatch.setattr(budget_module, "BURST_WINDOW", window)
-    monkeypatch.setattr(errors, "BURST_WINDOW", window)
+    monkeypatch.setattr(rate_limits, "BURST_WINDOW", window)
     settings.DOCUSIGN_BURST_LIMIT = 4
     settings.DOCUSIGN_INTERACTIVE_RESERVE = 0.0
     from django.core.cache import cache

@@ -8,7 +8,7 @@ import pytest
 import requests
 import responses
 
-from connections.docusign.errors import error_from_response
+from connections.docusign.error_bodies import error_from_response
 from simulator.esign.wire import MAX_REQUEST_BYTES
 from simulator.models import SimEnvelope
 from tests.simulator.test_esign import create, definition, document, signer
