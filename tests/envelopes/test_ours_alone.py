@@ -88,7 +88,7 @@ def made_elsewhere(connection, like, *, countersign_id, installation):
 
 def later():
     """Past the settle window of everything made so far."""
-    from envelopes.sending.create import settle_window
+    from envelopes.retries import settle_window
 
     return timezone.now() + settle_window() + timedelta(seconds=1)
 
