@@ -51,6 +51,7 @@ def test_bulk_send_names_bad_rows_then_sends_tracks_and_completes_the_good_ones(
     log_in(page, live_server.url, "sam")
     page.click("text=Bulk send")
     page.check("input[name=source][value=generated]")
+    page.wait_for_load_state()  # htmx listens only once its deferred script ran
     page.select_option("#id_document_template", label="Offer letter")
     # The example CSV for the chosen template downloads with the expected header.
     with page.expect_download() as download:

@@ -115,6 +115,7 @@ def test_the_preview_runs_no_script_from_the_template(live_server, page, sender)
     ConnectionFactory(is_default=True)
     _log_in(page, live_server.url, "sam")
     page.goto(f"{live_server.url}/envelopes/new/")
+    page.wait_for_load_state()  # htmx listens only once its deferred script ran
     page.select_option("#id_document_template", index=1)
     page.fill("input[name=data_name]", '<script>document.body.dataset.ran="yes"</script>')
     page.fill("#id_subject", "Offer")

@@ -35,6 +35,7 @@ def test_generate_preview_send_sign_and_download(live_server, page, simulator_co
     assert page.is_visible("#id_uploads")
     assert not page.is_visible("#id_document_template")
     page.check("input[name=source][value=generated]")
+    page.wait_for_load_state()  # htmx listens only once its deferred script ran
     page.select_option("#id_document_template", label="Services agreement")
     page.fill("input[name=data_company]", "Acme Ltd")  # loaded by htmx
     page.fill("#id_subject", "Services agreement")

@@ -23,6 +23,7 @@ def test_from_make_run_to_a_signed_document_without_clicking_refresh(browser, tm
         page.fill("#id_password", password)
         page.click("button[type=submit]")
         page.click("text=New envelope")
+        page.wait_for_load_state()  # htmx listens only once its deferred script ran
         page.select_option("#id_document_template", label="Services agreement (sample)")
         page.fill("input[name=data_company]", "Acme Ltd")  # loaded by htmx
         page.fill("input[name=data_services]", "Garden design")

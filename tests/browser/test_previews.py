@@ -70,6 +70,7 @@ def test_compose_previews_a_template_and_chosen_pdfs(
     assert page.locator("#upload-preview-1").count() == 0  # HTML is never shown as a page
 
     page.check("input[name=source][value=template]")
+    page.wait_for_load_state()  # htmx listens only once its deferred script ran
     page.select_option("#id_docusign_template", label="Every field")
     page.wait_for_selector("#template-panel")
     page.locator(".tab-field[data-label='start_date'] input").fill("2027-03-01")

@@ -27,6 +27,7 @@ def test_pick_a_user_protect_with_an_sms_code_and_sign(
 
     log_in(page, live_server.url, "sam")
     page.click("text=New envelope")
+    page.wait_for_load_state()  # htmx listens only once its deferred script ran
     page.select_option("#id_document_template", label="Offer")
     page.fill("input[name=data_name]", "Erin")
     page.fill("#id_subject", "Your offer")

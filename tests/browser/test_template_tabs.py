@@ -30,6 +30,7 @@ def test_every_prefillable_tab_type_is_sent_and_signed(
     page.goto(f"{live_server.url}/envelopes/new/")
     page.check("input[name=source][value=template]")
     assert not page.is_visible("#recipients-fieldset")  # the template's roles are the rows
+    page.wait_for_load_state()  # htmx listens only once its deferred script ran
     page.select_option("#id_docusign_template", label="Every field")
     page.wait_for_selector("#template-panel")
     legends = page.locator(".template-role > legend").all_inner_texts()
