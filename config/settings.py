@@ -303,6 +303,11 @@ ENVELOPES_MAX_UPLOAD_BYTES = env.int("ENVELOPES_MAX_UPLOAD_BYTES", default=20 * 
 # per request (DocuSign's limit, base64 included), so 64 MiB leaves room for the signatures
 # and the certificate. Messages over 1 MiB are spooled to disk, never held in memory whole.
 ENVELOPES_CONNECT_MAX_BYTES = env.int("ENVELOPES_CONNECT_MAX_BYTES", default=64 * 1024 * 1024)
+# Messages on a connection without HMAC keys are unsigned hints (an envelope id and an
+# event): larger ones are refused before they are read.
+ENVELOPES_CONNECT_UNSIGNED_MAX_BYTES = env.int(
+    "ENVELOPES_CONNECT_UNSIGNED_MAX_BYTES", default=64 * 1024
+)
 # Each web process asks for a drain of stored messages at most once per this many seconds
 # per connection (a trailing request covers the rest): no Redis round trip per message.
 ENVELOPES_CONNECT_DRAIN_THROTTLE = env.float("ENVELOPES_CONNECT_DRAIN_THROTTLE", default=1.0)
