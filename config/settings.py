@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ops.middleware.ProbeMiddleware",  # /healthz, /readyz: before host and HTTPS checks
     "common.request_id.RequestIdMiddleware",
+    "common.query_guard.HostileQueryMiddleware",  # NUL, out-of-range date filters: 400
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -122,9 +123,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # Behind proxies, the client address is the TRUSTED_PROXY_COUNT-th X-Forwarded-For entry from
-# the right (what the nearest proxy saw); see accounts/client_ip.py for why not django-ipware.
+# the right (what the nearest proxy saw); see accounts/login_throttle.py for why not
+# django-ipware.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.login_throttle.attempted_username"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -1,4 +1,5 @@
-"""The client's address behind `TRUSTED_PROXY_COUNT` reverse proxies, for login throttling.
+"""What login throttling (django-axes) counts: the client's address behind
+`TRUSTED_PROXY_COUNT` reverse proxies, and the username as typed, made storable.
 
 Each proxy appends the address it received the request from to X-Forwarded-For, so with N
 trusted proxies the client is the N-th entry from the right: entries further left were sent
@@ -9,9 +10,19 @@ instead (`AXES_CLIENT_IP_CALLABLE`).
 """
 
 import ipaddress
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+
+
+def attempted_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The username a login tried, as axes stores it: without NUL (PostgreSQL text cannot
+    hold it: a 500) and cut to the 255 characters axes' column holds."""
+    given = (credentials or {}).get("username")
+    if given is None:
+        given = request.POST.get("username", "") if request is not None else ""
+    return str(given).replace("\x00", "")[:255]
 
 
 def client_ip(request: HttpRequest) -> str | None:
