@@ -6,19 +6,17 @@ accepts calls again (a countdown, never a sleep). Non-retryable errors end at on
 """
 
 import logging
-import time
 from typing import Any
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.utils import timezone
 
 from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.models import Connection
 from connections.services import get_client
-from envelopes import signing
+from envelopes import retries, signing
 from envelopes.bulk import batches, lifecycle
 from envelopes.changes import corrections
 from envelopes.documents import kept
@@ -29,28 +27,20 @@ from envelopes.tracking import polling, sweeps
 
 logger = logging.getLogger("countersign.envelopes")
 
-INFRA_RETRY: dict[str, Any] = {
-    "autoretry_for": INFRASTRUCTURE_ERRORS,
-    "retry_backoff": 2,
-    "retry_backoff_max": 120,
-    "retry_jitter": True,
-    "max_retries": 10,
-}
 
-
-def _retry_later(task: Any, exc: DocuSignError, *, backoff: float) -> None:
+def _retry_later(task: Any, exc: DocuSignError, policy: retries.Retry) -> None:
     """Reschedule `task` for a retryable DocuSign error, or log and stop for any other."""
     if not exc.retryable:
         logger.warning("%s stopped: %s", task.name, exc)
         return
     if isinstance(exc, RateLimited) and exc.retry_at is not None:
-        countdown = max(1.0, exc.retry_at - time.time())
+        countdown = retries.seconds_until(exc.retry_at)
     else:
-        countdown = backoff * 2**task.request.retries
+        countdown = policy.seconds(task.request.retries + 1)
     raise task.retry(exc=exc, countdown=countdown, max_retries=task.max_retries)
 
 
-@shared_task(bind=True, acks_late=True, **INFRA_RETRY)
+@shared_task(bind=True, acks_late=True, **retries.celery_retries())
 def send_envelope(self: Any, envelope_id: str) -> str:
     envelope = create.send_envelope(envelope_id=envelope_id)
     if envelope is None:
@@ -65,14 +55,15 @@ def send_envelope(self: Any, envelope_id: str) -> str:
     return str(envelope.status)
 
 
-def _again_in(exc: DocuSignError, attempt: int, *, backoff: float) -> float:
-    """Seconds until the next try: when DocuSign accepts calls again, else backoff."""
+def _again_in(exc: DocuSignError, attempt: int, policy: retries.Retry) -> float:
+    """Seconds until the next try: when DocuSign accepts calls again, else the policy's wait
+    after `attempt` + 1 tries."""
     if isinstance(exc, RateLimited) and exc.retry_at is not None:
-        return max(1.0, exc.retry_at - time.time())
-    return float(min(settings.ENVELOPES_RETRY_MAX_SECONDS, backoff * 2**attempt))
+        return retries.seconds_until(exc.retry_at)
+    return float(policy.seconds(attempt + 1))
 
 
-@shared_task(bind=True, acks_late=True, **INFRA_RETRY)
+@shared_task(bind=True, acks_late=True, **retries.celery_retries())
 def void_envelope(self: Any, envelope_id: str, reason: str = "", attempt: int = 0) -> None:
     """`reason` is unused (the row holds it); kept so queued messages of old code still run.
 
@@ -89,21 +80,21 @@ def void_envelope(self: Any, envelope_id: str, reason: str = "", attempt: int = 
             void_envelope.apply_async(
                 (envelope_id,),
                 {"attempt": attempt + 1},
-                countdown=_again_in(exc, attempt, backoff=5),
+                countdown=_again_in(exc, attempt, retries.VOID),
             )
         except INFRASTRUCTURE_ERRORS as broker:
             logger.warning("Could not reschedule void %s (%s); the sweep will", envelope_id, broker)
 
 
-@shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
+@shared_task(bind=True, **retries.celery_retries(retries.REFRESH))
 def refresh_envelope(self: Any, envelope_id: str) -> None:
     try:
         signing.refresh_from_docusign(envelope=Envelope.objects.get(pk=envelope_id))
     except DocuSignError as exc:
-        _retry_later(self, exc, backoff=5)
+        _retry_later(self, exc, retries.REFRESH)
 
 
-@shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 5})
+@shared_task(bind=True, **retries.celery_retries(retries.KEEP_DOCUMENTS))
 def keep_signed_documents(self: Any, envelope_id: str) -> int:
     """After completion: keep the signed documents (0 calls if Connect brought them)."""
     envelope = Envelope.objects.select_related("connection").filter(pk=envelope_id).first()
@@ -112,11 +103,11 @@ def keep_signed_documents(self: Any, envelope_id: str) -> int:
     try:
         return kept.keep_signed_documents(envelope=envelope)
     except DocuSignError as exc:
-        _retry_later(self, exc, backoff=30)
+        _retry_later(self, exc, retries.KEEP_DOCUMENTS)
         return 0
 
 
-@shared_task(bind=True, **INFRA_RETRY)
+@shared_task(bind=True, **retries.celery_retries())
 def drain_connect_events(self: Any, connection_id: int, claim: bool = False) -> int:
     """One slice of a connection's stored Connect messages; it queues the next slice itself.
     Each message's DocuSign failure is that message's (it waits or is parked), never the
@@ -131,7 +122,7 @@ def drain_connect_events(self: Any, connection_id: int, claim: bool = False) -> 
         return 0
 
 
-@shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
+@shared_task(bind=True, **retries.celery_retries(retries.POLL))
 def poll_connection(self: Any, connection_id: int) -> int:
     """List the account's changes for the connection's listing group, apply them and
     reconcile (envelopes.tracking.polling); skipped when another task listed it within the
@@ -142,7 +133,7 @@ def poll_connection(self: Any, connection_id: int) -> int:
     try:
         return polling.poll_connection(connection, get_client(connection)).calls
     except DocuSignError as exc:
-        _retry_later(self, exc, backoff=30)
+        _retry_later(self, exc, retries.POLL)
         return 0
 
 
@@ -170,7 +161,7 @@ def reconcile() -> list[int]:
     return poll_due_connections()
 
 
-@shared_task(bind=True, acks_late=True, **INFRA_RETRY)
+@shared_task(bind=True, acks_late=True, **retries.celery_retries())
 def apply_envelope_change(self: Any, change_id: int) -> str:
     """Resend, correct or change reminders at DocuSign (envelopes.changes.corrections). A refusal
     or a connection problem is the service's; here a retryable DocuSign answer counts one
@@ -182,13 +173,13 @@ def apply_envelope_change(self: Any, change_id: int) -> str:
         attempts = (
             0 if isinstance(exc, RateLimited) else corrections.count_attempt(change_id=change_id)
         )
-        if attempts >= corrections.MAX_ATTEMPTS:
+        if attempts >= retries.CHANGE.max_attempts():
             corrections.give_up(change_id=change_id, error=exc)
             return "failed"
         if not self.request.is_eager:  # inline: the sweep dispatches it again
             try:
                 apply_envelope_change.apply_async(
-                    (change_id,), countdown=_again_in(exc, attempts, backoff=5)
+                    (change_id,), countdown=_again_in(exc, attempts, retries.CHANGE)
                 )
             except INFRASTRUCTURE_ERRORS as broker:
                 logger.warning("Could not reschedule change %s (%s)", change_id, broker)
@@ -196,18 +187,18 @@ def apply_envelope_change(self: Any, change_id: int) -> str:
     return change.status if change is not None else "skipped"
 
 
-@shared_task(bind=True, **{**INFRA_RETRY, "max_retries": 3})
+@shared_task(bind=True, **retries.celery_retries(retries.LEARN_CORRECTIONS))
 def learn_corrections(self: Any, envelope_id: str) -> int:
     """After DocuSign's correct page: copy what was changed there
     (envelopes.changes.corrections)."""
     try:
         return len(corrections.learn_corrections(envelope=Envelope.objects.get(pk=envelope_id)))
     except DocuSignError as exc:
-        _retry_later(self, exc, backoff=5)
+        _retry_later(self, exc, retries.LEARN_CORRECTIONS)
         return 0
 
 
-@shared_task(bind=True, acks_late=True, **INFRA_RETRY)
+@shared_task(bind=True, acks_late=True, **retries.celery_retries())
 def advance_bulk_batch(self: Any, batch_id: str) -> str:
     batch = batches.advance_bulk_batch(batch_id=batch_id)
     if batch is None:

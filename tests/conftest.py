@@ -145,3 +145,40 @@ def simulator_connection(seeded_connection: Any) -> Any:
     seeded_connection.connect_hmac_secrets = ""
     seeded_connection.save()
     return seeded_connection
+
+
+# --- personas ---
+# The people most tests act as, shared instead of redefined per file (alice, bob, carol and
+# root above are the admin's personas).
+
+
+@pytest.fixture
+def sender(db: None) -> Any:
+    """Sam: allowed to send envelopes (what the Senders role gives)."""
+    return UserFactory(username="sam", email="sam@example.com", permissions=["add_envelope"])
+
+
+@pytest.fixture
+def sender_client(client: Client, sender: Any) -> Client:
+    """A browser session logged in as Sam, the sender."""
+    client.force_login(sender)
+    return client
+
+
+@pytest.fixture
+def signed_in_sender(client: Client, sender: Any) -> Any:
+    """Sam, logged in on the test's `client`."""
+    client.force_login(sender)
+    return sender
+
+
+@pytest.fixture
+def app_signer(db: None) -> Any:
+    """Erin: an app user who signs inside the app (a recipient with her email)."""
+    return UserFactory(username="erin", email="erin@example.com")
+
+
+@pytest.fixture
+def viewer(db: None) -> Any:
+    """Vic: may see every team's and sender's envelopes, and act on none."""
+    return UserFactory(username="vic", permissions=["view_all_envelopes"])

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from connections.docusign.client import DocuSignClient
+from connections.docusign.paging import pages
 
 LISTS = "/bulk_send_lists"
 BATCHES = "/bulk_send_batch"
@@ -55,21 +56,12 @@ def batch_envelopes(
     """Every envelope the batch has created so far, with custom fields and recipients; one
     call per page of up to 1,000."""
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/bulkenvelopes/bulksend/getbulksendbatchenvelopes/
-    start = 0
-    while True:
-        page = client.get_json(
-            f"{BATCH}/envelopes",
-            path_params={"bulkSendBatchId": batch_id},
-            params={
-                "include": "custom_fields,recipients",
-                "start_position": str(start),
-                "count": str(page_size),
-                "order": "asc",
-                "order_by": "created",
-            },
-        )
-        found = list(page.get("envelopes") or [])
-        yield from found
-        start += len(found)
-        if not found or start >= int(page.get("totalSetSize") or 0):
-            return
+    for page in pages(
+        client,
+        f"{BATCH}/envelopes",
+        items="envelopes",
+        path_params={"bulkSendBatchId": batch_id},
+        params={"include": "custom_fields,recipients", "order": "asc", "order_by": "created"},
+        page_size=page_size,
+    ):
+        yield from page

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from connections.docusign.client import DocuSignClient
+from connections.docusign.paging import pages
 
 ENVELOPE = "/envelopes/{envelopeId}"
 
@@ -38,27 +39,19 @@ def find_envelopes(
     return list(body.get("envelopes") or [])
 
 
-def changed_envelopes(
+def changed_envelope_pages(
     client: DocuSignClient, *, since: datetime, include: str, page_size: int
-) -> Iterator[dict[str, Any]]:
-    """Every envelope changed since `since`, one listStatusChanges call per page."""
+) -> Iterator[list[dict[str, Any]]]:
+    """Every envelope changed since `since`, a page at a time (one listStatusChanges call
+    each)."""
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopes/liststatuschanges/
-    start = 0
-    while True:
-        page = client.get_json(
-            "/envelopes",
-            params={
-                "from_date": since.isoformat(),
-                "include": include,
-                "start_position": str(start),
-                "count": str(page_size),
-            },
-        )
-        found = list(page.get("envelopes") or [])
-        yield from found
-        start += len(found)
-        if not found or start >= int(page.get("totalSetSize") or 0):
-            return
+    return pages(
+        client,
+        "/envelopes",
+        items="envelopes",
+        params={"from_date": since.isoformat(), "include": include},
+        page_size=page_size,
+    )
 
 
 def text_custom_field(summary: dict[str, Any], name: str) -> str:
@@ -109,13 +102,23 @@ def download_document(
 ) -> tuple[str, Iterator[bytes]]:
     """(content type, chunks) of a document, `combined` or `certificate`, streamed."""
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/envelopes/envelopedocuments/get/
-    response = client.request(
-        "GET",
+    return _stream(
+        client,
         f"{ENVELOPE}/documents/{{documentId}}",
         path_params={"envelopeId": envelope_id, "documentId": document_id},
         params=params,
-        stream=True,
     )
+
+
+def _stream(
+    client: DocuSignClient,
+    path: str,
+    *,
+    path_params: dict[str, str],
+    params: dict[str, str] | None = None,
+) -> tuple[str, Iterator[bytes]]:
+    """(content type, 64 KiB chunks) of a file DocuSign streams (a PDF unless it says)."""
+    response = client.request("GET", path, path_params=path_params, params=params, stream=True)
     content_type = response.headers.get("Content-Type", "application/pdf")
     return content_type, response.iter_content(chunk_size=64 * 1024)
 
@@ -191,14 +194,10 @@ def template_document(
 ) -> tuple[str, Iterator[bytes]]:
     """(content type, chunks) of a template's document as DocuSign renders it (a PDF)."""
     # Reference: https://developers.docusign.com/docs/esign-rest-api/reference/templates/templatedocuments/get/
-    response = client.request(
-        "GET",
+    return _stream(
+        client,
         f"{TEMPLATE}/documents/{{documentId}}",
         path_params={"templateId": template_id, "documentId": document_id},
-        stream=True,
-    )
-    return response.headers.get("Content-Type", "application/pdf"), response.iter_content(
-        chunk_size=64 * 1024
     )
 
 

@@ -14,10 +14,10 @@ create is simply repeated: a list alone sends nothing.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,14 +26,11 @@ from connections.docusign import bulk_send, esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.services import get_client, is_connection_problem, note_failure
+from envelopes import retries
 from envelopes.bulk.documents import draft_definition
-from envelopes.bulk.lifecycle import claim, fail, hold, release, settled, wait_until
+from envelopes.bulk.lifecycle import CLAIMS, fail, hold, settled, wait_until
 from envelopes.bulk.tracking import track_bulk_batch, track_every
 from envelopes.models import BulkBatch, Recipient
-from envelopes.sending.create import (
-    backoff,
-    retry_time,
-)
 from envelopes.sending.definitions import CUSTOM_FIELD, bulk_copy_person, docusign_host
 
 logger = logging.getLogger("countersign.envelopes")
@@ -62,7 +59,7 @@ def advance_bulk_batch(*, batch_id: str) -> BulkBatch | None:
 
 
 def send_bulk_batch(*, batch_id: str) -> BulkBatch | None:
-    batch = claim(batch_id)
+    batch = CLAIMS.take(batch_id)
     if batch is None:
         return None
     step_started: dict[str, Any] = {}
@@ -81,21 +78,21 @@ def send_bulk_batch(*, batch_id: str) -> BulkBatch | None:
         # DocuSign refused the call: whatever it was, it created nothing.
         if step_started:
             BulkBatch.objects.filter(pk=batch.pk).update(**step_started)
-        return wait_until(batch, retry_time(exc.retry_at), str(exc), counts=False)
+        return wait_until(batch, retries.rate_limited_until(exc.retry_at), str(exc), counts=False)
     except DocuSignError as exc:
         if is_connection_problem(exc):
             if step_started:  # no token, or the token refused: nothing was made
                 BulkBatch.objects.filter(pk=batch.pk).update(**step_started)
             return hold(batch, exc)
         note_failure(connection=batch.connection, error=exc)
-        if exc.retryable and batch.attempts < settings.ENVELOPES_MAX_SEND_ATTEMPTS:
-            return wait_until(batch, timezone.now() + backoff(batch.attempts), str(exc))
+        if exc.retryable and batch.attempts < retries.SEND.max_attempts():
+            return wait_until(batch, timezone.now() + retries.SEND.after(batch.attempts), str(exc))
         return fail(batch, exc)
     except INFRASTRUCTURE_ERRORS:
-        release(batch.pk)  # our database, Redis or broker: the attempt is given back
+        CLAIMS.release(batch.pk)  # our database, Redis or broker: the attempt is given back
         raise
     except Exception:
-        release(batch.pk, gives_back=False)
+        CLAIMS.release(batch.pk, gives_back=False)
         raise
     return batch
 
@@ -106,19 +103,44 @@ _UNKNOWN = (
 )
 
 
+def _at_most_once(
+    batch: BulkBatch,
+    field: str,
+    started: dict[str, Any],
+    *,
+    find: Callable[[], dict[str, Any] | None],
+    make: Callable[[], dict[str, Any]],
+) -> dict[str, Any] | None:
+    """A step DocuSign must not do twice: what an earlier attempt made if DocuSign shows it,
+    else made now; None to wait while an earlier attempt's outcome is unknown. The start
+    (`field`) is committed before the call; `started` holds its old value while the call is
+    out, for a refused call to put back."""
+    began = getattr(batch, field)
+    if began is not None:
+        found = find()
+        if found is not None:
+            return found
+        if timezone.now() < settled(began):
+            return None
+    started[field] = began
+    setattr(batch, field, timezone.now())
+    BulkBatch.objects.filter(pk=batch.pk).update(**{field: getattr(batch, field)})
+    made = make()
+    started.clear()
+    return made
+
+
 def _make_draft(client: DocuSignClient, batch: BulkBatch, started: dict[str, Any]) -> bool:
     """Save the draft's id (found or created); False to wait for an unknown outcome."""
-    found = None
-    if batch.draft_started_at is not None:
-        found = _find_draft(client, batch)
-        if found is None and timezone.now() < settled(batch.draft_started_at):
-            return False
+    found = _at_most_once(
+        batch,
+        "draft_started_at",
+        started,
+        find=lambda: _find_draft(client, batch),
+        make=lambda: esignature.create_envelope(client, draft_definition(batch, BATCH_FIELD)),
+    )
     if found is None:
-        started["draft_started_at"] = batch.draft_started_at
-        batch.draft_started_at = timezone.now()
-        BulkBatch.objects.filter(pk=batch.pk).update(draft_started_at=batch.draft_started_at)
-        found = esignature.create_envelope(client, draft_definition(batch, BATCH_FIELD))
-        started.clear()
+        return False
     batch.draft_envelope_id = str(found["envelopeId"]).lower()
     BulkBatch.objects.filter(pk=batch.pk).update(draft_envelope_id=batch.draft_envelope_id)
     return True
@@ -142,22 +164,20 @@ def _find_draft(client: DocuSignClient, batch: BulkBatch) -> dict[str, Any] | No
 
 def _send(client: DocuSignClient, batch: BulkBatch, started: dict[str, Any]) -> bool:
     """Send the list once; False to wait while an earlier send's outcome is unknown."""
-    answer = None
-    if batch.send_started_at is not None:
-        answer = _find_batch(client, batch)
-        if answer is None and timezone.now() < settled(batch.send_started_at):
-            return False
-    if answer is None:
-        started["send_started_at"] = batch.send_started_at
-        batch.send_started_at = timezone.now()
-        BulkBatch.objects.filter(pk=batch.pk).update(send_started_at=batch.send_started_at)
-        answer = bulk_send.send_list(
+    answer = _at_most_once(
+        batch,
+        "send_started_at",
+        started,
+        find=lambda: _find_batch(client, batch),
+        make=lambda: bulk_send.send_list(
             client,
             batch.list_id,
             envelope_or_template_id=batch.draft_envelope_id,
             batch_name=batch.docusign_batch_name,
-        )
-        started.clear()
+        ),
+    )
+    if answer is None:
+        return False
     now = timezone.now()
     BulkBatch.objects.filter(pk=batch.pk, claimed_at=batch.claimed_at).update(
         docusign_batch_id=str(answer["batchId"]).lower(),

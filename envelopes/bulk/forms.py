@@ -7,14 +7,12 @@ from django.contrib.auth.models import AnonymousUser, User
 
 from accounts.models import Team
 from connections.models import Connection
-from connections.selectors import usable_connections
 from envelopes.bulk.rows import MAX_BYTES
-from envelopes.composing.forms import ConnectionChoiceField
+from envelopes.composing.forms import ConnectionChoiceField, UsableChoicesForm
 from envelopes.models import BulkBatch, DocumentTemplate
-from envelopes.selectors import usable_document_templates
 
 
-class BulkSendForm(forms.Form):
+class BulkSendForm(UsableChoicesForm):
     connection = ConnectionChoiceField(queryset=Connection.objects.none(), empty_label=None)
     source = forms.ChoiceField(choices=BulkBatch.Source.choices, widget=forms.RadioSelect)
     document_template = forms.ModelChoiceField(
@@ -34,15 +32,8 @@ class BulkSendForm(forms.Form):
     )
 
     def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        connections = usable_connections(user)
-        self.fields["connection"].queryset = connections  # type: ignore[attr-defined]
-        self.fields["document_template"].queryset = usable_document_templates(user)  # type: ignore[attr-defined]
-        teams = user.teams.all() if user.is_authenticated else Team.objects.none()
-        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
-        if teams:
-            self.fields["team"].required = True
-        default = connections.filter(is_default=True).first()
+        super().__init__(*args, user=user, **kwargs)
+        default = self.offered_connections.filter(is_default=True).first()
         if default:
             self.initial.setdefault("connection", default.pk)
         self.initial.setdefault("source", BulkBatch.Source.GENERATED)

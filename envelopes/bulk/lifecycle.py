@@ -3,21 +3,18 @@ held while its connection has a problem, failed visibly, and found again by the 
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
+from common.claims import Claims
 from common.dispatch import enqueue
-from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign.errors import DocuSignError
+from envelopes import retries
 from envelopes.failures import describe
 from envelopes.models import BulkBatch, Envelope
 from envelopes.sending import waiting
-from envelopes.sending.create import (
-    settle_window,
-)
 
 logger = logging.getLogger("countersign.envelopes")
 
@@ -26,46 +23,24 @@ def start_bulk_send(batch_id: str, *, eta: datetime | None = None) -> None:
     enqueue("envelopes.tasks.advance_bulk_batch", batch_id, eta=eta)
 
 
-def lease() -> timedelta:
-    return timedelta(seconds=settings.ENVELOPES_SEND_LEASE_SECONDS)
-
-
-def claim(batch_id: str) -> BulkBatch | None:
-    """Take the batch for its next step; None if another worker has it or it is not due."""
-    now = timezone.now()
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    for candidates in (
-        BulkBatch.objects.filter(pk=batch_id, status=BulkBatch.Status.QUEUED).filter(due),
-        BulkBatch.objects.filter(
-            pk=batch_id, status=BulkBatch.Status.SENDING, claimed_at__lt=now - lease()
-        ),
-    ):
-        if candidates.update(
-            status=BulkBatch.Status.SENDING,
-            claimed_at=now,
-            next_attempt_at=None,
-            attempts=F("attempts") + 1,
-        ):
-            try:
-                return BulkBatch.objects.select_related("connection").get(pk=batch_id)
-            except INFRASTRUCTURE_ERRORS:
-                release(batch_id)  # nothing reached DocuSign: not an attempt
-                raise
-    return None
+# Batches' claims: one worker advances a batch at a time; a dead worker's is taken over.
+CLAIMS = Claims(
+    model=BulkBatch,
+    queued=BulkBatch.Status.QUEUED,
+    working=BulkBatch.Status.SENDING,
+    attempts="attempts",
+    lease=retries.lease,
+    related=("connection",),
+    noun="bulk batch",
+)
 
 
 def settled(started: datetime | None) -> datetime:
-    return (started or timezone.now()) + settle_window()
+    return (started or timezone.now()) + retries.settle_window()
 
 
 def wait_until(batch: BulkBatch, retry_at: datetime, why: str, *, counts: bool = True) -> BulkBatch:
-    BulkBatch.objects.filter(pk=batch.pk, status=BulkBatch.Status.SENDING).update(
-        status=BulkBatch.Status.QUEUED,
-        claimed_at=None,
-        next_attempt_at=retry_at,
-        attempts=F("attempts") - (0 if counts else 1),
-        error_detail=why,
-    )
+    CLAIMS.requeue(batch.pk, counts=counts, next_attempt_at=retry_at, error_detail=why)
     batch.refresh_from_db()
     return batch
 
@@ -74,9 +49,7 @@ def hold(batch: BulkBatch, error: DocuSignError) -> BulkBatch:
     """A problem of the connection: the batch (queued, or submitted and tracked) waits
     without a task and without counting the attempt until the connection works again
     (envelopes.sending.waiting resumes it)."""
-    BulkBatch.objects.filter(pk=batch.pk, status=BulkBatch.Status.SENDING).update(
-        status=BulkBatch.Status.QUEUED, claimed_at=None, attempts=F("attempts") - 1
-    )
+    CLAIMS.requeue(batch.pk, counts=False)
     BulkBatch.objects.filter(pk=batch.pk).update(
         next_attempt_at=None,
         waiting_since=batch.waiting_since or timezone.now(),
@@ -91,18 +64,6 @@ def reschedule(batch: BulkBatch, at: datetime) -> BulkBatch:
     BulkBatch.objects.filter(pk=batch.pk).update(next_attempt_at=at)
     batch.refresh_from_db()
     return batch
-
-
-def release(batch_id: Any, *, gives_back: bool = True) -> None:
-    """Back to the queue, giving the attempt back when nothing reached DocuSign."""
-    try:
-        BulkBatch.objects.filter(pk=batch_id, status=BulkBatch.Status.SENDING).update(
-            status=BulkBatch.Status.QUEUED,
-            claimed_at=None,
-            attempts=F("attempts") - (1 if gives_back else 0),
-        )
-    except INFRASTRUCTURE_ERRORS:
-        logger.warning("Could not release bulk batch %s; the sweep will", batch_id)
 
 
 def fail(batch: BulkBatch, error: DocuSignError) -> BulkBatch:
@@ -130,7 +91,7 @@ def due_batches(now: datetime) -> list[str]:
         Q(next_attempt_at__lte=now - grace)
         | Q(next_attempt_at__isnull=True, updated_at__lt=now - grace)
     )
-    dead = Q(status=BulkBatch.Status.SENDING, claimed_at__lt=now - lease())
+    dead = CLAIMS.abandoned_before(now)
     # Waiting for the connection is not stuck: envelopes.sending.waiting resumes it.
     due = BulkBatch.objects.filter(waiting | dead).filter(waiting_since__isnull=True)
     return [str(pk) for pk in due.values_list("pk", flat=True)]

@@ -12,13 +12,13 @@ from django.utils import timezone
 from connections.docusign import bulk_send, esignature
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.services import get_client, is_connection_problem, note_failure
+from envelopes import retries
 from envelopes.bulk.lifecycle import hold, reschedule
 from envelopes.history import record_event
 from envelopes.models import BulkBatch, Envelope, EnvelopeEvent
 from envelopes.sending.create import (
     mark_first_routing_order_sent,
     replay_early_connect_messages,
-    retry_time,
 )
 from envelopes.sending.definitions import CUSTOM_FIELD
 from envelopes.tracking.apply import apply_envelope_summary
@@ -43,7 +43,7 @@ def track_bulk_batch(batch: BulkBatch) -> BulkBatch:
             for summary in bulk_send.batch_envelopes(client, batch.docusign_batch_id):
                 _link(batch, summary)
     except RateLimited as exc:
-        return reschedule(batch, retry_time(exc.retry_at))
+        return reschedule(batch, retries.rate_limited_until(exc.retry_at))
     except DocuSignError as exc:
         if is_connection_problem(exc):
             return hold(batch, exc)

@@ -220,10 +220,6 @@ def _wait_for_connection(change: EnvelopeChange, error: DocuSignError) -> Envelo
     return change
 
 
-# DocuSign's retryable answers a change gets before it ends refused.
-MAX_ATTEMPTS = 5
-
-
 def count_attempt(*, change_id: int) -> int:
     """One more retryable answer from DocuSign; returns how many so far."""
     EnvelopeChange.objects.filter(pk=change_id).update(attempts=F("attempts") + 1)

@@ -38,7 +38,22 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
-class ComposeForm(forms.Form):
+class UsableChoicesForm(forms.Form):
+    """A form whose `connection`, `document_template` and `team` offer only what its user may
+    use, and so accept only that; a member of a team must choose one of them."""
+
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offered_connections = usable_connections(user)
+        self.fields["connection"].queryset = self.offered_connections  # type: ignore[attr-defined]
+        self.fields["document_template"].queryset = usable_document_templates(user)  # type: ignore[attr-defined]
+        self.offered_teams = user.teams.all() if user.is_authenticated else Team.objects.none()
+        self.fields["team"].queryset = self.offered_teams  # type: ignore[attr-defined]
+        if self.offered_teams:
+            self.fields["team"].required = True
+
+
+class ComposeForm(UsableChoicesForm):
     connection = ConnectionChoiceField(queryset=Connection.objects.none(), empty_label=None)
     source = forms.ChoiceField(choices=Envelope.Source.choices, widget=forms.RadioSelect)
     subject = forms.CharField(max_length=100)
@@ -60,17 +75,10 @@ class ComposeForm(forms.Form):
     )
 
     def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Only what this user may use is offered, and only that is accepted.
-        connections = usable_connections(user)
-        self.fields["connection"].queryset = connections  # type: ignore[attr-defined]
-        self.fields["document_template"].queryset = usable_document_templates(user)  # type: ignore[attr-defined]
-        teams = user.teams.all() if user.is_authenticated else Team.objects.none()
-        self.fields["team"].queryset = teams  # type: ignore[attr-defined]
-        if teams:
-            self.fields["team"].required = True
-            self.initial.setdefault("team", teams[0].pk)
-        default = connections.filter(
+        super().__init__(*args, user=user, **kwargs)
+        if self.offered_teams:
+            self.initial.setdefault("team", self.offered_teams[0].pk)
+        default = self.offered_connections.filter(
             is_default=True, environment=Connection.Environment.DEMO
         ).first()
         if default and not self.is_bound:

@@ -6,15 +6,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import transaction
 
 from accounts.models import Team
+from common.cache import cache_get, cache_set
 from common.dispatch import enqueue_on_commit
-from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign import esignature
 from connections.docusign.errors import ConnectionNotReady
 from connections.models import Connection
@@ -282,7 +281,7 @@ def add_recipients(
 def list_templates(*, connection: Connection, refresh: bool = False) -> list[dict[str, Any]]:
     """DocuSign templates of the connection's account, cached for ten minutes."""
     key = f"envelopes:templates:{connection.pk}:{connection.account_id}"
-    templates = None if refresh else _cached(key)
+    templates = None if refresh else cache_get(key)
     if templates is None:
         templates = [
             {
@@ -292,7 +291,7 @@ def list_templates(*, connection: Connection, refresh: bool = False) -> list[dic
             }
             for t in esignature.list_templates(get_client(connection))
         ]
-        _cache(key, templates)
+        cache_set(key, templates, TEMPLATES_CACHE_SECONDS)
     return list(templates)
 
 
@@ -303,7 +302,7 @@ def template_roles(
     signers, agents, …: each needs someone), with its kind, routing order and the labels of
     its text tabs, in routing order."""
     key = f"envelopes:template-roles:v2:{connection.pk}:{template_id}"
-    roles = None if refresh else _cached(key)
+    roles = None if refresh else cache_get(key)
     if roles is None:
         recipients = esignature.template_recipients(get_client(connection), template_id)
         roles = [
@@ -319,21 +318,5 @@ def template_roles(
             if isinstance(r, dict)
         ]
         roles.sort(key=lambda r: (r["routingOrder"], int(r["recipientId"] or 0)))
-        _cache(key, roles)
+        cache_set(key, roles, TEMPLATES_CACHE_SECONDS)
     return list(roles)
-
-
-def _cached(key: str) -> Any:
-    """A cache read that survives Redis being down (a miss: ask DocuSign)."""
-    try:
-        return cache.get(key)
-    except INFRASTRUCTURE_ERRORS as exc:
-        logger.warning("Cache unavailable (%s); reading from DocuSign", type(exc).__name__)
-        return None
-
-
-def _cache(key: str, value: Any) -> None:
-    try:
-        cache.set(key, value, TEMPLATES_CACHE_SECONDS)
-    except INFRASTRUCTURE_ERRORS as exc:
-        logger.warning("Cache unavailable (%s); not cached", type(exc).__name__)

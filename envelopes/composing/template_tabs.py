@@ -17,11 +17,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from common.infrastructure import INFRASTRUCTURE_ERRORS
+from common.cache import cache_get, cache_set
 from connections.docusign import esignature
 from connections.models import Connection
 from connections.services import get_client
@@ -223,14 +222,14 @@ def describe(*, connection: Connection, template_id: str, refresh: bool = False)
     """The template's roles and fields. Cached by `lastModified`: a change at DocuSign is a
     new entry, never a stale one (`current_version` finds out before sending)."""
     if not refresh:
-        version = _cache_get(_version_key(connection, template_id))
-        found = _cache_get(_description_key(connection, template_id, version)) if version else None
+        version = cache_get(_version_key(connection, template_id))
+        found = cache_get(_description_key(connection, template_id, version)) if version else None
         if isinstance(found, TemplateFields):
             return found
     client = get_client(connection, interactive=True)
     body = esignature.get_template(client, template_id, include="tabs,documents")
     version = str(body.get("lastModified") or "")
-    found = _cache_get(_description_key(connection, template_id, version))
+    found = cache_get(_description_key(connection, template_id, version))
     if not isinstance(found, TemplateFields):
         tabs = {
             str(d.get("documentId")): esignature.template_document_tabs(
@@ -239,8 +238,8 @@ def describe(*, connection: Connection, template_id: str, refresh: bool = False)
             for d in body.get("documents") or []
         }
         found = parse_template(body, tabs)
-        _cache_set(_description_key(connection, template_id, version), found, DESCRIPTION_SECONDS)
-    _cache_set(_version_key(connection, template_id), version, VERSION_SECONDS)
+        cache_set(_description_key(connection, template_id, version), found, DESCRIPTION_SECONDS)
+    cache_set(_version_key(connection, template_id), version, VERSION_SECONDS)
     return found
 
 
@@ -248,23 +247,8 @@ def current_version(*, connection: Connection, template_id: str) -> str:
     """The template's `lastModified` at DocuSign now (one call, without tabs)."""
     body = esignature.get_template(get_client(connection, interactive=True), template_id)
     version = str(body.get("lastModified") or "")
-    _cache_set(_version_key(connection, template_id), version, VERSION_SECONDS)
+    cache_set(_version_key(connection, template_id), version, VERSION_SECONDS)
     return version
-
-
-def _cache_get(key: str) -> Any:
-    try:
-        return cache.get(key)
-    except INFRASTRUCTURE_ERRORS as exc:  # Redis down: ask DocuSign instead
-        logger.warning("Cache unavailable (%s); reading the template from DocuSign", exc)
-        return None
-
-
-def _cache_set(key: str, value: Any, seconds: int) -> None:
-    try:
-        cache.set(key, value, seconds)
-    except INFRASTRUCTURE_ERRORS as exc:
-        logger.warning("Cache unavailable (%s); template not cached", exc)
 
 
 # --- checking what the sender typed ------------------------------------------------------

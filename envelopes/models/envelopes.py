@@ -78,6 +78,10 @@ class Envelope(models.Model):
     # At DocuSign and not finished: what polling watches for changes.
     OPEN_AT_DOCUSIGN = (Status.CREATED, Status.SENT, Status.DELIVERED, Status.SIGNED)
     OUT_FOR_SIGNATURE = frozenset({Status.SENT, Status.DELIVERED})
+    # DocuSign voids only envelopes still out for signature: not drafts, not finished ones.
+    VOIDABLE = OUT_FOR_SIGNATURE
+    # Still in progress at DocuSign (a duplicate in one of these can still be voided).
+    IN_PROGRESS_AT_DOCUSIGN = frozenset({Status.CREATED, Status.SENT, Status.DELIVERED})
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="envelopes")

@@ -14,17 +14,17 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from common.claims import Claims
 from common.infrastructure import INFRASTRUCTURE_ERRORS
 from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.docusign.errors import DocuSignError, RateLimited
 from connections.services import get_client, is_connection_problem, note_failure
+from envelopes import retries
 from envelopes.failures import describe, show_failure
 from envelopes.history import record_event
 from envelopes.models import ConnectEvent, Envelope, Recipient
@@ -35,48 +35,16 @@ from envelopes.tracking.drain import request_drain
 logger = logging.getLogger("countersign.envelopes")
 
 
-IN_PROGRESS_AT_DOCUSIGN = ("created", "sent", "delivered")
-
-
-def settle_window() -> timedelta:
-    """How long after a create DocuSign may still make the envelope or not yet show it."""
-    return timedelta(seconds=settings.DOCUSIGN_READ_TIMEOUT + settings.DOCUSIGN_SEARCH_LAG_SECONDS)
-
-
-def send_lease() -> timedelta:
-    """A claim older than this is presumed dead (its worker was killed or lost the DB)."""
-    return timedelta(seconds=settings.ENVELOPES_SEND_LEASE_SECONDS)
-
-
-def backoff(attempts: int) -> timedelta:
-    """How long a failed attempt waits before the next (bulk sends wait alike)."""
-    return timedelta(seconds=min(settings.ENVELOPES_RETRY_MAX_SECONDS, 2 ** max(attempts, 1)))
-
-
-def _claim(envelope_id: str) -> Envelope | None:
-    """Take the envelope for sending; None if another worker has it, it is waiting for its
-    next attempt, or it is done."""
-    now = timezone.now()
-    queued = Envelope.objects.filter(pk=envelope_id, status=Envelope.Status.QUEUED).filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
-    )
-    abandoned = Envelope.objects.filter(
-        pk=envelope_id, status=Envelope.Status.SENDING, claimed_at__lt=now - send_lease()
-    )
-    for candidates in (queued, abandoned):
-        claimed = candidates.update(
-            status=Envelope.Status.SENDING,
-            claimed_at=now,
-            next_attempt_at=None,
-            send_attempts=F("send_attempts") + 1,
-        )
-        if claimed == 1:
-            try:
-                return Envelope.objects.select_related("connection", "sender").get(pk=envelope_id)
-            except INFRASTRUCTURE_ERRORS:
-                _release_quietly(envelope_id)  # nothing reached DocuSign: not an attempt
-                raise
-    return None
+# Envelopes' claims: one worker sends an envelope at a time; a dead worker's is taken over.
+CLAIMS = Claims(
+    model=Envelope,
+    queued=Envelope.Status.QUEUED,
+    working=Envelope.Status.SENDING,
+    attempts="send_attempts",
+    lease=retries.lease,
+    related=("connection", "sender"),
+    noun="envelope",
+)
 
 
 def send_envelope(*, envelope_id: str) -> Envelope | None:
@@ -87,7 +55,7 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
     catches it if that is lost). Our own infrastructure failing re-raises after putting the
     envelope back in the queue, for the task to retry.
     """
-    envelope = _claim(envelope_id)
+    envelope = CLAIMS.take(envelope_id)
     if envelope is None:
         return None
     started_before, creating = envelope.create_started_at, False
@@ -96,9 +64,11 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
         summary = None
         if envelope.create_started_at is not None:
             summary = _find_created(client, envelope)
-            settled_at = envelope.create_started_at + settle_window()
+            settled_at = envelope.create_started_at + retries.settle_window()
             if summary is None and timezone.now() < settled_at:
-                retry_at = min(settled_at, timezone.now() + backoff(envelope.send_attempts))
+                retry_at = min(
+                    settled_at, timezone.now() + retries.SEND.after(envelope.send_attempts)
+                )
                 return _wait(
                     envelope,
                     retry_at,
@@ -124,7 +94,11 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
         if creating:  # DocuSign refused the call: nothing was created
             Envelope.objects.filter(pk=envelope.pk).update(create_started_at=started_before)
         return _wait(
-            envelope, retry_time(exc.retry_at), str(exc), counts=False, waiting_for=describe(exc)
+            envelope,
+            retries.rate_limited_until(exc.retry_at),
+            str(exc),
+            counts=False,
+            waiting_for=describe(exc),
         )
     except DocuSignError as exc:
         if is_connection_problem(exc):
@@ -138,16 +112,18 @@ def send_envelope(*, envelope_id: str) -> Envelope | None:
             # out the settle window for an envelope that cannot exist.
             Envelope.objects.filter(pk=envelope.pk).update(create_started_at=None)
             envelope.create_started_at = None
-        if exc.retryable and envelope.send_attempts < settings.ENVELOPES_MAX_SEND_ATTEMPTS:
-            return _wait(envelope, timezone.now() + backoff(envelope.send_attempts), str(exc))
+        if exc.retryable and envelope.send_attempts < retries.SEND.max_attempts():
+            return _wait(
+                envelope, timezone.now() + retries.SEND.after(envelope.send_attempts), str(exc)
+            )
         return _fail(envelope, exc)
     except INFRASTRUCTURE_ERRORS:
         # Our database, Redis or broker, not DocuSign: the attempt is given back.
-        _release_quietly(envelope.pk)
+        CLAIMS.release(envelope.pk)
         raise
     except Exception as exc:
         logger.exception("Sending envelope %s failed unexpectedly", envelope.pk)
-        _release_quietly(envelope.pk, gives_back=False)
+        CLAIMS.release(envelope.pk, gives_back=False)
         raise RuntimeError(f"sending envelope {envelope.pk} failed: {exc}") from exc
     return _link_sent(envelope, summary)
 
@@ -188,13 +164,6 @@ def _created_at(summary: dict[str, Any]) -> datetime:
     return value if value is not None else datetime.max.replace(tzinfo=UTC)
 
 
-def retry_time(unix_seconds: float | None) -> datetime:
-    """When to try again after a rate limit (`RateLimited.retry_at`; 30 s if unknown)."""
-    if unix_seconds is None:
-        return timezone.now() + timedelta(seconds=30)
-    return datetime.fromtimestamp(unix_seconds, tz=UTC)
-
-
 def _wait(
     envelope: Envelope,
     retry_at: datetime,
@@ -205,13 +174,7 @@ def _wait(
 ) -> Envelope:
     """Back to the queue until `retry_at`; a rate limit does not count as an attempt (and
     its page says what it `waiting_for`)."""
-    Envelope.objects.filter(pk=envelope.pk, status=Envelope.Status.SENDING).update(
-        status=Envelope.Status.QUEUED,
-        claimed_at=None,
-        next_attempt_at=retry_at,
-        send_attempts=F("send_attempts") - (0 if counts else 1),
-        waiting_reason=waiting_for,
-    )
+    CLAIMS.requeue(envelope.pk, counts=counts, next_attempt_at=retry_at, waiting_reason=waiting_for)
     envelope.refresh_from_db()
     record_event(envelope, "retrying", f"{why} Next attempt at {retry_at:%H:%M:%S} UTC.")
     return envelope
@@ -222,11 +185,10 @@ def _hold(envelope: Envelope, error: DocuSignError) -> Envelope:
     and without counting the attempt, until the connection works again (envelopes.sending.waiting
     re-dispatches it then)."""
     was_waiting = envelope.waiting_since is not None
-    Envelope.objects.filter(pk=envelope.pk, status=Envelope.Status.SENDING).update(
-        status=Envelope.Status.QUEUED,
-        claimed_at=None,
+    CLAIMS.requeue(
+        envelope.pk,
+        counts=False,
         next_attempt_at=None,
-        send_attempts=F("send_attempts") - 1,
         waiting_since=envelope.waiting_since or timezone.now(),
         waiting_reason=waiting.reason(envelope.connection, error),
     )
@@ -255,17 +217,19 @@ def _fail(envelope: Envelope, error: DocuSignError) -> Envelope:
     return envelope
 
 
-def _release_quietly(envelope_id: Any, *, gives_back: bool = True) -> None:
-    """Put the envelope back in the queue if the database lets us (giving the attempt back
-    when nothing reached DocuSign); else the lease expires and the sweep does it."""
-    try:
-        Envelope.objects.filter(pk=envelope_id, status=Envelope.Status.SENDING).update(
-            status=Envelope.Status.QUEUED,
-            claimed_at=None,
-            send_attempts=F("send_attempts") - (1 if gives_back else 0),
-        )
-    except INFRASTRUCTURE_ERRORS:
-        logger.warning("Could not release envelope %s; the sweep will", envelope_id)
+def linked_fields(docusign_envelope_id: str, *, status: str, now: datetime) -> dict[str, Any]:
+    """What linking a row to its envelope at DocuSign writes: the ID and status, when it was
+    sent, and no error, claim, pending create or next attempt left."""
+    return {
+        "docusign_envelope_id": docusign_envelope_id,
+        "status": status,
+        "sent_at": now if status != Envelope.Status.CREATED else None,
+        "error_code": "",
+        "error_detail": "",
+        "claimed_at": None,
+        "create_started_at": None,
+        "next_attempt_at": None,
+    }
 
 
 def _link_sent(envelope: Envelope, summary: dict[str, Any]) -> Envelope:
@@ -276,14 +240,7 @@ def _link_sent(envelope: Envelope, summary: dict[str, Any]) -> Envelope:
     linked = Envelope.objects.filter(
         pk=envelope.pk, status=Envelope.Status.SENDING, claimed_at=envelope.claimed_at
     ).update(
-        docusign_envelope_id=str(summary["envelopeId"]).lower(),
-        status=status,
-        sent_at=now if status != Envelope.Status.CREATED else None,
-        error_code="",
-        error_detail="",
-        claimed_at=None,
-        create_started_at=None,
-        next_attempt_at=None,
+        **linked_fields(str(summary["envelopeId"]).lower(), status=status, now=now),
         waiting_since=None,
         waiting_reason="",
     )

@@ -31,15 +31,11 @@ from connections.docusign.errors import DocuSignError
 from connections.installation import installation_id
 from connections.models import Connection
 from connections.services import get_client
+from envelopes import retries
 from envelopes.bulk.batches import BATCH_FIELD
 from envelopes.history import record_event
 from envelopes.models import Envelope
-from envelopes.sending.create import (
-    IN_PROGRESS_AT_DOCUSIGN,
-    mark_first_routing_order_sent,
-    send_lease,
-    settle_window,
-)
+from envelopes.sending.create import CLAIMS, linked_fields, mark_first_routing_order_sent
 from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
 
 logger = logging.getLogger("countersign.envelopes")
@@ -78,7 +74,7 @@ def reconcile(
     """Reconcile the envelopes a listing of `connection`'s account found (with their custom
     fields). Envelopes younger than the settle window are skipped: a send may still be
     deciding about them (the next listing overlaps far enough to see them again)."""
-    young = now - settle_window()
+    young = now - retries.settle_window()
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for summary in summaries:
         owner = esignature.text_custom_field(summary, CUSTOM_FIELD)
@@ -132,7 +128,7 @@ class _Pass:
         outcome.not_ours += sum(1 for s in found if _envelope_id(s) not in proven_ids | {keep})
         for summary in proven:
             envelope_id = _envelope_id(summary)
-            if envelope_id == keep or summary.get("status") not in IN_PROGRESS_AT_DOCUSIGN:
+            if envelope_id == keep or summary.get("status") not in Envelope.IN_PROGRESS_AT_DOCUSIGN:
                 continue
             if not _same_batch(row, summary):
                 outcome.no_row += 1
@@ -191,18 +187,9 @@ def _link_found(row: Envelope, summary: dict[str, Any]) -> bool:
         Envelope.objects.filter(pk=row.pk, docusign_envelope_id="")
         .filter(
             Q(status__in=[Envelope.Status.QUEUED, Envelope.Status.FAILED])
-            | Q(status=Envelope.Status.SENDING, claimed_at__lt=now - send_lease())
+            | CLAIMS.abandoned_before(now)
         )
-        .update(
-            docusign_envelope_id=envelope_id,
-            status=status,
-            sent_at=now if status != Envelope.Status.CREATED else None,
-            error_code="",
-            error_detail="",
-            claimed_at=None,
-            next_attempt_at=None,
-            create_started_at=None,
-        )
+        .update(**linked_fields(envelope_id, status=status, now=now))
     )
     if not linked:
         return False

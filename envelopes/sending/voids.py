@@ -19,15 +19,11 @@ from envelopes.models import (
 from envelopes.sending import waiting
 from envelopes.signing import refresh_from_docusign
 
-# DocuSign voids only envelopes still out for signature: not drafts, not finished ones.
 logger = logging.getLogger("countersign.envelopes")
 
 
-VOIDABLE = Envelope.OUT_FOR_SIGNATURE
-
-
 def may_void(envelope: Envelope) -> bool:
-    return envelope.status in VOIDABLE
+    return envelope.status in Envelope.VOIDABLE
 
 
 def request_void(*, envelope: Envelope, reason: str) -> None:
@@ -50,7 +46,7 @@ def void_envelope(*, envelope_id: str) -> Envelope:
     connection (envelopes.sending.waiting); only DocuSign's refusal about the envelope itself ends
     it, with the failure on the page, in the history and by email."""
     envelope = Envelope.objects.select_related("connection", "sender").get(pk=envelope_id)
-    if envelope.void_requested_at is None or envelope.status not in VOIDABLE:
+    if envelope.void_requested_at is None or envelope.status not in Envelope.VOIDABLE:
         return envelope
     try:
         esignature.void_envelope(

@@ -12,40 +12,16 @@ retries as a whole, nothing parked, no attempt counted).
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.utils import timezone
 
-from connections.docusign.errors import (
-    AccountNotAccessible,
-    AuthenticationFailed,
-    BaseUriMismatch,
-    ConnectionNotReady,
-    ConsentRequired,
-    DocuSignError,
-    HostNotAllowed,
-    InvalidGrant,
-    KeyNotLoadable,
-    RateLimited,
-)
+from connections.docusign.errors import DocuSignError, RateLimited
+from connections.services import is_connection_problem
+from envelopes import retries
 from envelopes.models import ConnectEvent
 
 logger = logging.getLogger("countersign.connect")
-
-# The connection cannot talk to DocuSign until staff fix it (the connection page says how):
-# every fetch would fail alike, so these make messages wait, never park.
-CONNECTION_PROBLEMS: tuple[type[DocuSignError], ...] = (
-    ConnectionNotReady,
-    ConsentRequired,
-    InvalidGrant,
-    KeyNotLoadable,
-    AccountNotAccessible,
-    BaseUriMismatch,
-    HostNotAllowed,
-    AuthenticationFailed,
-)
-FIRST_BACKOFF_SECONDS = 5
 
 
 class MalformedMessage(ValueError):
@@ -65,21 +41,17 @@ def classify(exc: Exception) -> Failure:
     """How one message's failure is handled. Never called with our infrastructure's errors."""
     reason = f"{type(exc).__name__}: {exc}"[:300]
     if isinstance(exc, RateLimited):
-        retry_at = datetime.fromtimestamp(exc.retry_at, tz=UTC) if exc.retry_at else None
+        retry_at = retries.rate_limited_until(exc.retry_at) if exc.retry_at else None
         return Failure(
             reason, permanent=False, retry_at=retry_at, counts=False, blocks_fetches=True
         )
-    if isinstance(exc, CONNECTION_PROBLEMS):
+    # The connection cannot talk to DocuSign until staff fix it (the connection page says
+    # how): every fetch would fail alike, so the message waits, never parks.
+    if isinstance(exc, DocuSignError) and is_connection_problem(exc):
         return Failure(reason, permanent=False, counts=False, blocks_fetches=True)
     if isinstance(exc, DocuSignError) and exc.retryable:
         return Failure(reason, permanent=False)
     return Failure(reason, permanent=True)
-
-
-def backoff(attempts: int) -> timedelta:
-    """5 s, 10 s, 20 s, … up to ENVELOPES_CONNECT_RETRY_MAX_SECONDS, after `attempts` tries."""
-    cap = settings.ENVELOPES_CONNECT_RETRY_MAX_SECONDS
-    return timedelta(seconds=min(cap, FIRST_BACKOFF_SECONDS * 2 ** max(0, attempts - 1)))
 
 
 def record(event: ConnectEvent, failure: Failure) -> str:
@@ -87,7 +59,7 @@ def record(event: ConnectEvent, failure: Failure) -> str:
     another drain applied it meanwhile)."""
     now = timezone.now()
     attempts = event.attempts + 1
-    limit = settings.ENVELOPES_CONNECT_MAX_ATTEMPTS
+    limit = retries.CONNECT_MESSAGE.max_attempts()
     if failure.permanent or (failure.counts and attempts >= limit):
         reason = failure.reason
         if not failure.permanent:
@@ -109,7 +81,7 @@ def record(event: ConnectEvent, failure: Failure) -> str:
     # every few seconds.
     if isinstance(failure.retry_at, datetime):
         attempts = event.attempts
-    due = failure.retry_at or now + backoff(attempts)
+    due = failure.retry_at or now + retries.CONNECT_MESSAGE.after(attempts)
     changed = _pending(event).update(
         next_attempt_at=max(due, now), attempts=attempts, failure_reason=failure.reason
     )

@@ -26,8 +26,8 @@ from django.utils import timezone
 from connections.docusign import esignature
 from connections.docusign.client import DocuSignClient
 from connections.models import Connection
+from envelopes import retries
 from envelopes.models import Envelope, EnvelopeEvent, SyncCursor
-from envelopes.sending.create import settle_window
 from envelopes.sending.definitions import CUSTOM_FIELD
 from envelopes.sending.reconciliation import Outcome, reconcile
 from envelopes.tracking.apply import apply_envelope_summary
@@ -141,25 +141,19 @@ def poll_connection(
         SyncCursor.objects.get_or_create(connection=c, defaults={"synced_until": min(starts)})[0]
         for c in group
     ]
-    since = min(c.synced_until for c in cursors) - max(OVERLAP, settle_window())
+    since = min(c.synced_until for c in cursors) - max(OVERLAP, retries.settle_window())
     if suspect_since is not None:
         since = min(since, suspect_since - OVERLAP)
-    calls = applied = start = 0
+    calls = applied = 0
     carrying_ours = []  # what reconciliation reads: envelopes carrying a countersign_id
-    page_size = settings.ENVELOPES_POLL_PAGE_SIZE
-    while True:
-        page = client.get_json(
-            "/envelopes",
-            params={
-                "from_date": since.isoformat(),
-                # Custom fields tell ours (and whose) from those sent outside Countersign.
-                "include": "recipients,custom_fields",
-                "start_position": str(start),
-                "count": str(page_size),
-            },
-        )
+    # Custom fields tell ours (and whose) from those sent outside Countersign.
+    for found in esignature.changed_envelope_pages(
+        client,
+        since=since,
+        include="recipients,custom_fields",
+        page_size=settings.ENVELOPES_POLL_PAGE_SIZE,
+    ):
         calls += 1
-        found = page.get("envelopes") or []
         page_ids = [str(e.get("envelopeId", "")).lower() for e in found]
         rows = Envelope.objects.filter(connection_id__in=ids, docusign_envelope_id__in=page_ids)
         local = {e.docusign_envelope_id: e for e in rows}
@@ -172,9 +166,6 @@ def poll_connection(
                 applied += 1
             if esignature.text_custom_field(summary, CUSTOM_FIELD):
                 carrying_ours.append(summary)
-        start += len(found)
-        if not found or start >= int(page.get("totalSetSize") or 0):
-            break
     outcome = reconcile(connection, carrying_ours, now=now)
     SyncCursor.objects.filter(connection_id__in=ids).update(
         synced_until=now,

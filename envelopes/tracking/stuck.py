@@ -18,15 +18,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from envelopes.models import ConnectEvent, Envelope
-from envelopes.sending.create import send_lease
+from envelopes.sending.create import CLAIMS
 
 
 def dead_claims(now: datetime | None = None) -> QuerySet[Envelope]:
     """Sends claimed by a worker longer ago than the lease: that worker is presumed dead."""
     now = now or timezone.now()
-    return Envelope.objects.filter(
-        status=Envelope.Status.SENDING, claimed_at__lt=now - send_lease()
-    )
+    return Envelope.objects.filter(CLAIMS.abandoned_before(now))
 
 
 def lost_queued(now: datetime | None = None) -> QuerySet[Envelope]:

@@ -20,8 +20,6 @@ from envelopes.sending import waiting
 from envelopes.tracking import drain as tracking
 from envelopes.tracking import stuck
 
-VOIDABLE = Envelope.OUT_FOR_SIGNATURE
-
 
 def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
@@ -57,7 +55,9 @@ def sweep_stuck_work(*, now: datetime | None = None) -> dict[str, int]:
     # Voids asked for and never done.
     for pk in list(
         Envelope.objects.filter(
-            status__in=VOIDABLE, void_requested_at__lt=now - grace, waiting_since__isnull=True
+            status__in=Envelope.VOIDABLE,
+            void_requested_at__lt=now - grace,
+            waiting_since__isnull=True,
         ).values_list("pk", flat=True)[:1000]
     ):
         Envelope.objects.filter(pk=pk).update(void_requested_at=timezone.now())

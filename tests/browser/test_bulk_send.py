@@ -3,17 +3,16 @@ is sent; the 23 good ones are sent through DocuSign's Bulk Send, tracked live on
 page (no inline script: CSP), and completed. Real Chromium against the simulator."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 
 from connections.services import get_client
 from envelopes.bulk import batches
-from envelopes.models import BulkBatch, DocumentTemplate, Envelope
+from envelopes.models import BulkBatch, Envelope
 from envelopes.tracking.polling import poll_connection
 from simulator.esign import lifecycle
 from simulator.models import SimBulkBatch, SimEnvelope
 from tests.browser.test_envelope_flow import log_in
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,11 +31,11 @@ def rows_csv() -> str:
 
 
 def test_bulk_send_names_bad_rows_then_sends_tracks_and_completes_the_good_ones(
-    live_server, page, simulator_connection, settings, tmp_path
+    live_server, page, simulator_connection, settings, tmp_path, sender
 ):
     settings.SIMULATOR_BULK_START_SECONDS = 0
     settings.ENVELOPES_BULK_TRACK_SECONDS = 0
-    DocumentTemplate.objects.create(
+    DocumentTemplateFactory(
         name="Offer letter",
         body="<h1>Offer for {{ name }}</h1><p>Starting {{ start }}</p><p>/sig1/ /date1/</p>",
         fields=[
@@ -44,8 +43,6 @@ def test_bulk_send_names_bad_rows_then_sends_tracks_and_completes_the_good_ones(
             {"name": "start", "label": "Start date", "type": "date"},
         ],
     )
-    user = UserFactory(username="sam")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
     csp_violations = []
     page.on(
         "console",

@@ -3,7 +3,6 @@ in-app signer's email (the corrected signer then signs embedded), resend, and ed
 envelope and send it again."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from envelopes.composing import prepare
@@ -28,12 +27,6 @@ def watch_csp(page):
     return violations
 
 
-def sender():
-    user = UserFactory(username="sam", email="sam@example.com")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
-    return user
-
-
 def queued(connection, user, recipients):
     return prepare.prepare_envelope(
         connection=connection,
@@ -45,11 +38,10 @@ def queued(connection, user, recipients):
 
 
 def test_correct_an_in_app_signers_email_then_the_new_signer_signs_embedded(
-    live_server, page, simulator_connection
+    live_server, page, simulator_connection, sender, app_signer
 ):
     violations = watch_csp(page)
-    sam = sender()
-    UserFactory(username="erin", email="erin@example.com")
+    sam = sender
     UserFactory(username="fred", email="fred@example.com")
     envelope = queued(
         simulator_connection, sam, [RecipientInput("Erin", "erin@example.com", embedded=True)]
@@ -85,9 +77,11 @@ def test_correct_an_in_app_signers_email_then_the_new_signer_signs_embedded(
     assert not violations, [m.text for m in violations]
 
 
-def test_resend_to_the_recipients_who_have_not_acted(live_server, page, simulator_connection):
+def test_resend_to_the_recipients_who_have_not_acted(
+    live_server, page, simulator_connection, sender
+):
     violations = watch_csp(page)
-    sam = sender()
+    sam = sender
     envelope = queued(simulator_connection, sam, [RecipientInput("Rita", "rita@example.com")])
     log_in(page, live_server.url, "sam")
     page.goto(f"{live_server.url}/envelopes/{envelope.pk}/")
@@ -99,9 +93,9 @@ def test_resend_to_the_recipients_who_have_not_acted(live_server, page, simulato
     assert not violations, [m.text for m in violations]
 
 
-def test_edit_a_failed_envelope_and_send_it_again(live_server, page, simulator_connection):
+def test_edit_a_failed_envelope_and_send_it_again(live_server, page, simulator_connection, sender):
     violations = watch_csp(page)
-    sam = sender()
+    sam = sender
     control.inject_fault(status=400, count=1, operation=control.CREATE)
     envelope = queued(simulator_connection, sam, [RecipientInput("Rita", "rita@example.org")])
     envelope.refresh_from_db()

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.base import ContentFile
 
 from envelopes.composing import prepare
-from envelopes.models import Document, DocumentTemplate, Envelope
-from tests.factories import ConnectionFactory, UserFactory
+from envelopes.models import Document
+from tests.factories import ConnectionFactory, DocumentTemplateFactory, EnvelopeFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,9 +33,7 @@ def _log_in(page, base, username):
 
 
 def _envelope_with(sender, files):
-    envelope = Envelope.objects.create(
-        connection=ConnectionFactory(), sender=sender, subject="Contract", source="uploads"
-    )
+    envelope = EnvelopeFactory(sender=sender, subject="Contract")
     for order, (name, content_type, content) in enumerate(files, start=1):
         document = Document(
             envelope=envelope,
@@ -106,18 +104,15 @@ def test_uploaded_html_and_svg_run_nothing_when_staff_open_them(live_server, pag
     assert not mallory.is_superuser
 
 
-def test_the_preview_runs_no_script_from_the_template(live_server, page):
-    from django.contrib.auth.models import Permission
+def test_the_preview_runs_no_script_from_the_template(live_server, page, sender):
 
-    DocumentTemplate.objects.create(
+    DocumentTemplateFactory(
         name='Offer</title><script>parent.document.title="pwned"</script>',
         body="<p>Offer for {{ name }}</p><script>document.body.dataset.ran = 'yes';</script>"
         '<img src="x" onerror="document.body.dataset.ran = \'yes\'">',
         fields=[{"name": "name", "label": "Name"}],
     )
     ConnectionFactory(is_default=True)
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(Permission.objects.get(codename="add_envelope"))
     _log_in(page, live_server.url, "sam")
     page.goto(f"{live_server.url}/envelopes/new/")
     page.select_option("#id_document_template", index=1)
@@ -137,13 +132,13 @@ def test_the_preview_runs_no_script_from_the_template(live_server, page):
 def test_previews_run_no_script_even_rendered_as_html(live_server, page, simulator_connection):
     """The envelope preview frame shows DocuSign's PDF; were its bytes HTML with a script
     (a DocuSign answer gone wrong, a browser sniffing), its sandbox policy stops the script."""
-    from django.contrib.auth.models import Permission
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from envelopes.composing.prepare import RecipientInput
 
-    mallory = UserFactory(username="mallory", email="mallory@example.com")
-    mallory.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    mallory = UserFactory(
+        username="mallory", email="mallory@example.com", permissions=["add_envelope"]
+    )
     script = ATTACK % {"pk": mallory.pk}
     html = f"<html><body><p>Sign</p><script>{script}</script></body></html>".encode()
     envelope = prepare.prepare_envelope(

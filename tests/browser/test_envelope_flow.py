@@ -3,23 +3,20 @@ and signs embedded; the second signer signs from the simulator's inbox; the send
 the signed PDF and the certificate. Real Chromium, under the site's Content-Security-Policy."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
-from envelopes.models import DocumentTemplate, Envelope
-from tests.factories import UserFactory
+from envelopes.models import Envelope
+from tests.factories import DocumentTemplateFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_generate_preview_send_sign_and_download(live_server, page, simulator_connection):
-    DocumentTemplate.objects.create(
+def test_generate_preview_send_sign_and_download(live_server, page, simulator_connection, sender):
+    DocumentTemplateFactory(
         name="Services agreement",
         body="<h1>Services agreement</h1><p>Between {{ company }} and the client.</p>"
         "<p>Provider: /sig1/ /date1/</p><p>Client: /sig2/ /date2/</p>",
         fields=[{"name": "company", "label": "Company"}],
     )
-    user = UserFactory(username="sam")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
     UserFactory(username="erin", email="erin@example.com", first_name="Erin")
     csp_violations = []
     page.on(

@@ -3,14 +3,12 @@ DocuSign template's documents with the values to be filled in, chosen PDFs befor
 A PDF shows in Chromium's own viewer (an extension frame), never as a page of ours."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from envelopes.composing import prepare
 from envelopes.composing.prepare import RecipientInput
 from simulator.esign.pdf import text_pdf
 from tests.browser.test_envelope_flow import log_in
-from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,13 +26,6 @@ def wait_for_viewers(page, count):
 
 
 @pytest.fixture
-def sam(db):
-    user = UserFactory(username="sam", email="sam@example.com")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
-    return user
-
-
-@pytest.fixture
 def console(page):
     messages = []
     page.on("console", lambda m: messages.append(m.text))
@@ -42,11 +33,11 @@ def console(page):
 
 
 def test_the_envelope_page_previews_docusigns_documents(
-    live_server, page, simulator_connection, sam, console
+    live_server, page, simulator_connection, sender, console
 ):
     envelope = prepare.prepare_envelope(
         connection=simulator_connection,
-        sender=sam,
+        sender=sender,
         subject="Lease",
         recipients=[RecipientInput("Rita", "rita@example.com")],
         uploads=[SimpleUploadedFile("lease.html", b"<p>Rent is due monthly.</p>")],
@@ -60,7 +51,7 @@ def test_the_envelope_page_previews_docusigns_documents(
 
 
 def test_compose_previews_a_template_and_chosen_pdfs(
-    live_server, page, simulator_connection, sam, console, tmp_path
+    live_server, page, simulator_connection, sender, console, tmp_path
 ):
     log_in(page, live_server.url, "sam")
     page.goto(f"{live_server.url}/envelopes/new/")

@@ -3,22 +3,21 @@ the signer logs in, gets the code texted (the simulator's outbox) and signs. Rea
 under the site's Content-Security-Policy."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
-from envelopes.models import DocumentTemplate, Envelope
+from envelopes.models import Envelope
 from simulator import control
 from tests.browser.test_envelope_flow import log_in
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_pick_a_user_protect_with_an_sms_code_and_sign(live_server, page, simulator_connection):
-    DocumentTemplate.objects.create(
+def test_pick_a_user_protect_with_an_sms_code_and_sign(
+    live_server, page, simulator_connection, sender
+):
+    DocumentTemplateFactory(
         name="Offer", body="<p>Offer for {{ name }}: /sig1/ /date1/</p>", fields=[{"name": "name"}]
     )
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(Permission.objects.get(codename="add_envelope"))
     UserFactory(username="erin", email="erin@example.com", first_name="Erin", last_name="Ek")
     csp_violations = []
     page.on(

@@ -4,7 +4,6 @@ values arrive at DocuSign (the simulator) and the in-app signer signs. Real Chro
 the site's Content-Security-Policy."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from envelopes.models import Envelope
 from simulator.models import SimEnvelope
@@ -18,9 +17,9 @@ def field(page, label, kind="input"):
     return page.locator(f".tab-field[data-label='{label}'] {kind}").first
 
 
-def test_every_prefillable_tab_type_is_sent_and_signed(live_server, page, simulator_connection):
-    sam = UserFactory(username="sam", email="sam@example.com")
-    sam.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+def test_every_prefillable_tab_type_is_sent_and_signed(
+    live_server, page, simulator_connection, sender
+):
     UserFactory(username="erin", email="erin@example.com", first_name="Erin")
     csp_violations = []
     page.on(

@@ -11,11 +11,11 @@ from connections.services import get_client
 from envelopes.bulk import batches, compose
 from envelopes.bulk import rows as bulk_csv
 from envelopes.composing import prepare
-from envelopes.models import BulkBatch, DocumentTemplate, Envelope
+from envelopes.models import BulkBatch, Envelope
 from envelopes.tracking.polling import poll_connection
 from simulator import control
 from simulator.models import SimBulkBatch, SimEnvelope
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,13 +23,8 @@ BODY = "<h1>Offer for {{ name }}</h1><p>Start: {{ start }}</p><p>/sig1/ /date1/<
 
 
 @pytest.fixture
-def sender():
-    return UserFactory(username="sam")
-
-
-@pytest.fixture
 def offer():
-    return DocumentTemplate.objects.create(
+    return DocumentTemplateFactory(
         name="Offer",
         body=BODY,
         fields=[

@@ -15,13 +15,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from connections.docusign.errors import ConsentRequired, DocuSignServerError, RateLimited
 from envelopes import tasks
-from envelopes.models import ConnectEvent, Envelope, Recipient
+from envelopes.models import ConnectEvent, Envelope
 from envelopes.tracking import apply, stuck, sweeps
 from envelopes.tracking import drain as tracking
 from envelopes.tracking import outcomes as connect_outcomes
 from tests.conftest import DEMO_AUTH
 from tests.envelopes.test_webhooks import message, post
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory, RecipientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,15 +35,10 @@ def connection(docusign_hosts):
 
 
 def make_envelope(connection, envelope_id, status="sent"):
-    envelope = Envelope.objects.create(
-        connection=connection,
-        sender=UserFactory(),
-        subject="S",
-        source="uploads",
-        status=status,
-        docusign_envelope_id=envelope_id,
+    envelope = EnvelopeFactory(
+        connection=connection, subject="S", status=status, docusign_envelope_id=envelope_id
     )
-    Recipient.objects.create(
+    RecipientFactory(
         envelope=envelope, name="A", email="a@example.com", recipient_id="1", status="sent"
     )
     return envelope

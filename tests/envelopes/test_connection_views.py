@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from connections.models import ApiCall
-from tests.factories import ConnectionFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,27 +68,24 @@ def test_shows_calls_per_completed_envelope_and_what_spent_them(staff_client):
 
     from django.utils import timezone
 
-    from envelopes.models import Envelope
     from tests.factories import UserFactory
 
     connection = ConnectionFactory(connect_hmac_secrets="a-very-secret-hmac-key-0001")
     sender = UserFactory()
     now = timezone.now()
     for n in range(4):  # 4 completed today, 2 more three days ago
-        Envelope.objects.create(
+        EnvelopeFactory(
             connection=connection,
             sender=sender,
             subject=f"E{n}",
-            source="uploads",
             status="completed",
             completed_at=now - timedelta(hours=n),
         )
     for n in range(2):
-        Envelope.objects.create(
+        EnvelopeFactory(
             connection=connection,
             sender=sender,
             subject=f"Old{n}",
-            source="uploads",
             status="completed",
             completed_at=now - timedelta(days=3),
         )

@@ -5,8 +5,8 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from envelopes.models import Envelope, EnvelopeChange, EnvelopeEvent, Recipient
-from tests.factories import ConnectionFactory, UserFactory
+from envelopes.models import EnvelopeChange, EnvelopeEvent
+from tests.factories import ConnectionFactory, EnvelopeFactory, RecipientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,15 +14,14 @@ ENVELOPE_ID = "0000000a-0000-0000-0000-000000000000"
 
 
 def make_envelope(status, sender=None):
-    envelope = Envelope.objects.create(
+    envelope = EnvelopeFactory(
         connection=ConnectionFactory(account_id="a4ec37d6-0000-0000-0000-000000000002"),
         sender=sender or UserFactory(),
         subject="Agreement",
-        source=Envelope.Source.UPLOADS,
         status=status,
         docusign_envelope_id=ENVELOPE_ID if status != "failed" else "",
     )
-    Recipient.objects.create(
+    RecipientFactory(
         envelope=envelope, name="A", email="a@example.com", recipient_id="1", status="sent"
     )
     return envelope

@@ -30,16 +30,6 @@ PDF = b"%PDF-1.4\n/sig1/\n%%EOF"
 
 
 @pytest.fixture
-def sender():
-    return UserFactory(username="sam", email="sam@example.com")
-
-
-@pytest.fixture
-def erin(db):
-    return UserFactory(username="erin", email="erin@example.com")
-
-
-@pytest.fixture
 def fred(db):
     return UserFactory(username="fred", email="fred@example.com")
 
@@ -113,7 +103,7 @@ def test_correcting_an_email_changes_docusign_then_ours_and_emails_the_new_addre
 
 
 def test_an_in_app_signer_corrected_to_another_app_user_signs_embedded_afterwards(
-    simulator_connection, sender, erin, fred
+    simulator_connection, sender, app_signer, fred
 ):
     envelope = sent_envelope(
         simulator_connection,
@@ -122,7 +112,7 @@ def test_an_in_app_signer_corrected_to_another_app_user_signs_embedded_afterward
     )
     recipient = envelope.recipients.get()
     client_user_id = sim(envelope).recipients.get().client_user_id
-    assert recipient.user == erin
+    assert recipient.user == app_signer
     corrections.request_correction(
         recipient=recipient, actor=sender, name="Fred", email="fred@example.com"
     )
@@ -135,7 +125,7 @@ def test_an_in_app_signer_corrected_to_another_app_user_signs_embedded_afterward
     assert SimSigningSession.objects.get().recipient.email == "fred@example.com"
 
 
-def test_an_in_app_signer_can_only_become_an_app_user(simulator_connection, sender, erin):
+def test_an_in_app_signer_can_only_become_an_app_user(simulator_connection, sender, app_signer):
     envelope = sent_envelope(
         simulator_connection,
         sender,

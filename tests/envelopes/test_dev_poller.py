@@ -6,9 +6,9 @@ import pytest
 import responses
 
 from envelopes import dev_poller
-from envelopes.models import Envelope, SyncCursor
+from envelopes.models import SyncCursor
 from tests.conftest import DEMO_AUTH
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory
 
 
 @pytest.mark.parametrize(
@@ -35,11 +35,9 @@ def test_it_runs_only_in_runserver_without_a_broker(
 @responses.activate
 def test_the_thread_polls_a_due_connection_by_itself(docusign_hosts):
     connection = ConnectionFactory()
-    envelope = Envelope.objects.create(
+    envelope = EnvelopeFactory(
         connection=connection,
-        sender=UserFactory(),
         subject="s",
-        source="uploads",
         status="sent",
         docusign_envelope_id="00000001-0000-0000-0000-000000000000",
     )

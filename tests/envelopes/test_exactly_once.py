@@ -13,6 +13,7 @@ from connections.docusign import esignature
 from connections.installation import installation_id
 from connections.models import ApiCall
 from connections.services import get_client
+from envelopes import retries
 from envelopes.composing import prepare
 from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope
@@ -73,7 +74,7 @@ def creates():
 
 
 def past_the_settle_window():
-    return timezone.now() + sending.settle_window() + timedelta(seconds=1)
+    return timezone.now() + retries.settle_window() + timedelta(seconds=1)
 
 
 def wait_for_docusign_to_finish(count=1):

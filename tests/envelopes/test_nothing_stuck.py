@@ -24,17 +24,11 @@ from envelopes.sending import create, voids
 from envelopes.tracking import drain as tracking
 from envelopes.tracking.sweeps import sweep_stuck_work
 from simulator.models import SimEnvelope
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PDF = b"%PDF-1.4\n/sig1/\n%%EOF"
 LATER = timedelta(minutes=10)
-
-
-@pytest.fixture
-def sender():
-    return UserFactory(username="sam", email="sam@example.com")
 
 
 def queue_one(connection, sender, n=1):
@@ -199,9 +193,6 @@ def test_a_download_when_the_hour_is_spent_says_when_to_try_again_at_once(
 
 
 def test_compose_survives_redis_being_down(simulator_connection, sender, client, monkeypatch):
-    from django.contrib.auth.models import Permission
-
-    sender.user_permissions.add(Permission.objects.get(codename="add_envelope"))
     client.force_login(sender)
     monkeypatch.setattr(tasks.send_envelope, "delay", broker_down)
     down = {

@@ -21,12 +21,12 @@ from envelopes.bulk import batches, compose
 from envelopes.bulk import rows as bulk_csv
 from envelopes.composing import prepare
 from envelopes.composing.prepare import RecipientInput
-from envelopes.models import DocumentTemplate, Envelope, SyncCursor
+from envelopes.models import Envelope, SyncCursor
 from envelopes.sending import create
 from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD, build_definition
 from envelopes.tracking import polling as sync
 from simulator.models import SimBulkBatch, SimEnvelope
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,7 +88,7 @@ def made_elsewhere(connection, like, *, countersign_id, installation):
 
 def later():
     """Past the settle window of everything made so far."""
-    from envelopes.sending.create import settle_window
+    from envelopes.retries import settle_window
 
     return timezone.now() + settle_window() + timedelta(seconds=1)
 
@@ -209,7 +209,7 @@ def prompt_bulk(settings):
 
 
 def bulk_batch(connection, rows):
-    template = DocumentTemplate.objects.create(
+    template = DocumentTemplateFactory(
         name="Offer", body=BODY, fields=[{"name": "name", "label": "Name", "required": True}]
     )
     layout = compose.layout_for_document(template)

@@ -4,33 +4,30 @@ results and errors, a label for every input."""
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from envelopes.models import DocumentTemplate, Envelope, EnvelopeEvent, Recipient
+from envelopes.models import EnvelopeEvent
 from envelopes.templatetags.labels import event_label, human, status_label
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import (
+    DocumentTemplateFactory,
+    EnvelopeFactory,
+    RecipientFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def sender_user(client):
-    user = UserFactory(username="sam")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    user = UserFactory(username="sam", permissions=["add_envelope"])
     client.force_login(user)
     return user
 
 
 def envelope_with(sender, status="sent", recipient_status="sent", subject="Envelope"):
-    envelope = Envelope.objects.create(
-        connection=ConnectionFactory(),
-        sender=sender,
-        subject=subject,
-        source="uploads",
-        status=status,
-    )
-    Recipient.objects.create(
+    envelope = EnvelopeFactory(sender=sender, subject=subject, status=status)
+    RecipientFactory(
         envelope=envelope,
         name="Rita",
         email="r@example.com",
@@ -117,7 +114,7 @@ def test_a_malformed_date_is_explained(client, sender_user):
 
 
 def test_every_input_on_compose_and_the_list_has_a_label(client, sender_user):
-    DocumentTemplate.objects.create(name="T", body="x", fields=[])
+    DocumentTemplateFactory(name="T", body="x")
     for url in (reverse("envelopes:compose"), reverse("envelopes:list")):
         page = client.get(url).content.decode()
         labelled = set(re.findall(r'<label[^>]* for="([^"]+)"', page))

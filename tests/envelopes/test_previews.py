@@ -17,7 +17,7 @@ from envelopes.models import Envelope
 from simulator.esign.api import inject_fault
 from simulator.models import SimTemplate
 from tests.envelopes.test_template_tabs import filled_in, keys
-from tests.factories import UserFactory
+from tests.factories import EnvelopeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,14 +28,6 @@ HTML = (
 
 def perms(*codenames):
     return Permission.objects.filter(codename__in=codenames)
-
-
-@pytest.fixture
-def sam(client):
-    user = UserFactory(username="sam", email="sam@example.com")
-    user.user_permissions.add(*perms("add_envelope"))
-    client.force_login(user)
-    return user
 
 
 def assert_inert(response):
@@ -58,8 +50,10 @@ def sent_html(connection, sender, team=None):
     )
 
 
-def test_an_envelope_is_previewed_as_docusign_converted_it(client, sam, simulator_connection):
-    envelope = sent_html(simulator_connection, sam)
+def test_an_envelope_is_previewed_as_docusign_converted_it(
+    client, signed_in_sender, simulator_connection
+):
+    envelope = sent_html(simulator_connection, signed_in_sender)
     envelope.refresh_from_db()
     assert envelope.status == Envelope.Status.SENT
     page = client.get(reverse("envelopes:detail", args=[envelope.pk])).content.decode()
@@ -80,10 +74,12 @@ def test_an_envelope_is_previewed_as_docusign_converted_it(client, sam, simulato
     assert call.path == "/envelopes/{envelopeId}/documents/{documentId}"
 
 
-def test_seeing_an_envelope_is_not_enough_to_preview_it(client, sam, simulator_connection):
+def test_seeing_an_envelope_is_not_enough_to_preview_it(
+    client, signed_in_sender, simulator_connection
+):
     team = Team.objects.create(name="Sales")
-    sam.teams.add(team)
-    envelope = sent_html(simulator_connection, sam, team=team)
+    signed_in_sender.teams.add(team)
+    envelope = sent_html(simulator_connection, signed_in_sender, team=team)
     url = reverse("envelopes:preview", args=[envelope.pk, "combined"])
     viewer = UserFactory(username="vic")
     viewer.teams.add(team)
@@ -101,16 +97,16 @@ def test_seeing_an_envelope_is_not_enough_to_preview_it(client, sam, simulator_c
     assert client.get(url).status_code == 200
 
 
-def test_a_preview_that_fails_says_why_in_the_frame(client, sam, simulator_connection):
-    envelope = sent_html(simulator_connection, sam)
+def test_a_preview_that_fails_says_why_in_the_frame(client, signed_in_sender, simulator_connection):
+    envelope = sent_html(simulator_connection, signed_in_sender)
     inject_fault(status=400, count=1, operation="Documents_GetDocument")
     response = client.get(reverse("envelopes:preview", args=[envelope.pk, "combined"]))
     assert response.status_code == 502
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert_inert(response)
     assert response.content.decode().startswith("The preview could not be loaded:")
-    unsent = Envelope.objects.create(
-        connection=simulator_connection, sender=sam, subject="Not yet", source="uploads"
+    unsent = EnvelopeFactory(
+        connection=simulator_connection, sender=signed_in_sender, subject="Not yet"
     )
     waiting = client.get(reverse("envelopes:preview", args=[unsent.pk, "combined"]))
     assert waiting.status_code == 409
@@ -118,7 +114,7 @@ def test_a_preview_that_fails_says_why_in_the_frame(client, sam, simulator_conne
     assert client.get(reverse("envelopes:preview", args=[envelope.pk, "x"])).status_code == 404
 
 
-def test_a_template_document_preview(client, sam, simulator_connection):
+def test_a_template_document_preview(client, signed_in_sender, simulator_connection):
     template = SimTemplate.objects.get(name="Every field")
     url = reverse("envelopes:template-preview")
     query = {
@@ -141,7 +137,9 @@ def test_a_template_document_preview(client, sam, simulator_connection):
     assert client.get(url, query).status_code == 403
 
 
-def test_compose_previews_a_template_with_the_values_to_fill_in(client, sam, simulator_connection):
+def test_compose_previews_a_template_with_the_values_to_fill_in(
+    client, signed_in_sender, simulator_connection
+):
     template = SimTemplate.objects.get(name="Every field")
     fields = template_tabs.describe(
         connection=simulator_connection, template_id=template.template_id

@@ -17,7 +17,7 @@ from envelopes.models import BulkBatch, Envelope, SyncCursor
 from envelopes.sending.definitions import CUSTOM_FIELD, INSTALLATION_FIELD
 from envelopes.tracking.polling import OVERLAP, poll_connection
 from tests.conftest import DEMO_AUTH
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +52,7 @@ def summary(envelope_id, owner, *, installation="", batch="", status="sent", age
 
 
 def row(connection, **kwargs):
-    values = {"subject": "s", "source": "uploads", "status": "sent", **kwargs}
-    return Envelope.objects.create(connection=connection, sender=UserFactory(), **values)
+    return EnvelopeFactory(connection=connection, **{"subject": "s", "status": "sent", **kwargs})
 
 
 def ids(n):

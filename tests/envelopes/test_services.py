@@ -15,31 +15,21 @@ from envelopes import signing
 from envelopes.composing import prepare
 from envelopes.composing.prepare import RecipientInput
 from envelopes.documents import kept
-from envelopes.models import DocumentTemplate, Envelope
+from envelopes.models import Envelope
 from envelopes.sending import create, voids
 from simulator.esign.api import inject_fault
 from simulator.models import SimEnvelope, SimSigningSession
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Erin, the in-app signer, is an app user with the recipients' email in every test.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("app_signer")]
 
 NDA_BODY = "<h1>Agreement with {{ company }}</h1><p>Signed: /sig1/ on /date1/</p><p>/sig2/</p>"
 
 
 @pytest.fixture
-def sender():
-    return UserFactory(username="sam")
-
-
-@pytest.fixture(autouse=True)
-def erin(db):
-    """The in-app signer: an app user with the recipient's email."""
-    return UserFactory(username="erin", email="erin@example.com")
-
-
-@pytest.fixture
 def doc_template():
-    return DocumentTemplate.objects.create(
+    return DocumentTemplateFactory(
         name="Agreement",
         body=NDA_BODY,
         fields=[{"name": "company", "label": "Company", "required": True}],
@@ -214,22 +204,24 @@ def test_templates_are_cached(simulator_connection):
 
 
 def test_embedded_signing_void_and_downloads(
-    simulator_connection, sender, doc_template, client, erin
+    simulator_connection, sender, doc_template, client, app_signer
 ):
     envelope = generated(simulator_connection, sender, doc_template, subject="Agreement")
     envelope.refresh_from_db()
     first = envelope.recipients.first()
-    assert first.user == erin  # matched by email
+    assert first.user == app_signer  # matched by email
     with pytest.raises(PermissionDenied, match="Only Erin Embedded"):
         signing.signing_url(recipient=first, user=sender, return_url="https://app.example/")
-    url = signing.signing_url(recipient=first, user=erin, return_url="https://app.example/back")
+    url = signing.signing_url(
+        recipient=first, user=app_signer, return_url="https://app.example/back"
+    )
     assert "/simulator/signing/" in url
     opened = envelope.events.get(kind="signing session opened")
-    assert opened.actor == erin
+    assert opened.actor == app_signer
     assert SimSigningSession.objects.get().recipient.name == "Erin Embedded"
     with pytest.raises(ValidationError, match="signs from DocuSign's email"):
         signing.signing_url(
-            recipient=envelope.recipients.last(), user=erin, return_url="https://x/"
+            recipient=envelope.recipients.last(), user=app_signer, return_url="https://x/"
         )
     content_type, chunks = kept.download(envelope=envelope, document_id="combined")
     assert content_type == "application/pdf"

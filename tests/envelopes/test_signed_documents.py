@@ -14,11 +14,11 @@ from responses import matchers
 
 from connections.models import ApiCall
 from envelopes.documents import kept as documents
-from envelopes.models import Envelope, Recipient, SignedDocument
+from envelopes.models import Envelope, SignedDocument
 from envelopes.tracking import connect_json, webhooks
 from tests.conftest import DEMO_AUTH
 from tests.envelopes.test_webhooks import message, post
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory, RecipientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,24 +29,16 @@ CERT = b"%PDF-1.4 certificate of completion\n" * 20
 
 
 @pytest.fixture
-def sender():
-    return UserFactory(username="sender")
-
-
-@pytest.fixture
 def envelope(docusign_hosts, sender):
     connection = ConnectionFactory(connect_hmac_secrets=KEY)
-    envelope = Envelope.objects.create(
+    envelope = EnvelopeFactory(
         connection=connection,
         sender=sender,
         subject="S",
-        source="uploads",
         status="sent",
         docusign_envelope_id="d0d0d0d0-0000-0000-0000-000000000001",
     )
-    Recipient.objects.create(
-        envelope=envelope, name="A", email="a@example.com", recipient_id="1", status="sent"
-    )
+    RecipientFactory(envelope=envelope, name="A", email="a@example.com", status="sent")
     return envelope
 
 
@@ -67,12 +59,6 @@ def _content(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
-@pytest.fixture
-def browser(client: Client, sender) -> Client:
-    client.force_login(sender)
-    return client
-
-
 def _complete(envelope, django_capture_on_commit_callbacks, body, client=None):
     client = client or Client()
     with django_capture_on_commit_callbacks(execute=True):
@@ -82,7 +68,7 @@ def _complete(envelope, django_capture_on_commit_callbacks, body, client=None):
 
 @responses.activate  # no stubs: any DocuSign call fails the test
 def test_a_connect_message_with_documents_is_kept_encrypted_and_served_with_no_call(
-    envelope, browser, django_capture_on_commit_callbacks
+    envelope, sender_client, django_capture_on_commit_callbacks
 ):
     _complete(envelope, django_capture_on_commit_callbacks, completed_with(envelope))
     assert envelope.status == "completed"
@@ -95,11 +81,13 @@ def test_a_connect_message_with_documents_is_kept_encrypted_and_served_with_no_c
     assert b"%PDF" not in at_rest
     assert b"DocuSign" not in at_rest
     for _ in range(3):
-        assert _content(browser.get(f"/envelopes/{envelope.pk}/documents/1/")) == PDF_A
-        assert _content(browser.get(f"/envelopes/{envelope.pk}/documents/certificate/")) == CERT
+        assert _content(sender_client.get(f"/envelopes/{envelope.pk}/documents/1/")) == PDF_A
+        assert (
+            _content(sender_client.get(f"/envelopes/{envelope.pk}/documents/certificate/")) == CERT
+        )
     assert len(responses.calls) == 0
     assert ApiCall.objects.count() == 0
-    page = browser.get(f"/envelopes/{envelope.pk}/").content.decode()
+    page = sender_client.get(f"/envelopes/{envelope.pk}/").content.decode()
     assert "NDA.pdf" in page
     assert f"/envelopes/{envelope.pk}/documents/certificate/" in page
 
@@ -118,7 +106,7 @@ def test_a_redelivered_message_stores_its_documents_once(
 
 
 def test_a_redelivered_or_late_message_never_replaces_kept_documents(
-    envelope, browser, django_capture_on_commit_callbacks
+    envelope, sender_client, django_capture_on_commit_callbacks
 ):
     _complete(envelope, django_capture_on_commit_callbacks, completed_with(envelope))
     # DocuSign republished the envelope later (new generatedDateTime), with other bytes.
@@ -131,7 +119,7 @@ def test_a_redelivered_or_late_message_never_replaces_kept_documents(
     _complete(envelope, django_capture_on_commit_callbacks, early)
     assert SignedDocument.objects.count() == 2
     assert SignedDocument.objects.get(document_id="1").sha256 == hashlib.sha256(PDF_A).hexdigest()
-    assert _content(browser.get(f"/envelopes/{envelope.pk}/documents/1/")) == PDF_A
+    assert _content(sender_client.get(f"/envelopes/{envelope.pk}/documents/1/")) == PDF_A
 
 
 def test_documents_in_unsigned_or_unfinished_messages_are_not_kept(
@@ -163,7 +151,9 @@ def _document_url(envelope, document_id):
 
 
 @responses.activate
-def test_without_connect_documents_one_call_fetches_them_with_the_certificate(envelope, browser):
+def test_without_connect_documents_one_call_fetches_them_with_the_certificate(
+    envelope, sender_client
+):
     _stub_token()
     combined = responses.get(
         _document_url(envelope, "combined"),
@@ -176,7 +166,7 @@ def test_without_connect_documents_one_call_fetches_them_with_the_certificate(en
     assert documents.keep_signed_documents(envelope=envelope) == 1
     assert documents.keep_signed_documents(envelope=envelope) == 0  # kept: no second call
     for _ in range(3):
-        assert _content(browser.get(f"/envelopes/{envelope.pk}/documents/combined/")) == (
+        assert _content(sender_client.get(f"/envelopes/{envelope.pk}/documents/combined/")) == (
             PDF_A + CERT
         )
     assert combined.call_count == 1
@@ -184,21 +174,21 @@ def test_without_connect_documents_one_call_fetches_them_with_the_certificate(en
 
 
 @responses.activate
-def test_the_first_download_of_a_completed_envelope_keeps_it(envelope, browser):
+def test_the_first_download_of_a_completed_envelope_keeps_it(envelope, sender_client):
     _stub_token()
     combined = responses.get(_document_url(envelope, "combined"), body=PDF_A)
     Envelope.objects.filter(pk=envelope.pk).update(status="completed")
     for _ in range(3):
-        assert _content(browser.get(f"/envelopes/{envelope.pk}/documents/combined/")) == PDF_A
+        assert _content(sender_client.get(f"/envelopes/{envelope.pk}/documents/combined/")) == PDF_A
     assert combined.call_count == 1
 
 
 @responses.activate
-def test_downloads_of_an_envelope_not_completed_still_go_to_docusign(envelope, browser):
+def test_downloads_of_an_envelope_not_completed_still_go_to_docusign(envelope, sender_client):
     _stub_token()
     live = responses.get(_document_url(envelope, "combined"), body=b"%PDF-1.4 in progress")
     for _ in range(3):
-        response = browser.get(f"/envelopes/{envelope.pk}/documents/combined/")
+        response = sender_client.get(f"/envelopes/{envelope.pk}/documents/combined/")
         assert _content(response) == b"%PDF-1.4 in progress"
     assert live.call_count == 3
     assert not SignedDocument.objects.exists()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from envelopes import selectors
 from envelopes.models import Envelope
 from envelopes.tracking import sweeps
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def rows(settings):
     now = timezone.now()
 
     def make(subject, status, **fields):
-        envelope = Envelope.objects.create(
+        envelope = EnvelopeFactory(
             connection=connection, sender=sender, subject=subject, status=status
         )
         Envelope.objects.filter(pk=envelope.pk).update(**fields)

@@ -11,7 +11,7 @@ from connections.services import get_client
 from envelopes.models import Envelope, SyncCursor
 from envelopes.tracking.polling import OVERLAP, poll_connection, poll_interval
 from tests.conftest import DEMO_AUTH
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +32,10 @@ def test_pages_are_fetched_one_call_each_and_applied(docusign_hosts, settings):
     connection = ConnectionFactory()
     sender = UserFactory()
     envelopes = [
-        Envelope.objects.create(
+        EnvelopeFactory(
             connection=connection,
             sender=sender,
             subject=str(i),
-            source="uploads",
             status="sent",
             docusign_envelope_id=f"0000000{i}-0000-0000-0000-000000000000",
         )
@@ -71,11 +70,9 @@ def test_pages_are_fetched_one_call_each_and_applied(docusign_hosts, settings):
 @responses.activate
 def test_the_next_poll_overlaps_the_previous_one(docusign_hosts):
     connection = ConnectionFactory()
-    Envelope.objects.create(
+    EnvelopeFactory(
         connection=connection,
-        sender=UserFactory(),
         subject="s",
-        source="uploads",
         status="sent",
         docusign_envelope_id="00000009-0000-0000-0000-000000000000",
     )
@@ -92,13 +89,7 @@ def test_the_next_poll_overlaps_the_previous_one(docusign_hosts):
 @responses.activate
 def test_no_envelopes_in_flight_means_no_call(docusign_hosts):
     connection = ConnectionFactory()
-    Envelope.objects.create(
-        connection=connection,
-        sender=UserFactory(),
-        subject="s",
-        source="uploads",
-        status="completed",
-    )
+    EnvelopeFactory(connection=connection, subject="s", status="completed")
     assert poll_connection(connection, get_client(connection)).calls == 0
     assert len(responses.calls) == 0
 
@@ -134,9 +125,7 @@ def test_the_minute_tick_polls_exactly_the_connections_that_are_due(settings, mo
     sender = UserFactory()
     never, recent, stale = (ConnectionFactory() for _ in range(3))
     for connection in (never, recent, stale):
-        Envelope.objects.create(
-            connection=connection, sender=sender, subject="s", source="uploads", status="sent"
-        )
+        EnvelopeFactory(connection=connection, sender=sender, subject="s", status="sent")
     for connection, ago in ((recent, timedelta(minutes=1)), (stale, timedelta(minutes=16))):
         SyncCursor.objects.create(
             connection=connection, synced_until=now - ago, last_polled_at=now - ago

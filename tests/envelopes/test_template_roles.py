@@ -11,7 +11,6 @@ from envelopes.composing.prepare import RecipientInput
 from envelopes.models import Envelope, Recipient
 from simulator.models import SimEnvelope, SimTemplate
 from tests.envelopes.test_bulk import run_until_done
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,11 +63,6 @@ def lease(simulator_connection):
             for n, (name, kind, tabs) in enumerate(ROLES, start=1)
         ],
     )
-
-
-@pytest.fixture
-def sender():
-    return UserFactory(username="sam", email="sam@example.com")
 
 
 def test_a_template_is_read_with_roles_of_every_type(simulator_connection, lease):
@@ -133,8 +127,7 @@ def test_bulk_send_fills_every_role_type(simulator_connection, sender, lease):
     assert {r.role_name: r.kind for r in envelope.recipients.all()} == KINDS
 
 
-def test_compose_from_a_template_fills_every_role_type(simulator_connection, lease):
-    sender = UserFactory(username="sam", email="sam@example.com")
+def test_compose_from_a_template_fills_every_role_type(simulator_connection, lease, sender):
     fields = template_tabs.describe(connection=simulator_connection, template_id=lease.template_id)
     envelope = prepare.prepare_envelope(
         connection=simulator_connection,

@@ -4,7 +4,6 @@ values arriving at DocuSign (the simulator, over real HTTP), and a changed templ
 import html
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from connections.models import ApiCall
@@ -14,17 +13,8 @@ from envelopes.models import Envelope
 from envelopes.sending import create
 from simulator import control
 from simulator.models import SimEnvelope, SimTemplate
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def sam(client):
-    user = UserFactory(username="sam", email="sam@example.com")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture
@@ -107,7 +97,9 @@ def test_a_template_is_described_with_its_roles_and_typed_fields(simulator_conne
     ]
 
 
-def test_every_prefillable_tab_arrives_at_docusign(client, sam, simulator_connection, every_field):
+def test_every_prefillable_tab_arrives_at_docusign(
+    client, signed_in_sender, simulator_connection, every_field
+):
     fields = describe(simulator_connection, every_field)
     response = client.post(reverse("envelopes:compose"), filled_in(simulator_connection, fields))
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -170,7 +162,7 @@ def test_every_prefillable_tab_arrives_at_docusign(client, sam, simulator_connec
     ],
 )
 def test_a_bad_value_is_named_and_nothing_typed_is_lost(
-    client, sam, simulator_connection, every_field, label, typed, message
+    client, signed_in_sender, simulator_connection, every_field, label, typed, message
 ):
     fields = describe(simulator_connection, every_field)
     tabs, _roles = keys(fields)
@@ -184,7 +176,9 @@ def test_a_bad_value_is_named_and_nothing_typed_is_lost(
     assert 'value="PO-77"' in page
 
 
-def test_missing_role_people_are_named_per_role(client, sam, simulator_connection, every_field):
+def test_missing_role_people_are_named_per_role(
+    client, signed_in_sender, simulator_connection, every_field
+):
     fields = describe(simulator_connection, every_field)
     _tabs, roles = keys(fields)
     data = filled_in(
@@ -199,7 +193,7 @@ def test_missing_role_people_are_named_per_role(client, sam, simulator_connectio
 
 
 def test_a_template_changed_at_docusign_is_noticed_before_sending(
-    client, sam, simulator_connection, every_field
+    client, signed_in_sender, simulator_connection, every_field
 ):
     fields = describe(simulator_connection, every_field)
     data = filled_in(simulator_connection, fields)
@@ -248,7 +242,7 @@ def test_a_template_is_read_from_docusign_once_per_version(simulator_connection,
 
 
 def test_the_sender_fields_are_set_again_when_an_answer_was_lost(
-    simulator_connection, sam, every_field
+    simulator_connection, signed_in_sender, every_field
 ):
     """The create's draft exists but filling it failed: the next attempt finds the draft,
     fills it and sends it, without creating another."""
@@ -270,7 +264,7 @@ def test_the_sender_fields_are_set_again_when_an_answer_was_lost(
 
     envelope = prepare.prepare_envelope(
         connection=simulator_connection,
-        sender=sam,
+        sender=signed_in_sender,
         subject="Order",
         recipients=_recipients(given.roles),
         docusign_template_id=every_field.template_id,

@@ -4,25 +4,23 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from envelopes.models import DocumentTemplate, Envelope, Recipient
-from tests.factories import ConnectionFactory, UserFactory
+from envelopes.models import Envelope
+from tests.factories import (
+    ConnectionFactory,
+    DocumentTemplateFactory,
+    EnvelopeFactory,
+    RecipientFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sender_user(client):
-    user = UserFactory(username="sam")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
-    client.force_login(user)
-    return user
-
-
 def make_envelope(sender, connection, n=0, **kwargs):
-    envelope = Envelope.objects.create(
-        connection=connection, sender=sender, subject=f"Envelope {n}", source="uploads", **kwargs
+    envelope = EnvelopeFactory(
+        connection=connection, sender=sender, subject=f"Envelope {n}", **kwargs
     )
-    Recipient.objects.create(envelope=envelope, name="A", email="a@example.com", recipient_id="1")
+    RecipientFactory(envelope=envelope, name="A", email="a@example.com", recipient_id="1")
     return envelope
 
 
@@ -39,9 +37,11 @@ def test_composing_needs_the_send_permission(client, app_user):
     assert client.get(reverse("envelopes:list")).status_code == 200
 
 
-def test_users_see_their_own_envelopes_and_only_auditors_see_all(client, sender_user, app_user):
+def test_users_see_their_own_envelopes_and_only_auditors_see_all(
+    client, signed_in_sender, app_user
+):
     connection = ConnectionFactory()
-    mine = make_envelope(sender_user, connection, 1)
+    mine = make_envelope(signed_in_sender, connection, 1)
     theirs = make_envelope(app_user, connection, 2)
     page = client.get(reverse("envelopes:list")).content.decode()
     assert mine.subject in page
@@ -59,21 +59,21 @@ def test_users_see_their_own_envelopes_and_only_auditors_see_all(client, sender_
     assert theirs.subject in page
 
 
-def test_the_list_filters_by_status(client, sender_user):
+def test_the_list_filters_by_status(client, signed_in_sender):
     connection = ConnectionFactory()
-    make_envelope(sender_user, connection, 1, status="completed")
-    make_envelope(sender_user, connection, 2, status="sent")
+    make_envelope(signed_in_sender, connection, 1, status="completed")
+    make_envelope(signed_in_sender, connection, 2, status="sent")
     page = client.get(reverse("envelopes:list"), {"status": "completed"}).content.decode()
     assert "Envelope 1" in page
     assert "Envelope 2" not in page
 
 
 def test_the_list_costs_the_same_queries_for_any_number_of_envelopes(
-    client, sender_user, django_assert_max_num_queries
+    client, signed_in_sender, django_assert_max_num_queries
 ):
     connection = ConnectionFactory()
     for n in range(60):
-        make_envelope(sender_user, connection, n)
+        make_envelope(signed_in_sender, connection, n)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("envelopes:list"))
     page = response.content.decode()
@@ -102,9 +102,9 @@ def compose_data(**overrides):
     return data
 
 
-def test_bad_input_comes_back_with_the_reason_and_everything_typed(client, sender_user):
+def test_bad_input_comes_back_with_the_reason_and_everything_typed(client, signed_in_sender):
     connection = ConnectionFactory()
-    template = DocumentTemplate.objects.create(
+    template = DocumentTemplateFactory(
         name="NDA",
         body="<p>{{ company }} /sig1/</p>",
         fields=[{"name": "company", "label": "Company"}],
@@ -126,9 +126,9 @@ def test_bad_input_comes_back_with_the_reason_and_everything_typed(client, sende
     assert not Envelope.objects.exists()
 
 
-def test_a_missing_template_field_and_skipped_routing_order_are_explained(client, sender_user):
+def test_a_missing_template_field_and_skipped_routing_order_are_explained(client, signed_in_sender):
     connection = ConnectionFactory()
-    template = DocumentTemplate.objects.create(
+    template = DocumentTemplateFactory(
         name="NDA", body="<p>{{ company }}</p>", fields=[{"name": "company", "label": "Company"}]
     )
     response = client.post(
@@ -147,9 +147,9 @@ def test_a_missing_template_field_and_skipped_routing_order_are_explained(client
     assert "This field is required" in response.content.decode()
 
 
-def test_preview_renders_the_generated_document_without_sending(client, sender_user):
+def test_preview_renders_the_generated_document_without_sending(client, signed_in_sender):
     connection = ConnectionFactory()
-    template = DocumentTemplate.objects.create(
+    template = DocumentTemplateFactory(
         name="NDA",
         body="<p>Between {{ company }} and us</p>",
         fields=[{"name": "company", "label": "Company"}],
@@ -167,13 +167,15 @@ def test_preview_renders_the_generated_document_without_sending(client, sender_u
     assert not Envelope.objects.exists()
 
 
-def test_a_valid_compose_queues_the_envelope_and_shows_its_page(client, sender_user, monkeypatch):
+def test_a_valid_compose_queues_the_envelope_and_shows_its_page(
+    client, signed_in_sender, monkeypatch
+):
     from envelopes import tasks
 
     queued = []
     monkeypatch.setattr(tasks.send_envelope, "delay", queued.append)
     connection = ConnectionFactory()
-    template = DocumentTemplate.objects.create(
+    template = DocumentTemplateFactory(
         name="NDA",
         body="<p>{{ company }} /sig1/</p>",
         fields=[{"name": "company", "label": "Company"}],

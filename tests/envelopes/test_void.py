@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from envelopes.models import Envelope, EnvelopeEvent, Recipient
+from envelopes.models import Envelope, EnvelopeEvent
 from envelopes.sending import voids
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory, RecipientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,15 +18,14 @@ ENVELOPE_ID = "0000000a-0000-0000-0000-000000000000"
 
 
 def make_envelope(status, sender=None):
-    envelope = Envelope.objects.create(
+    envelope = EnvelopeFactory(
         connection=ConnectionFactory(account_id="a4ec37d6-0000-0000-0000-000000000002"),
         sender=sender or UserFactory(),
         subject="Agreement",
-        source=Envelope.Source.UPLOADS,
         status=status,
         docusign_envelope_id=ENVELOPE_ID,
     )
-    Recipient.objects.create(envelope=envelope, name="A", email="a@example.com", recipient_id="1")
+    RecipientFactory(envelope=envelope, name="A", email="a@example.com", recipient_id="1")
     return envelope
 
 

@@ -28,23 +28,12 @@ from envelopes.sending import create, voids
 from envelopes.tracking.sweeps import sweep_stuck_work
 from simulator.models import SimConsent, SimEnvelope
 from simulator.oauth import services as sim_oauth
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PDF = b"%PDF-1.4\n/sig1/\n%%EOF"
 LATER = timedelta(minutes=10)
 QUEUED = 20
-
-
-@pytest.fixture
-def sender():
-    return UserFactory(username="sam", email="sam@example.com")
-
-
-@pytest.fixture
-def staff():
-    return UserFactory(username="root", email="root@example.com", is_staff=True, is_superuser=True)
 
 
 def queue(connection, sender, n):
@@ -110,7 +99,7 @@ def assert_all_done(to_void, queued, change):
 
 
 def test_withdrawn_consent_makes_work_wait_and_granting_it_again_resumes_it(
-    simulator_connection, work, sender, staff, client
+    simulator_connection, work, sender, superuser, client
 ):
     to_void, to_resend, queued = work
     granted = SimConsent.objects.get()
@@ -144,7 +133,7 @@ def test_withdrawn_consent_makes_work_wait_and_granting_it_again_resumes_it(
 
     # The user allows access again: the consent return page's check resumes everything.
     sim_oauth.grant_consent(user=granted.user, app=granted.app, scopes=granted.scopes)
-    request = consent.request_consent(connection=simulator_connection, requested_by=staff)
+    request = consent.request_consent(connection=simulator_connection, requested_by=superuser)
     assert consent.record_return(state=consent.state_for(request)).kind == "allowed"
 
     assert_all_done(to_void, queued, change)
@@ -155,7 +144,7 @@ def test_withdrawn_consent_makes_work_wait_and_granting_it_again_resumes_it(
 
 
 def test_a_connection_briefly_not_ready_waits_and_the_periodic_check_resumes_it(
-    simulator_connection, work, sender, staff, monkeypatch
+    simulator_connection, work, sender, superuser, monkeypatch
 ):
     to_void, to_resend, queued = work
     Connection.objects.filter(pk=simulator_connection.pk).update(base_uri="")  # not ready

@@ -12,13 +12,13 @@ import responses
 from django.db import connection as db
 from django.test import Client
 
-from envelopes.models import ConnectEvent, Envelope, Recipient
+from envelopes.models import ConnectEvent
 from envelopes.tracking import drain as tracking
 from envelopes.tracking import hints as unsigned
 from envelopes.tracking.drain import DrainThrottle, drain_connect_events
 from tests.conftest import DEMO_AUTH
 from tests.envelopes.test_webhooks import message, post
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory, RecipientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,15 +33,13 @@ def csrf_client():
 @pytest.fixture
 def setup(docusign_hosts):
     connection = ConnectionFactory(connect_hmac_secrets=KEY)
-    envelope = Envelope.objects.create(
+    envelope = EnvelopeFactory(
         connection=connection,
-        sender=UserFactory(),
         subject="S",
-        source="uploads",
         status="sent",
         docusign_envelope_id="e1e1e1e1-0000-0000-0000-000000000001",
     )
-    Recipient.objects.create(
+    RecipientFactory(
         envelope=envelope, name="A", email="a@example.com", recipient_id="1", status="sent"
     )
     return connection, envelope
@@ -197,11 +195,10 @@ def test_unsigned_hints_never_spend_more_than_their_share_of_the_hour(csrf_clien
         json={"status": "sent", "recipients": {"signers": []}},
     )
     for n in range(30):  # 30 different envelopes: coalescing cannot help
-        other = Envelope.objects.create(
+        other = EnvelopeFactory(
             connection=connection,
             sender=envelope.sender,
             subject="S",
-            source="uploads",
             status="sent",
             docusign_envelope_id=f"f0f0f0f0-0000-0000-0000-{n:012d}",
         )

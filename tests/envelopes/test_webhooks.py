@@ -13,7 +13,7 @@ from envelopes.models import ConnectEvent, Envelope, Recipient
 from envelopes.sending import create
 from envelopes.signals import envelope_status_changed, recipient_completed
 from tests.conftest import DEMO_AUTH
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory, RecipientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +26,13 @@ def csrf_client():
 @pytest.fixture
 def setup(docusign_hosts):
     connection = ConnectionFactory(connect_hmac_secrets="old-key\nnew-key")
-    envelope = Envelope.objects.create(
+    envelope = EnvelopeFactory(
         connection=connection,
-        sender=UserFactory(),
         subject="S",
-        source="uploads",
         status="sent",
         docusign_envelope_id="e1e1e1e1-0000-0000-0000-000000000001",
     )
-    Recipient.objects.create(
+    RecipientFactory(
         envelope=envelope, name="A", email="a@example.com", recipient_id="1", status="sent"
     )
     return connection, envelope

@@ -8,15 +8,14 @@ import os
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from prometheus_client.parser import text_string_to_metric_families
 
 from config.celery_app import app
 from connections.models import ApiCall
-from envelopes.models import DocumentTemplate, Envelope
+from envelopes.models import Envelope
 from ops.logs import JSON_FIELDS, JsonFormatter, RequestContextFilter
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory, UserFactory
 from tests.support.processes import wait_for
 
 pytestmark = [
@@ -57,10 +56,9 @@ def test_one_request_id_follows_a_send_end_to_end(
     client, simulator_connection, real_worker, json_log, settings
 ):
     settings.METRICS_TOKEN = "t" * 24
-    sender = UserFactory(username="sam")
-    sender.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    sender = UserFactory(username="sam", permissions=["add_envelope"])
     client.force_login(sender)
-    template = DocumentTemplate.objects.create(
+    template = DocumentTemplateFactory(
         name="NDA", body="<p>{{ company }} /sig1/</p>", fields=[{"name": "company"}]
     )
     response = client.post(

@@ -17,7 +17,7 @@ from gunicorn.glogging import SafeAtoms
 from common.request_id import request_id_var
 from connections.tokens import get_access_token
 from envelopes.composing.prepare import RecipientInput, prepare_envelope
-from envelopes.models import DocumentTemplate, Envelope
+from envelopes.models import Envelope
 from ops.logs import (
     JSON_FIELDS,
     PLAIN_FORMAT,
@@ -26,7 +26,7 @@ from ops.logs import (
     RequestContextFilter,
 )
 from ops.scrub import scrub_text
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, DocumentTemplateFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 # A key-shaped fragment, not a key; the armour is assembled so no committed file holds it.
@@ -118,7 +118,7 @@ def test_a_send_logs_no_key_token_or_hmac_secret(simulator_connection, caplog):
     simulator_connection.connect_hmac_secrets = "connect-hmac-secret-0123456789"
     simulator_connection.save()
     caplog.set_level(logging.DEBUG)
-    template = DocumentTemplate.objects.create(name="NDA", body="<p>{{ c }} /sig1/</p>")
+    template = DocumentTemplateFactory(name="NDA", body="<p>{{ c }} /sig1/</p>")
     prepare_envelope(
         connection=simulator_connection,
         sender=UserFactory(),

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from connections.models import ApiCall
 from envelopes.models import ConnectEvent, Envelope
 from ops import heartbeat, metrics
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -111,8 +111,8 @@ def test_envelopes_stuck_rows_and_connect_traffic(client, metrics_on):
     sender = UserFactory()
     now = timezone.now()
     for status in ("sent", "sent", "completed", "queued"):
-        Envelope.objects.create(connection=acme, sender=sender, subject="s", status=status)
-    stuck = Envelope.objects.create(
+        EnvelopeFactory(connection=acme, sender=sender, subject="s", status=status)
+    stuck = EnvelopeFactory(
         connection=acme, sender=sender, subject="s", status="sending", claimed_at=now
     )
     Envelope.objects.filter(pk=stuck.pk).update(claimed_at=now - timedelta(minutes=6))

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from connections.models import ApiCall
 from envelopes.models import ConnectEvent, Envelope
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import ConnectionFactory, EnvelopeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +55,8 @@ def test_it_shows_checks_budget_calls_waiting_stuck_and_connect(staff_client, se
         status_code=200,
     )
     sender = UserFactory()
-    Envelope.objects.create(connection=acme, sender=sender, subject="a", status="queued")
-    stuck = Envelope.objects.create(
+    EnvelopeFactory(connection=acme, sender=sender, subject="a", status="queued")
+    stuck = EnvelopeFactory(
         connection=acme, sender=sender, subject="b", status="sending", claimed_at=now
     )
     Envelope.objects.filter(pk=stuck.pk).update(claimed_at=now - timedelta(minutes=30))

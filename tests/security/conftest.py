@@ -1,24 +1,23 @@
 """What the signer tests share: a generated offer, a sender allowed to send, and a send."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from envelopes.composing import prepare
-from envelopes.models import DocumentTemplate
-from tests.factories import UserFactory
+from tests.factories import DocumentTemplateFactory, UserFactory
 
 
 @pytest.fixture
 def template():
-    return DocumentTemplate.objects.create(
+    return DocumentTemplateFactory(
         name="Offer", body="<p>Offer for {{ name }} /sig1/</p>", fields=[{"name": "name"}]
     )
 
 
 @pytest.fixture
 def sam():
-    user = UserFactory(username="sam", first_name="Sam", last_name="Sender")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    user = UserFactory(
+        username="sam", first_name="Sam", last_name="Sender", permissions=["add_envelope"]
+    )
     return user
 
 

@@ -6,15 +6,14 @@ import pytest
 from axes.models import AccessAttempt
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection as db
 from django.urls import reverse
 
 from envelopes.documents.uploads import check_uploads
-from envelopes.models import Document, DocumentTemplate, Envelope
-from tests.factories import ConnectionFactory, UserFactory
+from envelopes.models import Document, Envelope
+from tests.factories import DocumentTemplateFactory, EnvelopeFactory, UserFactory
 from tests.test_settings import SECRET, run_manage
 
 pytestmark = pytest.mark.django_db
@@ -62,14 +61,6 @@ def test_an_administrator_unlocks_an_account_early(client):
     assert attempt(client, "carol", GOOD, "10.0.2.1").status_code == 302
 
 
-@pytest.fixture
-def sender(client):
-    user = UserFactory(username="sam")
-    user.user_permissions.add(Permission.objects.get(codename="add_envelope"))
-    client.force_login(user)
-    return user
-
-
 @pytest.mark.parametrize(
     ("url", "params", "message"),
     [
@@ -84,9 +75,9 @@ def sender(client):
     ],
 )
 def test_a_bad_query_parameter_is_a_400_that_says_what_is_wrong(
-    client, sender, url, params, message
+    sender_client, url, params, message
 ):
-    response = client.get(reverse(url), params)
+    response = sender_client.get(reverse(url), params)
     assert response.status_code == 400
     assert message in response.content.decode()
 
@@ -156,12 +147,10 @@ def test_the_cache_and_the_broker_use_separate_redis_databases(redis_url, cache,
 
 
 def test_template_data_and_uploads_are_encrypted_at_rest(tmp_path):
-    envelope = Envelope.objects.create(
-        connection=ConnectionFactory(),
-        sender=UserFactory(),
+    envelope = EnvelopeFactory(
         subject="Offer",
         source="generated",
-        document_template=DocumentTemplate.objects.create(name="T", body="x"),
+        document_template=DocumentTemplateFactory(name="T", body="x"),
         template_data={"salary": "93,000 EUR"},
     )
     with db.cursor() as cursor:

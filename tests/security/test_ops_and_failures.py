@@ -9,8 +9,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from envelopes.models import Envelope, Recipient
-from tests.factories import ConnectionFactory, UserFactory
+from tests.factories import EnvelopeFactory, RecipientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +25,15 @@ def assert_no_inline_script_or_style(response):
 
 
 def failed_void(sender):
-    envelope = Envelope.objects.create(
-        connection=ConnectionFactory(),
+    envelope = EnvelopeFactory(
         sender=sender,
         subject="Contract",
-        source="uploads",
         status="sent",
         docusign_envelope_id="11111111-2222-3333-4444-555555555555",
         error_code="ENVELOPE_CANNOT_VOID_INVALID_STATE",
         error_detail="Voiding failed: the envelope is in an invalid state.",
     )
-    Recipient.objects.create(
+    RecipientFactory(
         envelope=envelope, name="Rita", email="rita@example.com", recipient_id="1", status="sent"
     )
     return envelope
@@ -70,8 +67,7 @@ def test_an_auditor_sees_a_failed_void_but_cannot_void_again(client):
 
 
 def test_the_sender_sees_the_failure_and_may_void_again(client):
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    sam = UserFactory(username="sam", permissions=["add_envelope"])
     envelope = failed_void(sam)
     client.force_login(sam)
     page = client.get(reverse("envelopes:detail", args=[envelope.pk])).content.decode()

@@ -10,15 +10,20 @@ import logging
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
 from connections.docusign.hosts import BaseUriError, normalize_base_uri
 from envelopes.composing.generation import render_document, validate_body
-from envelopes.models import DocumentTemplate, Envelope, Recipient
-from tests.factories import ConnectionFactory, UserFactory
+from envelopes.models import Envelope, Recipient
+from tests.factories import (
+    ConnectionFactory,
+    DocumentTemplateFactory,
+    EnvelopeFactory,
+    RecipientFactory,
+    UserFactory,
+)
 from tests.keys import rsa_key
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +32,12 @@ pytestmark = pytest.mark.django_db
 def envelope_of(sender, **kwargs):
     fields = {
         "subject": "Contract",
-        "source": "uploads",
         "status": "sent",
         "docusign_envelope_id": "11111111-2222-3333-4444-555555555555",
         **kwargs,
     }
-    envelope = Envelope.objects.create(connection=ConnectionFactory(), sender=sender, **fields)
-    recipient = Recipient.objects.create(
+    envelope = EnvelopeFactory(sender=sender, **fields)
+    recipient = RecipientFactory(
         envelope=envelope, name="Rita", email="rita@example.com", recipient_id="1", status="sent"
     )
     return envelope, recipient
@@ -90,7 +94,7 @@ def test_a03_injection(client):
             assert response.status_code in (200, 400)
             assert "Contract" not in response.content.decode()
     assert Envelope.objects.count() == 1
-    template = DocumentTemplate.objects.create(
+    template = DocumentTemplateFactory(
         name="T", body="<p>{{ name }}</p>", fields=[{"name": "name"}]
     )
     html = render_document(template, {"name": "{{ secret }}{% debug %}<b>x</b>"})
@@ -98,7 +102,7 @@ def test_a03_injection(client):
     for body in ('{% include "admin/base.html" %}', "{% debug %}", "{% load static %}"):
         with pytest.raises(ValidationError, match="does not parse"):
             validate_body(body)
-        sneaky = DocumentTemplate.objects.create(name=body, body=body)  # saved by hand
+        sneaky = DocumentTemplateFactory(name=body, body=body)  # saved by hand
         with pytest.raises(ValidationError, match="does not parse"):
             render_document(sneaky, {})
 
@@ -115,15 +119,14 @@ def test_a03_cross_site_scripting(client):
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<img src=x" not in page
-    template = DocumentTemplate.objects.create(name="</title><script>x()</script>", body="b")
+    template = DocumentTemplateFactory(name="</title><script>x()</script>", body="b")
     assert "<script>x()" not in render_document(template, {})
 
 
 def test_a01_cross_site_request_forgery():
     """Tries: a state-changing POST (void, sign, compose, logout) without a CSRF token.
     Asserts: 403 for each; nothing recorded."""
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    sam = UserFactory(username="sam", permissions=["add_envelope"])
     envelope, recipient = envelope_of(sam)
     client = Client(enforce_csrf_checks=True)
     client.force_login(sam)
@@ -165,8 +168,7 @@ def test_a05_security_misconfiguration(client):
     """Tries: reading the headers and markup of a page with scripts. Asserts: a CSP without
     inline or eval'd script (our scripts carry the request's nonce) and no inline style, no
     framing, no sniffing, a referrer policy; no inline script or handler in the page."""
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    sam = UserFactory(username="sam", permissions=["add_envelope"])
     client.force_login(sam)
     response = client.get(reverse("envelopes:compose"))  # a page with scripts
     policy = response["Content-Security-Policy"]

@@ -11,8 +11,14 @@ from accounts.roles import ROLES
 from connections.models import Connection
 from connections.selectors import usable_connections
 from envelopes.composing import prepare
-from envelopes.models import Document, DocumentTemplate, Envelope, Recipient
-from tests.factories import ConnectionFactory, UserFactory
+from envelopes.models import Document, Envelope
+from tests.factories import (
+    ConnectionFactory,
+    DocumentTemplateFactory,
+    EnvelopeFactory,
+    RecipientFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,16 +28,14 @@ def perms(*codenames):
 
 
 def envelope_of(sender, **kwargs):
-    envelope = Envelope.objects.create(
-        connection=ConnectionFactory(),
+    envelope = EnvelopeFactory(
         sender=sender,
         subject="Contract",
-        source="uploads",
         status="sent",
         docusign_envelope_id="11111111-2222-3333-4444-555555555555",
         **kwargs,
     )
-    Recipient.objects.create(
+    RecipientFactory(
         envelope=envelope,
         name="Erin",
         email="erin@example.com",
@@ -137,8 +141,7 @@ def test_compose_offers_only_the_connections_the_users_groups_allow(client):
     team = Team.objects.create(name="Legal")
     ConnectionFactory(name="Legal demo", team=team)
 
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(*perms("add_envelope"))
+    sam = UserFactory(username="sam", permissions=["add_envelope"])
     client.force_login(sam)
     page = client.get(reverse("envelopes:compose")).content.decode()
     assert "Open demo (demo, for testing)" in page
@@ -159,8 +162,7 @@ def test_a_connection_outside_the_users_groups_is_refused_on_post_and_in_templat
     sales = Group.objects.create(name="Sales senders")
     restricted = ConnectionFactory(name="Sales production", environment="production")
     restricted.allowed_groups.add(sales)
-    sam = UserFactory(username="sam")
-    sam.user_permissions.add(*perms("add_envelope"))
+    sam = UserFactory(username="sam", permissions=["add_envelope"])
     client.force_login(sam)
     response = client.post(
         reverse("envelopes:compose"),
@@ -239,9 +241,9 @@ def test_the_role_groups_exist_with_their_permissions():
 
 def test_teams_own_envelopes_templates_and_connections(client):
     sales, legal = Team.objects.create(name="Sales"), Team.objects.create(name="Legal")
-    DocumentTemplate.objects.create(name="Sales offer", body="x", team=sales)
-    DocumentTemplate.objects.create(name="Legal NDA", body="x", team=legal)
-    DocumentTemplate.objects.create(name="Shared letter", body="x")
+    DocumentTemplateFactory(name="Sales offer", body="x", team=sales)
+    DocumentTemplateFactory(name="Legal NDA", body="x", team=legal)
+    DocumentTemplateFactory(name="Shared letter", body="x")
     ConnectionFactory(name="Sales demo", team=sales, is_default=True)
     sam = UserFactory(username="sam")
     sam.teams.add(sales)
@@ -253,11 +255,10 @@ def test_teams_own_envelopes_templates_and_connections(client):
     assert "Legal NDA" not in page
     assert 'name="team"' in page
 
-    mine = Envelope.objects.create(
+    mine = EnvelopeFactory(
         connection=Connection.objects.get(name="Sales demo"),
         sender=sam,
         subject="Team offer",
-        source="uploads",
         team=sales,
     )
     colleague = UserFactory(username="cole")

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def people():
     sales, legal = Team.objects.create(name="Sales"), Team.objects.create(name="Legal")
-    sam = UserFactory(username="sam", first_name="Sam", last_name="Sender")
-    sam.user_permissions.add(Permission.objects.get(codename="add_envelope"))
+    sam = UserFactory(
+        username="sam", first_name="Sam", last_name="Sender", permissions=["add_envelope"]
+    )
     alice = UserFactory(username="alice", first_name="Alice", last_name="Able")
     bob = UserFactory(username="bob", first_name="Bob", last_name="Barker")
     carol = UserFactory(username="carol", first_name="Carol", last_name="Loner")

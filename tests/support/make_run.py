@@ -6,9 +6,11 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -82,6 +84,9 @@ class Checkout:
             self.output.append(line)
             if match := re.match(r"Countersign: (http://\S+)/", line):
                 url = match.group(1)
+        # Keep reading what the server prints: a pipe nobody drains fills up (64 KiB of
+        # request logs) and the server then blocks on its next log line, mid-request.
+        threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True).start()
         while time.monotonic() < deadline:
             try:
                 requests.get(f"{url}/accounts/login/", timeout=2)
@@ -89,6 +94,13 @@ class Checkout:
             except requests.ConnectionError:
                 time.sleep(0.2)
         raise AssertionError("make run did not serve in time:\n" + "".join(self.output))
+
+    def _drain(self, stream: IO[str]) -> None:
+        try:
+            for line in stream:
+                self.output.append(line)
+        except ValueError:  # closed by stop()
+            return
 
     def login(self) -> tuple[str, str]:
         text = "".join(self.output)
