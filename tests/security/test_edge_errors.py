@@ -4,9 +4,11 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from accounts.roles import ROLES
+from envelopes.composing.prepare import RecipientInput, prepare_envelope
 from envelopes.models import DocumentTemplate, Envelope, EnvelopeEvent, Recipient
 from tests.factories import ConnectionFactory, UserFactory
 
@@ -130,3 +132,17 @@ def test_a_hostile_username_at_login_is_counted_not_a_500(client, username):
         "Please enter a correct username" in response.content.decode()
         or response.context["form"].errors
     )
+
+
+@pytest.mark.parametrize("role", ["r" * 101, "Sig\x00ner"])
+def test_a_template_role_name_we_cannot_store_is_refused_with_the_fix(role, docusign_hosts):
+    template = DocumentTemplate.objects.create(name="Offer", body="<p>/sig1/</p>")
+    with pytest.raises(ValidationError, match="Rename the role in the template at DocuSign"):
+        prepare_envelope(
+            connection=ConnectionFactory(),
+            sender=UserFactory(),
+            subject="Offer",
+            recipients=[RecipientInput("Erin", "erin@example.com", role_name=role)],
+            document_template=template,
+        )
+    assert not Envelope.objects.exists()
