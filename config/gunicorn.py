@@ -18,6 +18,8 @@ accesslog = "-"
 # The path without its query string (a consent return carries a code and a signed state),
 # and the request id to grep for.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
+# Every access-line value scrubbed (the path holds the Connect webhook's token).
+logger_class = "ops.access_log.ScrubbedLogger"
 
 if os.environ.get("LOG_FORMAT") == "json":
     # gunicorn's own lines (start-up, worker restarts, access) as JSON too, scrubbed alike.

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ops.middleware.ProbeMiddleware",  # /healthz, /readyz: before host and HTTPS checks
     "common.request_id.RequestIdMiddleware",
+    "common.query_guard.HostileQueryMiddleware",  # NUL, out-of-range date filters: 400
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -121,11 +122,12 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Behind a proxy, the client address is the first X-Forwarded-For entry the proxy sets.
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Behind proxies, the client address is the TRUSTED_PROXY_COUNT-th X-Forwarded-For entry from
+# the right (what the nearest proxy saw); see accounts/login_throttle.py for why not
+# django-ipware.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.login_throttle.attempted_username"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -304,6 +306,11 @@ ENVELOPES_MAX_UPLOAD_BYTES = env.int("ENVELOPES_MAX_UPLOAD_BYTES", default=20 * 
 # per request (DocuSign's limit, base64 included), so 64 MiB leaves room for the signatures
 # and the certificate. Messages over 1 MiB are spooled to disk, never held in memory whole.
 ENVELOPES_CONNECT_MAX_BYTES = env.int("ENVELOPES_CONNECT_MAX_BYTES", default=64 * 1024 * 1024)
+# Messages on a connection without HMAC keys are unsigned hints (an envelope id and an
+# event): larger ones are refused before they are read.
+ENVELOPES_CONNECT_UNSIGNED_MAX_BYTES = env.int(
+    "ENVELOPES_CONNECT_UNSIGNED_MAX_BYTES", default=64 * 1024
+)
 # Each web process asks for a drain of stored messages at most once per this many seconds
 # per connection (a trailing request covers the rest): no Redis round trip per message.
 ENVELOPES_CONNECT_DRAIN_THROTTLE = env.float("ENVELOPES_CONNECT_DRAIN_THROTTLE", default=1.0)

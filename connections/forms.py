@@ -75,7 +75,10 @@ class ConnectionAdminForm(forms.ModelForm[Connection]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("integration_key", "user_id"):  # optional only mid-wizard
-            self.fields[name].required = True
+            # Absent when the admin shows the connection read-only (a key rotator, a
+            # production approver: view permission only).
+            if name in self.fields:
+                self.fields[name].required = True
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

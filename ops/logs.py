@@ -61,6 +61,8 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
             # Django and Celery attach their own handlers; keep one copy of each line.
             "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
             "django.db.backends": {"level": "WARNING"},
+            # The development server's request lines too (their paths hold the webhook token).
+            "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
             "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
         },
     }

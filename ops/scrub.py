@@ -19,6 +19,8 @@ SECRET_NAMES = re.compile(
 )
 
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # The Connect webhook's URL token (connections' `connect_token`): it authorises posting.
+    (re.compile(r"(/connect/)[A-Za-z0-9_-]{16,}"), r"\1" + REDACTED),
     (
         re.compile(
             r"-----BEGIN[A-Z ]*PRIVATE KEY-----.*?(-----END[A-Z ]*PRIVATE KEY-----|$)", re.S

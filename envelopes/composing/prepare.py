@@ -86,6 +86,9 @@ def _with_chosen_user(sender: User, r: RecipientInput) -> RecipientInput:
     )
 
 
+ROLE_NAME_MAX = Recipient._meta.get_field("role_name").max_length or 100
+
+
 def _check_recipients(recipients: list[RecipientInput], *, from_template: bool) -> None:
     if not any(r.kind in (Recipient.Kind.SIGNER, Recipient.Kind.IN_PERSON) for r in recipients):
         raise ValidationError("Add at least one signer.", code="no_signer")
@@ -100,6 +103,14 @@ def _check_recipients(recipients: list[RecipientInput], *, from_template: bool) 
     for r in recipients:
         if not r.name.strip():
             raise ValidationError("Every recipient needs a name.", code="name")
+        # Role names come from DocuSign's template: one we cannot store was a 500.
+        if len(r.role_name) > ROLE_NAME_MAX or "\x00" in r.role_name:
+            raise ValidationError(
+                f"The template role {r.role_name[:40]!r}… cannot be used: role names must be at "
+                f"most {ROLE_NAME_MAX} characters without NUL. Rename the role in the template "
+                "at DocuSign.",
+                code="role",
+            )
         try:
             validate_email(r.email.strip())
         except ValidationError:

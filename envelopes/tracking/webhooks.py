@@ -14,7 +14,6 @@ Reference: https://developers.docusign.com/platform/webhooks/connect/json-sim-ev
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import re
 import tempfile
@@ -37,18 +36,15 @@ from django.views.decorators.csrf import csrf_exempt
 from connections.models import Connection, connect_token_hash
 from envelopes.documents import kept as documents
 from envelopes.models import ConnectEvent, SignedDocument
+from envelopes.tracking import connect_json
+from envelopes.tracking.connect_json import BadMessage
 from envelopes.tracking.drain import request_drain_soon
 
 logger = logging.getLogger("countersign.connect")
 
-_DOCUMENT_KEYS = frozenset({"documentBase64", "PDFBytes"})
 _EVENT = re.compile(r"^[a-z][a-z-]{0,49}$")
 IN_MEMORY_BYTES = 1024 * 1024  # larger messages are spooled to a temporary file
 _READ_CHUNK = 256 * 1024
-
-
-class BadMessage(ValueError):
-    """A message we refuse with 400; the text says what is wrong."""
 
 
 def _any_signature(digests: Iterable[bytes], headers: dict[str, str]) -> bool:
@@ -148,44 +144,6 @@ class Body:
         return self.file
 
 
-def _without_documents(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_documents(v) for k, v in value.items() if k not in _DOCUMENT_KEYS}
-    if isinstance(value, list):
-        return [_without_documents(v) for v in value]
-    return value
-
-
-def _parse_whole(data: bytes) -> Any:
-    return json.loads(data)
-
-
-def _streamed_without_documents(file: IO[bytes]) -> Any:
-    """Build the message from a file, dropping document content as it goes by (each
-    document's text is seen once by the parser and let go)."""
-    builder = ijson.ObjectBuilder()
-    skipping = ""
-    for prefix, event, value in ijson.parse(file, use_float=True):
-        if skipping and (prefix == skipping or prefix.startswith(skipping + ".")):
-            continue
-        skipping = ""
-        if event == "map_key" and value in _DOCUMENT_KEYS:
-            skipping = f"{prefix}.{value}" if prefix else str(value)
-            continue
-        builder.event(event, value)
-    return builder.value
-
-
-def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
-    return False
-
-
 @dataclass(frozen=True)
 class Message:
     body: dict[str, Any]  # without document content
@@ -203,20 +161,14 @@ def parse(body: Body) -> tuple[Message, dict[str, Any] | None]:
     """The validated message, and the full parsed message when it was small enough to
     parse in one go (its documents are then taken from it)."""
     full: dict[str, Any] | None = None
-    try:
-        if body.file is None:
-            full = _parse_whole(body.data)
-            message = _without_documents(full)
-            check_nul = b"\\u0000" in body.data
-        else:
-            message = _streamed_without_documents(body.rewound())
-            check_nul = True
-    except (ValueError, ijson.JSONError, UnicodeDecodeError):
-        raise BadMessage("The body is not JSON: DocuSign Connect must send JSON (SIM).") from None
+    if body.file is None:
+        full = connect_json.loads(body.data)
+        message = connect_json.without_documents(full)
+    else:
+        message = connect_json.streamed_without_documents(body.rewound())
+        connect_json.check_text(message)
     if not isinstance(message, dict) or not isinstance(message.get("data"), dict):
         raise BadMessage("Not a DocuSign Connect JSON SIM message: 'data' is missing.")
-    if check_nul and _contains_nul(message):
-        raise BadMessage("A value contains the NUL character (\\u0000); DocuSign never sends it.")
     event = message.get("event")
     if not isinstance(event, str) or not _EVENT.match(event):
         raise BadMessage(
@@ -237,6 +189,20 @@ def parse(body: Body) -> tuple[Message, dict[str, Any] | None]:
 
 
 # --- Storing ----------------------------------------------------------------------------
+
+
+def hint_only(message: Message) -> Message:
+    """What an unsigned message is stored as: anyone may have written the rest, and it is
+    never used (see tracking.apply.prepare), so it is not kept. `identity` reads only these
+    fields, so a redelivery is still recognised."""
+    data = message.body["data"]
+    hint: dict[str, Any] = {"envelopeId": message.envelope_id}
+    recipient = data.get("recipientId")
+    if isinstance(recipient, str | int) and len(str(recipient)) <= 100:
+        hint["recipientId"] = recipient
+    body = {"event": message.event, "generatedDateTime": message.generated_at, "data": hint}
+    return Message(body, message.envelope_id, message.event, message.generated_at)
+
 
 _UPSERT = """
 INSERT INTO envelopes_connectevent AS e
@@ -339,16 +305,27 @@ class ConnectWebhookView(View):
             length = int(request.headers.get("Content-Length") or "")
         except ValueError:
             return JsonResponse({"error": "a Content-Length header is required"}, status=411)
-        if length > settings.ENVELOPES_CONNECT_MAX_BYTES:
+        secrets = receiver.hmac_secrets()
+        # Without HMAC keys anyone who knows the URL can post: such a message is only a hint
+        # (an envelope id and an event), so it is capped small, refused before it is read.
+        limit, name = (
+            (settings.ENVELOPES_CONNECT_MAX_BYTES, "ENVELOPES_CONNECT_MAX_BYTES")
+            if secrets
+            else (
+                settings.ENVELOPES_CONNECT_UNSIGNED_MAX_BYTES,
+                "ENVELOPES_CONNECT_UNSIGNED_MAX_BYTES",
+            )
+        )
+        if length > limit:
             logger.warning("Connect message for %s refused: %d bytes", receiver.name, length)
+            advice = "" if secrets else "; add HMAC keys to the connection for larger messages"
             return JsonResponse(
                 {
                     "error": f"message too large ({length} bytes; the limit is "
-                    f"ENVELOPES_CONNECT_MAX_BYTES = {settings.ENVELOPES_CONNECT_MAX_BYTES})"
+                    f"{name} = {limit}{advice})"
                 },
                 status=413,
             )
-        secrets = receiver.hmac_secrets()
         body = Body(request, length, secrets)
         try:
             return self._receive(request, receiver, body, secrets)
@@ -378,7 +355,7 @@ class ConnectWebhookView(View):
                 # completion at once, and must find them kept rather than fetch them. Also on
                 # a redelivery: documents already kept are never replaced.
                 keep_documents(receiver, message, full, body)
-            new = upsert(receiver, message, verified=verified)
+            new = upsert(receiver, message if verified else hint_only(message), verified=verified)
         except DatabaseError:
             logger.exception("Connect message for %s not stored", receiver.name)
             return JsonResponse({"error": "not stored; send it again"}, status=503)

@@ -18,6 +18,7 @@ from envelopes.bulk.forms import BulkSendForm
 from envelopes.composing import prepare
 from envelopes.models import BulkBatch
 from envelopes.selectors import usable_document_templates
+from envelopes.views.params import bad_parameter, query_id
 
 
 def _layout(request: HttpRequest, data: dict[str, Any]) -> tuple[bulk_csv.Layout | None, str]:
@@ -73,11 +74,12 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
                 else:
                     return redirect("envelopes:bulk-detail", pk=batch.pk)
     elif request.method == "GET" and request.GET.get("document_template"):
-        template = (
-            usable_document_templates(request.user)
-            .filter(pk=request.GET["document_template"])
-            .first()
-        )
+        try:
+            template_id = query_id(request, "document_template")
+        except ValueError as exc:
+            return bad_parameter(str(exc))
+        templates = usable_document_templates(request.user)
+        template = templates.filter(pk=template_id).first() if template_id else None
         if template is not None:
             context["columns"] = compose.layout_for_document(template).columns()
     connection = form.cleaned_data.get("connection") if form.is_bound and form.is_valid() else None
@@ -102,16 +104,19 @@ def bulk_example(request: HttpRequest) -> HttpResponse:
     """The example CSV for a source: `?document_template=ID`, or
     `?connection=ID&docusign_template=ID`."""
     data: dict[str, Any] = {}
-    if request.GET.get("document_template", "").isdigit():
+    try:
+        template_id = query_id(request, "document_template")
+        connection_id = query_id(request, "connection")
+    except ValueError as exc:
+        return bad_parameter(str(exc))
+    if template_id is not None:
         data["document_template"] = get_object_or_404(
-            usable_document_templates(request.user), pk=request.GET["document_template"]
+            usable_document_templates(request.user), pk=template_id
         )
-    elif request.GET.get("connection", "").isdigit() and request.GET.get("docusign_template"):
+    elif connection_id is not None and request.GET.get("docusign_template"):
         data = {
             "source": BulkBatch.Source.TEMPLATE,
-            "connection": get_object_or_404(
-                usable_connections(request.user), pk=request.GET["connection"]
-            ),
+            "connection": get_object_or_404(usable_connections(request.user), pk=connection_id),
             "docusign_template": request.GET["docusign_template"][:36],
         }
     layout, why = _layout(request, data)

@@ -25,6 +25,7 @@ from envelopes.changes.resubmit import may_resubmit, resubmit_envelope
 from envelopes.composing.forms import RecipientFormSet
 from envelopes.history import record_event
 from envelopes.views.access import envelope_to_act_on
+from envelopes.views.params import bad_parameter, return_event
 
 
 def _first_message(exc: ValidationError) -> str:
@@ -143,7 +144,10 @@ CORRECT_OUTCOMES = {
 def correct_view_return(request: HttpRequest, pk: Any) -> HttpResponse:
     """Where DocuSign sends the sender back; `event` is a hint, DocuSign's record the truth."""
     envelope = envelope_to_act_on(request, pk)
-    event = request.GET.get("event", "")
+    try:
+        event = return_event(request)
+    except ValueError as exc:
+        return bad_parameter(str(exc))
     record_event(
         envelope,
         "correct-view-closed",
@@ -159,6 +163,9 @@ def correct_view_return(request: HttpRequest, pk: Any) -> HttpResponse:
 def edit_failed(request: HttpRequest, pk: Any) -> HttpResponse:
     """Edit a failed envelope (subject, message, recipients) and send it again."""
     envelope = envelope_to_act_on(request, pk)
+    if not may_resubmit(envelope):
+        # 409: the envelope's state, not the request, is what is wrong.
+        return render(request, "envelopes/not_editable.html", {"envelope": envelope}, status=409)
     posted = request.method == "POST"
     form = ResubmitForm(
         request.POST if posted else None,
@@ -170,9 +177,7 @@ def edit_failed(request: HttpRequest, pk: Any) -> HttpResponse:
         initial=None if posted else [recipient_initial(r) for r in envelope.recipients.all()],
         form_kwargs={"user": request.user},
     )
-    if not may_resubmit(envelope):
-        form.add_error(None, "Only a failed envelope can be edited and sent again.")
-    elif posted and form.is_valid() and recipients.is_valid():
+    if posted and form.is_valid() and recipients.is_valid():
         try:
             resubmit_envelope(
                 envelope=envelope,

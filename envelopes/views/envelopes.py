@@ -38,6 +38,7 @@ from envelopes.models import Envelope
 from envelopes.sending import voids
 from envelopes.views.access import envelope_for, envelope_to_act_on
 from envelopes.views.pagination import BadCursor, keyset_page
+from envelopes.views.params import bad_parameter, return_event
 
 PAGE_SIZE = 25
 PAGE_KEYS = {"after", "before", "last", "page"}
@@ -145,7 +146,10 @@ SIGNING_OUTCOMES = {
 def signed(request: HttpRequest, pk: Any) -> HttpResponse:
     """Where DocuSign sends the signer back; `event` is a hint, DocuSign's record the truth."""
     envelope = envelope_for(request, pk)
-    event = request.GET.get("event", "")
+    try:
+        event = return_event(request)
+    except ValueError as exc:
+        return bad_parameter(str(exc))
     history.record_event(envelope, "signer-returned", event or "no outcome given")
     enqueue_on_commit("envelopes.tasks.refresh_envelope", str(envelope.pk))
     messages.info(request, SIGNING_OUTCOMES.get(event, "Signing ended."))
@@ -168,7 +172,10 @@ def prepare_draft(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 def draft_return(request: HttpRequest, pk: Any) -> HttpResponse:
     envelope = envelope_for(request, pk)
-    event = request.GET.get("event", "")
+    try:
+        event = return_event(request)
+    except ValueError as exc:
+        return bad_parameter(str(exc))
     history.record_event(envelope, "sending-view-closed", event or "no outcome given")
     enqueue_on_commit("envelopes.tasks.refresh_envelope", str(envelope.pk))
     messages.info(request, "Sent." if event == "Send" else "The draft is saved at DocuSign.")

@@ -15,7 +15,7 @@ from responses import matchers
 from connections.models import ApiCall
 from envelopes.documents import kept as documents
 from envelopes.models import Envelope, SignedDocument
-from envelopes.tracking import webhooks
+from envelopes.tracking import connect_json, webhooks
 from tests.conftest import DEMO_AUTH
 from tests.envelopes.test_webhooks import message, post
 from tests.factories import ConnectionFactory, EnvelopeFactory, RecipientFactory
@@ -224,7 +224,7 @@ def test_a_large_message_is_streamed_not_parsed_whole(envelope, monkeypatch):
     def no_whole_parse(*args, **kwargs):
         raise AssertionError("a large message must not be parsed in one go")
 
-    monkeypatch.setattr(webhooks, "_parse_whole", no_whole_parse)
+    monkeypatch.setattr(connect_json, "loads", no_whole_parse)
     view = webhooks.ConnectWebhookView.as_view()
     tracemalloc.start()
     try:

@@ -3,19 +3,30 @@
 import json
 import logging
 import os
+import runpy
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from gunicorn.config import Config
+from gunicorn.glogging import SafeAtoms
 
 from common.request_id import request_id_var
 from connections.tokens import get_access_token
 from envelopes.composing.prepare import RecipientInput, prepare_envelope
 from envelopes.models import Envelope
-from ops.logs import JSON_FIELDS, JsonFormatter, PlainFormatter, RequestContextFilter
+from ops.logs import (
+    JSON_FIELDS,
+    PLAIN_FORMAT,
+    JsonFormatter,
+    PlainFormatter,
+    RequestContextFilter,
+)
 from ops.scrub import scrub_text
-from tests.factories import DocumentTemplateFactory, UserFactory
+from tests.factories import ConnectionFactory, DocumentTemplateFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 # A key-shaped fragment, not a key; the armour is assembled so no committed file holds it.
@@ -126,3 +137,67 @@ def test_a_send_logs_no_key_token_or_hmac_secret(simulator_connection, caplog):
     assert "POST /envelopes -> 201" in written  # the capture saw the send
     for secret in (token, key_body, "connect-hmac-secret-0123456789"):
         assert secret not in written
+
+
+def _access_lines(tmp_path, environ_path):
+    """What gunicorn writes for one request, with config/gunicorn.py's settings."""
+    conf = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+    cfg = Config()
+    cfg.set("logger_class", conf["logger_class"])
+    cfg.set("access_log_format", conf["access_log_format"])
+    cfg.set("accesslog", str(tmp_path / "access.log"))
+    logger = cfg.logger_class(cfg)
+    response = SimpleNamespace(status="400 Bad Request", sent=10, headers=[])
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": environ_path,
+        "PATH_INFO": environ_path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "198.51.100.7",
+    }
+    request = SimpleNamespace(headers=[("X-FORWARDED-FOR", "198.51.100.7")])
+    logger.access(response, request, environ, timedelta(milliseconds=5))
+    atoms = logger.atoms(response, request, environ, timedelta(milliseconds=5))
+    for handler in list(logger.access_log.handlers):
+        handler.close()
+        logger.access_log.removeHandler(handler)
+    plain = (tmp_path / "access.log").read_text()
+    # LOG_FORMAT=json: gunicorn.access goes through our JSON formatter (logconfig_dict).
+    record = logging.LogRecord(
+        "gunicorn.access", logging.INFO, __file__, 1, conf["access_log_format"], None, None
+    )
+    record.args = SafeAtoms(atoms)
+    RequestContextFilter().filter(record)
+    return plain, JsonFormatter(JSON_FIELDS).format(record)
+
+
+@pytest.mark.django_db
+def test_the_webhook_token_reaches_no_log_line(client, caplog, tmp_path, docusign_hosts):
+    """Every log format: the app's plain and JSON lines (django.request warnings for a 400,
+    a 404 and a 413), and gunicorn's access line, plain and JSON."""
+    connection = ConnectionFactory(connect_hmac_secrets="")
+    token = connection.connect_token
+    unknown = "Zz9" + token[3:]
+    caplog.set_level(logging.DEBUG)
+    path = f"/envelopes/connect/{token}/"
+    assert client.post(path, b"not json", content_type="application/json").status_code == 400
+    too_big = b"{" + b" " * (64 * 1024) + b"}"
+    assert client.post(path, too_big, content_type="application/json").status_code == 413
+    other = f"/envelopes/connect/{unknown}/"
+    assert client.post(other, b"{}", content_type="application/json").status_code == 404
+    assert any(r.name == "django.request" for r in caplog.records)  # the warnings were seen
+    lines = [PlainFormatter(PLAIN_FORMAT).format(r) for r in caplog.records]
+    lines += [JsonFormatter(JSON_FIELDS).format(r) for r in caplog.records]
+    for request_path in (path, other):
+        lines += _access_lines(tmp_path, request_path)
+    written = "\n".join(lines)
+    assert "/envelopes/connect/[redacted]/" in written
+    assert token not in written
+    assert unknown not in written
+    assert token[5:30] not in written
+
+
+def test_short_numeric_paths_under_connect_are_left_alone():
+    text = "GET /envelopes/connections/5/connect/12/retry/ 302"
+    assert scrub_text(text) == text
