@@ -33,12 +33,17 @@ def tell_sender(envelope: Envelope, *, what: str) -> None:
     if not email:
         return
     link = settings.SITE_URL + reverse("envelopes:detail", args=[envelope.pk])
+    email_quietly(
+        subject=f"{what}: {envelope.subject}",
+        message=f"{envelope.error_detail}\n\nThe envelope: {link}\n",
+        to=[email],
+    )
+
+
+def email_quietly(*, subject: str, message: str, to: list[str]) -> None:
+    """Send a plain email to people who may have left the page; a mail failure is logged,
+    never raised (the page and the history already say what happened)."""
     try:
-        send_mail(
-            subject=f"{what}: {envelope.subject}"[:200],
-            message=f"{envelope.error_detail}\n\nThe envelope: {link}\n",
-            from_email=None,
-            recipient_list=[email],
-        )
+        send_mail(subject=subject[:200], message=message, from_email=None, recipient_list=to)
     except OSError:
-        logger.exception("Could not email %s about envelope %s", email, envelope.pk)
+        logger.exception("Could not email %s about: %s", ", ".join(to), subject[:200])

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import send_mail
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +23,7 @@ from common.dispatch import enqueue
 from connections.docusign.errors import DocuSignError
 from connections.models import Connection
 from connections.services import note_failure
+from envelopes.failures import email_quietly
 from envelopes.models import BulkBatch, Envelope, EnvelopeChange
 
 logger = logging.getLogger("countersign.envelopes")
@@ -64,15 +64,11 @@ def _tell(connection: Connection, error: DocuSignError, sender: User | None) -> 
     if not to:
         return
     link = settings.SITE_URL + reverse("admin:connections_connection_change", args=[connection.pk])
-    try:
-        send_mail(
-            subject=f"DocuSign connection {connection.name} needs attention; work is waiting"[:200],
-            message=f"{reason(connection, error)}\n\nThe connection: {link}\n",
-            from_email=None,
-            recipient_list=to,
-        )
-    except OSError:
-        logger.exception("Could not email about connection %s", connection.pk)
+    email_quietly(
+        subject=f"DocuSign connection {connection.name} needs attention; work is waiting",
+        message=f"{reason(connection, error)}\n\nThe connection: {link}\n",
+        to=to,
+    )
 
 
 def waiting_connections() -> set[int]:
